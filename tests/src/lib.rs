@@ -1,0 +1,1 @@
+//! Harness that runs a real Janus inside the project's private network namespace.

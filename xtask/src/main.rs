@@ -1,0 +1,2 @@
+//! Project tasks: `cargo xtask demo`, `cargo xtask test`.
+fn main() {}
