@@ -1,2 +1,321 @@
-//! Project tasks: `cargo xtask demo`, `cargo xtask test`.
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>`:
+//!
+//! - `cargo xtask demo`: install what is missing, build the demo, run it in the test namespace.
+//! - `cargo xtask test`: everything CI runs (fmt, clippy, all tests inside the test namespace).
+//! - `cargo xtask netns -- <cmd> [args..]`: run any command inside a fresh private network
+//!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
+//! - `cargo xtask install`: install the Janus server (Debian package) and iproute2 if missing.
+//!
+//! Dependency-free on purpose: everything here is `std::process::Command`.
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Name of the hidden subcommand that runs inside the fresh namespaces (as its init process).
+const NETNS_INNER: &str = "__netns-inner";
+
+/// The media address of the test namespace; must match `janus_tests::MEDIA_IP`.
+const MEDIA_ADDR: &str = "127.0.0.2/32";
+
+/// A failed task: the message is printed, the exit code propagated.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, Failure>;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  demo                      install what is missing, build and run the demo in the test namespace
+  test                      everything CI runs: install, fmt, clippy, build, all tests in the namespace
+  netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2)
+  install                   install janus (apt) and iproute2 when missing
+";
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = env::args_os().skip(1).collect();
+    let task = args.first().and_then(|a| a.to_str()).unwrap_or("");
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match task {
+        "demo" => demo(),
+        "test" => test(),
+        "install" => install(),
+        "netns" => netns(strip_dashdash(rest)),
+        NETNS_INNER => netns_inner(strip_dashdash(rest)),
+        "help" | "-h" | "--help" => {
+            eprint!("{USAGE}");
+            Ok(())
+        }
+        other => Err(Failure::new(format!("unknown task {other:?}\n\n{USAGE}"))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("xtask: {}", failure.message);
+            }
+            ExitCode::from(failure.code.max(1))
+        }
+    }
+}
+
+fn strip_dashdash(args: &[OsString]) -> &[OsString] {
+    match args.first() {
+        Some(first) if first == "--" => &args[1..],
+        _ => args,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+// ---------------------------------------------------------------------------------------------
+
+/// `cargo xtask test`: the README's test command; exactly what CI runs.
+fn test() -> Result {
+    step("install missing system packages");
+    install()?;
+    step("cargo fmt --all -- --check");
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    step("cargo clippy --workspace --all-targets -- -D warnings");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    step("build all tests (network still available)");
+    cargo(&["nextest", "run", "--workspace", "--no-run"])?;
+    // The doc tests compile when they run: fetch anything they could need first.
+    cargo(&["fetch"])?;
+    step("tests inside the namespace: cargo nextest run --workspace (offline)");
+    in_netns(&["cargo", "nextest", "run", "--workspace"])?;
+    step("doc tests inside the namespace: cargo test --workspace --doc (offline)");
+    in_netns(&["cargo", "test", "--workspace", "--doc"])?;
+    extra_test_steps()?;
+    step("all checks passed");
+    Ok(())
+}
+
+/// Later CI steps go here (fuzz corpus replay, short fuzz runs, benchmarks smoke runs).
+///
+/// Each step should call [`step`] first, and run inside the namespace with [`in_netns`] when
+/// it starts a Janus or must stay offline.
+fn extra_test_steps() -> Result {
+    Ok(())
+}
+
+/// `cargo xtask demo`: the README's main job.
+fn demo() -> Result {
+    step("install missing system packages");
+    install()?;
+    step("build the demo");
+    cargo(&["build", "--package", "janus-tests", "--bin", "demo"])?;
+    step("run the demo inside the namespace");
+    in_netns(&[
+        "cargo",
+        "run",
+        "--quiet",
+        "--package",
+        "janus-tests",
+        "--bin",
+        "demo",
+    ])
+}
+
+/// `cargo xtask install`: installs what a fresh machine lacks; quick when all is present.
+fn install() -> Result {
+    let mut packages = Vec::new();
+    if find_program("janus").is_none() && !Path::new("/usr/bin/janus").exists() {
+        packages.push("janus");
+    }
+    if find_program("ip").is_none() {
+        packages.push("iproute2");
+    }
+    if find_program("unshare").is_none() {
+        packages.push("util-linux");
+    }
+    if packages.is_empty() {
+        eprintln!("xtask: janus, ip and unshare are present");
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(Failure::new(format!(
+            "missing {}: run `sudo apt-get install -y {}` (or run this task as root)",
+            packages.join(", "),
+            packages.join(" ")
+        )));
+    }
+    eprintln!("xtask: installing {}", packages.join(" "));
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&packages))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network namespace
+// ---------------------------------------------------------------------------------------------
+
+/// `cargo xtask netns -- <cmd> [args..]`.
+fn netns(command: &[OsString]) -> Result {
+    if command.is_empty() {
+        return Err(Failure::new("usage: cargo xtask netns -- <cmd> [args..]"));
+    }
+    let exe = env::current_exe()
+        .map_err(|e| Failure::new(format!("cannot find the xtask binary itself: {e}")))?;
+    // New net namespace (nothing routes anywhere but our own interfaces), and a new PID
+    // namespace whose init is `xtask __netns-inner`: when it ends (the command finished, or
+    // unshare died and --kill-child killed it) the kernel kills every process left inside, so
+    // no stray Janus can outlive the command. As a normal user, a user namespace maps us to root.
+    let mut unshare = Command::new("unshare");
+    if !is_root() {
+        unshare.arg("--map-root-user");
+    }
+    unshare
+        .args([
+            "--net",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount",
+            "--mount-proc",
+            "--",
+        ])
+        .arg(exe)
+        .arg(NETNS_INNER)
+        .arg("--")
+        .args(command);
+    run(&mut unshare).map_err(|failure| Failure {
+        message: format!(
+            "`{}` failed inside the namespace (exit code {})",
+            command
+                .iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            failure.code
+        ),
+        code: failure.code,
+    })
+}
+
+/// Runs inside the namespaces, as PID 1: sets the interfaces up, then runs the command offline.
+fn netns_inner(command: &[OsString]) -> Result {
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| Failure::new("netns: no command given"))?;
+    let setup: [&[&str]; 7] = [
+        &["link", "set", "lo", "up"],
+        &["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+        // No IPv6 link-local addresses: the namespace holds loopback and 127.0.0.2, nothing else.
+        &["link", "set", "dev", "v0", "addrgenmode", "none"],
+        &["link", "set", "dev", "v1", "addrgenmode", "none"],
+        &["addr", "add", MEDIA_ADDR, "dev", "v0"],
+        &["link", "set", "v0", "up"],
+        &["link", "set", "v1", "up"],
+    ];
+    for args in setup {
+        let status = Command::new("ip").args(args).status().map_err(|e| {
+            Failure::new(format!("netns: cannot run `ip`: {e} (cargo xtask install)"))
+        })?;
+        if !status.success() {
+            return Err(Failure::new(format!(
+                "netns: `ip {}` failed ({status})",
+                args.join(" ")
+            )));
+        }
+    }
+    // Not `exec`: we stay PID 1 so the command itself keeps ordinary signal handling.
+    // The outer `netns` reports a failure; here only the exit code is passed on.
+    run(Command::new(program)
+        .args(args)
+        .env("CARGO_NET_OFFLINE", "true"))
+    .map_err(|failure| Failure {
+        message: if failure.code == 1 && failure.message.starts_with("cannot run") {
+            failure.message
+        } else {
+            String::new()
+        },
+        code: failure.code,
+    })
+}
+
+/// Runs `args` (program first) inside a fresh namespace via this same binary.
+fn in_netns(args: &[&str]) -> Result {
+    let command: Vec<OsString> = args.iter().map(OsString::from).collect();
+    netns(&command)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn step(name: &str) {
+    eprintln!("\n==> {name}");
+}
+
+fn cargo(args: &[&str]) -> Result {
+    run(Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into())).args(args))
+}
+
+/// Runs a command to completion; a failure carries its exit code.
+fn run(command: &mut Command) -> Result {
+    let status = command.status().map_err(|e| {
+        Failure::new(format!(
+            "cannot run {:?}: {e}",
+            command.get_program().to_string_lossy()
+        ))
+    })?;
+    if status.success() {
+        return Ok(());
+    }
+    let shown: Vec<String> = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Err(Failure {
+        message: format!("`{}` failed ({status})", shown.join(" ")),
+        code: status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(1),
+    })
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn is_root() -> bool {
+    // `id -u` keeps this crate free of libc; /proc/self/status works without it as well.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
