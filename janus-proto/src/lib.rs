@@ -1,6 +1,82 @@
 //! Sans-IO signalling core for the Janus WebRTC Server.
 //!
 //! This crate decides everything a Janus client says on the wire and keeps the state of
-//! sessions, plugin handles and transactions. It never performs I/O: it owns no socket, reads
-//! no clock, draws no randomness, spawns no thread and has no `async`. Time and received data
-//! go in as inputs; bytes to send, deadlines and application events come out.
+//! sessions, plugin handles and transactions. It is fully deterministic: it owns no socket,
+//! reads no clock, draws no randomness of its own (transaction ids come from an injected
+//! [`IdSource`], seeded by the embedder), spawns no thread and has no `async`. Time and
+//! received data go in as [`Input`]s; bytes to send, the next deadline and application
+//! [`Event`]s come out of [`Client::poll_output`]. The adapters (`janus-tokio`,
+//! `janus-blocking`, or your own event loop) only move bytes and wake the core on time.
+//!
+//! # The run loop
+//!
+//! **After every call that takes `now` (a command or `handle_input`), drain
+//! [`Client::poll_output`] until it returns [`Output::Timeout`].** Outputs come in this order:
+//! transmits, then events, then the deadline. Instants must not go backwards.
+//!
+//! ```no_run
+//! use std::time::Instant;
+//! use janus_proto::{Client, ClientConfig, Event, Input, Output, Reply, Transmit};
+//!
+//! # fn wait_for_input(_deadline: Instant) -> Option<String> { None }
+//! # fn send_frame(_text: String) {}
+//! let config = ClientConfig::new(["ws://127.0.0.1:8188"]).unwrap().seed(42);
+//! let mut client = Client::new(config, Instant::now());
+//! client.connect(Instant::now());
+//! loop {
+//!     let deadline = loop {
+//!         match client.poll_output() {
+//!             Output::Transmit(Transmit::Ws(text)) => send_frame(text),
+//!             Output::Transmit(other) => { /* open the socket, HTTP, ... */ let _ = other; }
+//!             Output::Event(Event::Connected { .. }) => {
+//!                 client.create_session(Instant::now()).unwrap();
+//!             }
+//!             Output::Event(Event::Completed { result: Ok(Reply::SessionCreated(s)), .. }) => {
+//!                 client.attach(Instant::now(), s, "janus.plugin.echotest", None).unwrap();
+//!             }
+//!             Output::Event(_other) => {}
+//!             Output::Timeout(at) => break at,
+//!         }
+//!     };
+//!     match wait_for_input(deadline) {
+//!         Some(frame) => client.handle_input(Input::Frame(Instant::now(), &frame)),
+//!         None => client.handle_input(Input::Timeout(Instant::now())),
+//!     }
+//! }
+//! ```
+//!
+//! # What it covers
+//!
+//! - Requests: `create` (optionally with an id), `attach`, `message` (+ JSEP), `trickle`
+//!   (one, many, completed), `keepalive`, `detach`, `hangup`, `destroy`, `claim`, `info`, `ping`;
+//!   `apisecret` and `token` on each, never in `Debug` output.
+//! - Transactions: exactly one [`Event::Completed`] per request: a reply, a Janus error with its
+//!   typed code, a plugin error, a timeout, or the loss of the transport or session. A plugin
+//!   message completes on a synchronous `success` or on the `event` after its `ack`, whichever
+//!   order they arrive in.
+//! - Sessions: keepalive on WebSocket (period derived from the server's `session-timeout`),
+//!   one long poll per session on HTTP (`maxev` batches, backoff after errors), the server's
+//!   `timeout`, reconnect with automatic `claim`.
+//! - Server list with fallback, in order; the `Connected` event names the server used.
+//! - Handles: events routed by `sender`; WebRTC state from `webrtcup`/`hangup`; the JSEP
+//!   negotiation state (who may offer, glare, early remote candidates held).
+
+mod client;
+mod config;
+mod error;
+mod event;
+mod id;
+mod io;
+pub mod jsep;
+pub mod msg;
+pub mod plugin;
+mod timer;
+
+pub use client::{Client, HandleInfo, SessionState};
+pub use config::{ClientConfig, Reconnect, Secret, Server, TransportKind};
+pub use error::{Error, ErrorCode, JanusError, ParseError, PluginError, RequestError};
+pub use event::{DisconnectReason, Event, Reply, SessionLostReason};
+pub use id::{HandleId, HandleRef, IdSource, RequestId, SeededIds, SessionId, TransactionId};
+pub use io::{HttpMethod, HttpRequest, HttpResponse, Input, Output, Transmit};
+pub use jsep::{IceCandidate, Jsep, SdpType, SignalingState, Trickle};
+pub use msg::{Incoming, MediaState, PluginData, ServerInfo, SlowLink};

@@ -1,0 +1,209 @@
+//! Events for the application: replies to its requests and everything Janus tells it.
+//! janus.js's callbacks become variants.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::config::TransportKind;
+use crate::error::{JanusError, RequestError};
+use crate::id::{HandleRef, SessionId, TransactionId};
+use crate::jsep::{Jsep, Trickle};
+use crate::msg::{MediaState, PluginData, ServerInfo, SlowLink};
+
+/// The successful result of a request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Reply {
+    /// `info`.
+    ServerInfo(Box<ServerInfo>),
+    /// `ping`.
+    Pong,
+    /// `create`: the new session (it is already kept alive or polled).
+    SessionCreated(SessionId),
+    /// `claim`: the session now belongs to this transport.
+    SessionClaimed(SessionId),
+    /// `destroy`.
+    SessionDestroyed(SessionId),
+    /// `attach`: the new handle.
+    Attached(HandleRef),
+    /// `message`: the plugin's reply, synchronous (`success`) or asynchronous (`event` with
+    /// the same transaction), whichever Janus used.
+    Plugin {
+        /// The handle that answered.
+        handle: HandleRef,
+        /// What the plugin said.
+        data: PluginData,
+        /// Its session description, if any.
+        jsep: Option<Jsep>,
+    },
+    /// `detach`: the handle is gone.
+    Detached(HandleRef),
+    /// `hangup`: the PeerConnection is closing.
+    HungUp(HandleRef),
+    /// `keepalive` or `trickle`: Janus acknowledged it.
+    Acked,
+}
+
+/// Why a session ended without the application destroying it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionLostReason {
+    /// Janus sent `timeout`: no keepalive in time.
+    Timeout,
+    /// Janus says it does not know the session (458): it timed out, or the server restarted.
+    NotFound,
+    /// The transport failed and did not come back in time (long poll failures, or WebSocket
+    /// reconnect rounds exhausted).
+    TransportLost,
+    /// The session could not be claimed after a reconnect.
+    ClaimRefused(JanusError),
+}
+
+impl fmt::Display for SessionLostReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("timed out on the server"),
+            Self::NotFound => f.write_str("not found on the server"),
+            Self::TransportLost => f.write_str("transport lost"),
+            Self::ClaimRefused(e) => write!(f, "claim refused: {e}"),
+        }
+    }
+}
+
+/// Why the client is not connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// No server of the list answered.
+    Unreachable,
+    /// The WebSocket dropped; a reconnect follows.
+    Dropped(String),
+    /// The WebSocket dropped and every reconnect round failed.
+    GaveUp,
+}
+
+/// Something the application should hear about.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    // --- connection ---
+    /// A server answered: requests flow through it now.
+    Connected {
+        /// Index in the server list.
+        server: usize,
+        /// Its URL.
+        url: String,
+        /// Its transport.
+        transport: TransportKind,
+        /// What it said of itself.
+        info: Box<ServerInfo>,
+    },
+    /// A server of the list did not answer; the next one is tried.
+    ServerFailed {
+        /// Index in the server list.
+        server: usize,
+        /// Its URL.
+        url: String,
+        /// What happened (for logs).
+        reason: String,
+    },
+    /// The connection is gone (see the reason for whether it comes back).
+    Disconnected {
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// After a reconnect, the session was claimed again on the new connection.
+    SessionReclaimed {
+        /// The session.
+        session: SessionId,
+    },
+
+    // --- requests ---
+    /// A request ended: exactly one of these for every transaction a call returned.
+    Completed {
+        /// The transaction the call returned.
+        tx: TransactionId,
+        /// The reply, or why there is none.
+        result: Result<Reply, RequestError>,
+    },
+    /// Janus acknowledged a plugin message; its result follows as `Completed`.
+    Acked {
+        /// The message's transaction.
+        tx: TransactionId,
+        /// Janus's note, if any.
+        hint: Option<String>,
+    },
+
+    // --- sessions and handles ---
+    /// The session is gone; calls on it now fail with `Error::SessionLost`.
+    SessionLost {
+        /// The session.
+        session: SessionId,
+        /// Why.
+        reason: SessionLostReason,
+    },
+    /// A plugin spoke on its own (janus.js `onmessage`), or spoke again on a transaction
+    /// already answered.
+    PluginEvent {
+        /// The handle.
+        handle: HandleRef,
+        /// The transaction it refers to, if any.
+        tx: Option<TransactionId>,
+        /// What the plugin said.
+        data: PluginData,
+        /// Its session description, if any.
+        jsep: Option<Jsep>,
+    },
+    /// ICE and DTLS are up (janus.js `webrtcState(true)`).
+    WebrtcUp {
+        /// The handle.
+        handle: HandleRef,
+    },
+    /// Janus started or stopped receiving a medium (janus.js `mediaState`).
+    Media {
+        /// The handle.
+        handle: HandleRef,
+        /// What changed.
+        media: MediaState,
+    },
+    /// Janus saw many losses (janus.js `slowLink`).
+    SlowLink {
+        /// The handle.
+        handle: HandleRef,
+        /// Which way, how bad.
+        link: SlowLink,
+    },
+    /// The PeerConnection closed (janus.js `webrtcState(false, reason)`).
+    Hangup {
+        /// The handle.
+        handle: HandleRef,
+        /// Janus's reason.
+        reason: Option<String>,
+    },
+    /// ICE failed (Janus `ice-failed`; a hangup usually follows).
+    IceFailed {
+        /// The handle.
+        handle: HandleRef,
+    },
+    /// The handle is gone (janus.js `ondetached`), whoever asked for it.
+    Detached {
+        /// The handle.
+        handle: HandleRef,
+    },
+    /// A remote candidate, or the end of them, delivered after the remote description it
+    /// belongs to.
+    Trickle {
+        /// The handle.
+        handle: HandleRef,
+        /// The candidate.
+        trickle: Trickle,
+    },
+    /// A message this crate does not know yet, as it came (never dropped).
+    Unknown {
+        /// The session it named, if any.
+        session: Option<SessionId>,
+        /// The raw JSON.
+        raw: Value,
+    },
+}

@@ -1,0 +1,76 @@
+//! Typed plugin APIs: the extension point, and the stock plugins done so far.
+//!
+//! A plugin module is plain data: request structs that serialise to the `body` of a
+//! `message` (implementing [`PluginRequest`]), and an event enum that decodes from
+//! [`PluginData`] (implementing [`PluginEvent`]). Plugin crates outside this one add theirs
+//! the same way; the core never needs to know them.
+
+pub mod echotest;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::msg::PluginData;
+
+/// A plugin request: the `body` of a `message` to the plugin `PLUGIN`.
+pub trait PluginRequest: Serialize {
+    /// The plugin package, e.g. `janus.plugin.echotest`.
+    const PLUGIN: &'static str;
+
+    /// The body as JSON.
+    fn to_body(&self) -> Result<Value, crate::Error> {
+        serde_json::to_value(self).map_err(|e| crate::Error::Serialize(e.to_string()))
+    }
+}
+
+/// What a plugin says, decoded from `plugindata`.
+pub trait PluginEvent: Sized {
+    /// Decodes; a plugin error (`error_code`) or an unknown shape is an error.
+    fn decode(data: &PluginData) -> Result<Self, DecodeError>;
+}
+
+/// `plugindata` that does not decode as the expected plugin's event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// It came from another plugin.
+    #[error("expected plugin {expected}, got {got}")]
+    WrongPlugin {
+        /// The plugin expected.
+        expected: &'static str,
+        /// The plugin that spoke.
+        got: String,
+    },
+    /// The plugin reported an error.
+    #[error(transparent)]
+    Plugin(#[from] crate::error::PluginError),
+    /// The JSON did not have the expected shape.
+    #[error("unexpected plugin data: {0}")]
+    Shape(String),
+}
+
+/// Decodes `data.data` as `T` after checking the plugin and its `error_code`.
+pub fn decode_as<T: DeserializeOwned>(data: &PluginData, plugin: &'static str) -> Result<T, DecodeError> {
+    if data.plugin != plugin {
+        return Err(DecodeError::WrongPlugin { expected: plugin, got: data.plugin.clone() });
+    }
+    if let Some(e) = data.error() {
+        return Err(DecodeError::Plugin(e));
+    }
+    T::deserialize(&data.data).map_err(|e| DecodeError::Shape(e.to_string()))
+}
+
+impl crate::Client {
+    /// Sends a typed plugin request (see [`PluginRequest`]) as a `message`.
+    pub fn send<R: PluginRequest>(
+        &mut self,
+        now: std::time::Instant,
+        handle: crate::HandleRef,
+        request: &R,
+        jsep: Option<crate::Jsep>,
+    ) -> Result<crate::TransactionId, crate::Error> {
+        let body = request.to_body()?;
+        self.message(now, handle, body, jsep)
+    }
+}
