@@ -1,1 +1,39 @@
-//! Harness that runs a real Janus inside the project's private network namespace.
+//! Harness that runs a real Janus WebRTC Server for integration tests, demos and benchmarks.
+//!
+//! Every [`Janus`] runs from the config templates in `tests/config/`, on free ports of
+//! 127.0.0.1, inside the project's private network namespace: Janus never offers a loopback
+//! ICE candidate, so the namespace holds a veth `v0` carrying [`MEDIA_IP`] (127.0.0.2), the
+//! only address Janus gathers candidates on and the one clients must bind their media sockets
+//! to. Nothing in that namespace routes anywhere else. Run tests with `cargo xtask test`, or
+//! any command with `cargo xtask netns -- <cmd>`; outside the namespace [`Janus::launch`] fails
+//! with a message that says so ([`require_namespace`]), so no test ever skips silently.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), janus_tests::HarnessError> {
+//! use janus_tests::Janus;
+//!
+//! let janus = Janus::builder()
+//!     .api_secret("s3cret")
+//!     .tls(true)
+//!     .launch()?;
+//! let info = janus.info()?;
+//! assert_eq!(info["name"], "Janus WebRTC Server");
+//! let _https = janus.https_url()?; // trust janus.ca_cert_pem()
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod error;
+pub mod http;
+mod janus;
+pub mod netns;
+mod ports;
+mod tls;
+mod token;
+
+pub use config::{JanusBuilder, JsonStyle};
+pub use error::{HarnessError, Result};
+pub use http::{HttpClient, HttpResponse, WebSocket};
+pub use janus::{Janus, janus_binary};
+pub use netns::{MEDIA_INTERFACE, MEDIA_IP, require_namespace};
+pub use token::{TOKEN_REALM, signed_token};

@@ -1,0 +1,394 @@
+//! Options of a Janus under test, and the config templates of `tests/config/` they fill.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::{HarnessError, Result};
+use crate::janus::Janus;
+
+/// The checked-in templates: (file name, contents). `{{NAME}}` placeholders are filled by
+/// [`render`]; every file lands in the instance's config folder.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("janus.jcfg", include_str!("../config/janus.jcfg")),
+    (
+        "janus.transport.http.jcfg",
+        include_str!("../config/janus.transport.http.jcfg"),
+    ),
+    (
+        "janus.transport.websockets.jcfg",
+        include_str!("../config/janus.transport.websockets.jcfg"),
+    ),
+    (
+        "janus.plugin.echotest.jcfg",
+        include_str!("../config/janus.plugin.echotest.jcfg"),
+    ),
+    (
+        "janus.plugin.streaming.jcfg",
+        include_str!("../config/janus.plugin.streaming.jcfg"),
+    ),
+];
+
+/// Plugins disabled unless a test asks for them: the scripting plugins need scripts we do not
+/// ship.
+const DEFAULT_DISABLED_PLUGINS: &[&str] = &["lua", "duktape"];
+
+/// How Janus formats the JSON it sends (`json` in the transports' config).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonStyle {
+    /// Pretty-printed with indentation (Janus's default).
+    #[default]
+    Indented,
+    /// One line, spaces after separators.
+    Plain,
+    /// One line, no spaces.
+    Compact,
+}
+
+impl JsonStyle {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Indented => "indented",
+            Self::Plain => "plain",
+            Self::Compact => "compact",
+        }
+    }
+}
+
+/// Options of a Janus under test; [`JanusBuilder::launch`] starts it.
+///
+/// Defaults: `session_timeout` 60 s, `reclaim_session_timeout` 0, no API secret, no token
+/// auth, no TLS, half-trickle, every plugin but the scripting ones (`lua`, `duktape`),
+/// `debug_level` 4, indented JSON, 10 s to become ready.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct JanusBuilder {
+    pub(crate) session_timeout: u32,
+    pub(crate) reclaim_session_timeout: u32,
+    pub(crate) api_secret: Option<String>,
+    pub(crate) token_auth_secret: Option<String>,
+    pub(crate) tls: bool,
+    pub(crate) full_trickle: bool,
+    pub(crate) disabled_plugins: Vec<String>,
+    pub(crate) only_plugins: Option<Vec<String>>,
+    pub(crate) debug_level: u8,
+    pub(crate) json: JsonStyle,
+    pub(crate) server_name: String,
+    pub(crate) start_timeout: Duration,
+    pub(crate) extra_config: String,
+}
+
+impl Default for JanusBuilder {
+    fn default() -> Self {
+        Self {
+            session_timeout: 60,
+            reclaim_session_timeout: 0,
+            api_secret: None,
+            token_auth_secret: None,
+            tls: false,
+            full_trickle: false,
+            disabled_plugins: DEFAULT_DISABLED_PLUGINS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+            only_plugins: None,
+            debug_level: 4,
+            json: JsonStyle::Indented,
+            server_name: "janus-tests".to_owned(),
+            start_timeout: Duration::from_secs(10),
+            extra_config: String::new(),
+        }
+    }
+}
+
+impl JanusBuilder {
+    /// Default options (see the type's doc).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `session_timeout` in seconds (0 disables it); `info` reports it as `session-timeout`.
+    pub fn session_timeout(mut self, seconds: u32) -> Self {
+        self.session_timeout = seconds;
+        self
+    }
+
+    /// `reclaim_session_timeout` in seconds: how long a session survives its transport so a
+    /// client can `claim` it after reconnecting.
+    pub fn reclaim_session_timeout(mut self, seconds: u32) -> Self {
+        self.reclaim_session_timeout = seconds;
+        self
+    }
+
+    /// `api_secret`: every request but `info` must carry `"apisecret"`.
+    pub fn api_secret(mut self, secret: impl Into<String>) -> Self {
+        self.api_secret = Some(secret.into());
+        self
+    }
+
+    /// `token_auth = true` with `token_auth_secret = secret`: requests must carry a `"token"`
+    /// signed with the secret (see [`crate::signed_token`] and [`Janus::token`]).
+    pub fn token_auth(mut self, secret: impl Into<String>) -> Self {
+        self.token_auth_secret = Some(secret.into());
+        self
+    }
+
+    /// HTTPS and WSS next to plain HTTP and WS, with a certificate for `IP:127.0.0.1` issued
+    /// by a CA generated for this instance ([`Janus::ca_cert_pem`]).
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls = enabled;
+        self
+    }
+
+    /// `full_trickle`: Janus trickles its candidates as `trickle` events instead of putting
+    /// them all in the SDP (half-trickle, the default).
+    pub fn full_trickle(mut self, enabled: bool) -> Self {
+        self.full_trickle = enabled;
+        self
+    }
+
+    /// Disables a plugin, by short name (`"videoroom"`) or file name (`"libjanus_videoroom.so"`).
+    pub fn disable_plugin(mut self, plugin: &str) -> Self {
+        self.disabled_plugins.push(plugin.to_owned());
+        self
+    }
+
+    /// Enables only these plugins (short names or file names); all others are disabled.
+    pub fn only_plugins(mut self, plugins: &[&str]) -> Self {
+        self.only_plugins = Some(plugins.iter().map(|p| (*p).to_owned()).collect());
+        self
+    }
+
+    /// `debug_level`, 0 (none) to 7 (huge); the log is in [`Janus::log_path`].
+    pub fn debug_level(mut self, level: u8) -> Self {
+        self.debug_level = level.min(7);
+        self
+    }
+
+    /// JSON style of both transports.
+    pub fn json(mut self, style: JsonStyle) -> Self {
+        self.json = style;
+        self
+    }
+
+    /// `server_name`, reported by `info` as `server-name`.
+    pub fn server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = name.into();
+        self
+    }
+
+    /// How long a start may take before it fails (default 10 s).
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// Raw text appended to `janus.jcfg` (e.g. an extra section). Meant for tests of odd
+    /// configurations; nothing checks it.
+    pub fn extra_config(mut self, text: impl Into<String>) -> Self {
+        self.extra_config.push('\n');
+        self.extra_config.push_str(&text.into());
+        self
+    }
+
+    /// Starts Janus with these options, inside the test namespace; see [`Janus::launch`].
+    pub fn launch(self) -> Result<Janus> {
+        Janus::launch_with(self)
+    }
+}
+
+/// Ports and paths one instance's config needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Placement<'a> {
+    pub(crate) configs_folder: &'a Path,
+    pub(crate) lib_dir: &'a Path,
+    pub(crate) http_port: u16,
+    pub(crate) ws_port: u16,
+    pub(crate) https_port: u16,
+    pub(crate) wss_port: u16,
+    pub(crate) rtp_ports: (u16, u16),
+    pub(crate) cert_paths: Option<(&'a Path, &'a Path)>,
+}
+
+/// Fills the templates and writes them into `placement.configs_folder`.
+pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -> Result<()> {
+    fs::create_dir_all(placement.configs_folder).map_err(|e| {
+        HarnessError::io(
+            format!("creating {}", placement.configs_folder.display()),
+            e,
+        )
+    })?;
+    let disabled = disabled_plugins(options, placement.lib_dir);
+    let quoted = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let (cert_pem, cert_key) = match placement.cert_paths {
+        Some((pem, key)) => (
+            format!("cert_pem = \"{}\"", quoted(&pem.display().to_string())),
+            format!("cert_key = \"{}\"", quoted(&key.display().to_string())),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let values: Vec<(&str, String)> = vec![
+        (
+            "CONFIGS_FOLDER",
+            quoted(&placement.configs_folder.display().to_string()),
+        ),
+        ("LIB_DIR", quoted(&placement.lib_dir.display().to_string())),
+        ("DEBUG_LEVEL", options.debug_level.to_string()),
+        ("SERVER_NAME", quoted(&options.server_name)),
+        ("SESSION_TIMEOUT", options.session_timeout.to_string()),
+        (
+            "RECLAIM_SESSION_TIMEOUT",
+            options.reclaim_session_timeout.to_string(),
+        ),
+        (
+            "API_SECRET",
+            options
+                .api_secret
+                .as_ref()
+                .map(|s| format!("api_secret = \"{}\"", quoted(s)))
+                .unwrap_or_default(),
+        ),
+        (
+            "TOKEN_AUTH",
+            if options.token_auth_secret.is_some() {
+                "token_auth = true".to_owned()
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "TOKEN_AUTH_SECRET",
+            options
+                .token_auth_secret
+                .as_ref()
+                .map(|s| format!("token_auth_secret = \"{}\"", quoted(s)))
+                .unwrap_or_default(),
+        ),
+        (
+            "RTP_PORT_RANGE",
+            format!("{}-{}", placement.rtp_ports.0, placement.rtp_ports.1),
+        ),
+        ("FULL_TRICKLE", options.full_trickle.to_string()),
+        ("DISABLED_PLUGINS", disabled.join(",")),
+        ("JSON", options.json.as_str().to_owned()),
+        ("HTTP_PORT", placement.http_port.to_string()),
+        ("WS_PORT", placement.ws_port.to_string()),
+        ("HTTPS_PORT", placement.https_port.to_string()),
+        ("WSS_PORT", placement.wss_port.to_string()),
+        ("TLS", options.tls.to_string()),
+        ("CERT_PEM", cert_pem),
+        ("CERT_KEY", cert_key),
+    ];
+    for (name, template) in TEMPLATES {
+        let mut text = render(name, template, &values)?;
+        if *name == "janus.jcfg" {
+            text.push_str(&options.extra_config);
+            text.push('\n');
+        }
+        let path = placement.configs_folder.join(name);
+        fs::write(&path, text)
+            .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
+    }
+    Ok(())
+}
+
+/// Replaces every `{{NAME}}` of `template`; a placeholder left over is an error.
+pub(crate) fn render(
+    name: &'static str,
+    template: &str,
+    values: &[(&str, String)],
+) -> Result<String> {
+    let mut text = template.to_owned();
+    for (key, value) in values {
+        text = text.replace(&format!("{{{{{key}}}}}"), value);
+    }
+    // Comments may mention the syntax; only non-comment lines must be fully rendered.
+    if let Some(line) = text
+        .lines()
+        .find(|l| l.contains("{{") && !l.trim_start().starts_with('#'))
+    {
+        return Err(HarnessError::Template {
+            template: name,
+            snippet: line.trim().to_owned(),
+        });
+    }
+    Ok(text)
+}
+
+/// The `disable = ".."` list of `janus.jcfg`'s `plugins` section.
+fn disabled_plugins(options: &JanusBuilder, lib_dir: &Path) -> Vec<String> {
+    let file_name = |p: &str| {
+        if p.ends_with(".so") {
+            p.to_owned()
+        } else {
+            format!("libjanus_{p}.so")
+        }
+    };
+    let mut disabled: Vec<String> = options
+        .disabled_plugins
+        .iter()
+        .map(|p| file_name(p))
+        .collect();
+    if let Some(only) = &options.only_plugins {
+        let keep: Vec<String> = only.iter().map(|p| file_name(p)).collect();
+        disabled.retain(|p| !keep.contains(p));
+        if let Ok(entries) = fs::read_dir(lib_dir.join("plugins")) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".so") && !keep.contains(&name) && !disabled.contains(&name) {
+                    disabled.push(name);
+                }
+            }
+        }
+    }
+    disabled.sort();
+    disabled.dedup();
+    disabled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_fills_placeholders_and_rejects_leftovers() {
+        let values = vec![("PORT", "8088".to_owned())];
+        let text = render("t", "# {{ANY}} in a comment\nport = {{PORT}}\n", &values)
+            .expect("all placeholders known");
+        assert!(text.contains("port = 8088"));
+        let err =
+            render("t", "port = {{PORT}}\nip = {{IP}}\n", &values).expect_err("{{IP}} is unknown");
+        assert!(err.to_string().contains("ip = {{IP}}"), "{err}");
+    }
+
+    #[test]
+    fn every_template_renders_with_default_options() {
+        let dir = std::env::temp_dir().join(format!("janus-tests-render-{}", std::process::id()));
+        let placement = Placement {
+            configs_folder: &dir,
+            lib_dir: Path::new("/nonexistent"),
+            http_port: 1,
+            ws_port: 2,
+            https_port: 3,
+            wss_port: 4,
+            rtp_ports: (20000, 20099),
+            cert_paths: None,
+        };
+        let written = write_configs(&JanusBuilder::new().api_secret("s\"x"), &placement);
+        let core = fs::read_to_string(dir.join("janus.jcfg")).unwrap_or_default();
+        let _ = fs::remove_dir_all(&dir);
+        written.expect("templates render");
+        assert!(core.contains("rtp_port_range = \"20000-20099\""), "{core}");
+        assert!(core.contains("api_secret = \"s\\\"x\""), "{core}");
+        assert!(core.contains("ice_enforce_list = \"v0\""), "{core}");
+        assert!(core.contains("libjanus_lua.so"), "{core}");
+    }
+
+    #[test]
+    fn only_plugins_keeps_listed_ones_enabled() {
+        let options = JanusBuilder::new().only_plugins(&["lua"]);
+        let disabled = disabled_plugins(&options, Path::new("/nonexistent"));
+        assert_eq!(disabled, vec!["libjanus_duktape.so".to_owned()]);
+    }
+}

@@ -1,0 +1,498 @@
+//! One real Janus process, configured from `tests/config/`, inside the test namespace.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use rustix::process::{Pid, Signal, kill_process_group};
+use serde_json::Value;
+
+use crate::config::{JanusBuilder, Placement, write_configs};
+use crate::error::{HarnessError, Result};
+use crate::http::HttpClient;
+use crate::netns::{MEDIA_IP, require_namespace};
+use crate::ports::{RtpRange, free_tcp_ports};
+use crate::tls::TlsMaterial;
+use crate::token::signed_token;
+
+/// Lines of Janus's log shown in errors and when a test panics.
+const LOG_TAIL_LINES: usize = 40;
+/// How long [`Janus::stop`] waits for a graceful exit before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// Interval between readiness probes.
+const PROBE_INTERVAL: Duration = Duration::from_millis(50);
+
+/// A real Janus WebRTC Server for one test, demo or benchmark.
+///
+/// It runs from a config written into its own temporary directory (from the templates in
+/// `tests/config/`), with HTTP and WebSocket on free ports of 127.0.0.1, an RTP port range of
+/// its own, the Admin API off, and ICE restricted to the namespace's veth `v0`, whose
+/// address [`MEDIA_IP`] (127.0.0.2) media sockets must bind.
+///
+/// Dropping it kills Janus (its whole process group); if the thread is panicking (a failing
+/// test) it first prints the tail of Janus's log to stderr and keeps the directory.
+///
+/// ```no_run
+/// # fn main() -> Result<(), janus_tests::HarnessError> {
+/// let janus = janus_tests::Janus::builder().session_timeout(20).launch()?;
+/// let info = janus.info()?;
+/// assert_eq!(info["session-timeout"], 20);
+/// println!("{} {}", janus.http_url(), janus.ws_url());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Janus {
+    options: JanusBuilder,
+    binary: PathBuf,
+    dir: PathBuf,
+    keep_dir: bool,
+    http_port: u16,
+    ws_port: u16,
+    https_port: u16,
+    wss_port: u16,
+    rtp: RtpRange,
+    tls: Option<(TlsMaterial, PathBuf)>,
+    client: HttpClient,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl Janus {
+    /// Options to launch a Janus with.
+    pub fn builder() -> JanusBuilder {
+        JanusBuilder::new()
+    }
+
+    /// Starts a Janus with default options (see [`JanusBuilder`]) and waits until it answers.
+    pub fn launch() -> Result<Self> {
+        JanusBuilder::new().launch()
+    }
+
+    pub(crate) fn launch_with(options: JanusBuilder) -> Result<Self> {
+        require_namespace()?;
+        let binary = janus_binary()?;
+        let lib_dir = janus_lib_dir()?;
+        let dir = make_temp_dir()?;
+        let rtp = RtpRange::reserve()?;
+        let tls = if options.tls {
+            let material = TlsMaterial::generate()?;
+            let ca_path = dir.join("ca.pem");
+            write_file(&ca_path, &material.ca_pem)?;
+            write_file(&dir.join("server.pem"), &material.cert_pem)?;
+            write_file(&dir.join("server.key"), &material.key_pem)?;
+            Some((material, ca_path))
+        } else {
+            None
+        };
+        let client = match &tls {
+            Some((material, _)) => HttpClient::trusting(&material.ca_pem)?,
+            None => HttpClient::new(),
+        };
+        let mut janus = Self {
+            options,
+            binary,
+            dir,
+            keep_dir: false,
+            http_port: 0,
+            ws_port: 0,
+            https_port: 0,
+            wss_port: 0,
+            rtp,
+            tls,
+            client,
+            child: None,
+            starts: 0,
+        };
+        // Another process may grab a port between our probe and Janus's bind: retry with
+        // fresh ports when that is what went wrong.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let ports = free_tcp_ports(4)?;
+            (janus.http_port, janus.ws_port) = (ports[0], ports[1]);
+            (janus.https_port, janus.wss_port) = (ports[2], ports[3]);
+            janus.write_config(&lib_dir)?;
+            match janus.start() {
+                Ok(()) => return Ok(janus),
+                Err(e) if attempt < 3 && janus.log_tail(200).contains("Address already in use") => {
+                    eprintln!("janus-tests: port clash, retrying with new ports: {e}");
+                }
+                Err(e) => {
+                    janus.keep_dir = true; // the error names the log file
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn write_config(&self, lib_dir: &Path) -> Result<()> {
+        let (cert, key) = (self.dir.join("server.pem"), self.dir.join("server.key"));
+        write_configs(
+            &self.options,
+            &Placement {
+                configs_folder: &self.config_dir(),
+                lib_dir,
+                http_port: self.http_port,
+                ws_port: self.ws_port,
+                https_port: self.https_port,
+                wss_port: self.wss_port,
+                rtp_ports: (self.rtp.first, self.rtp.last),
+                cert_paths: self.tls.as_ref().map(|_| (cert.as_path(), key.as_path())),
+            },
+        )
+    }
+
+    /// Starts this (stopped or killed) instance again, with the same config and ports, and
+    /// waits until it answers.
+    pub fn start(&mut self) -> Result<()> {
+        if let Some(pid) = self.pid() {
+            return Err(HarnessError::AlreadyRunning { pid });
+        }
+        require_namespace()?;
+        self.starts += 1;
+        let log_path = self.log_path();
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| HarnessError::io(format!("opening {}", log_path.display()), e))?;
+        let _ = writeln!(log, "=== janus-tests: start #{} ===", self.starts);
+        let stderr = log
+            .try_clone()
+            .map_err(|e| HarnessError::io("duplicating the log file handle", e))?;
+        let config = self.config_dir();
+        let child = Command::new(&self.binary)
+            .arg(format!("--config={}", config.join("janus.jcfg").display()))
+            .arg(format!("--configs-folder={}", config.display()))
+            .arg("--disable-colors")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(stderr)
+            .current_dir(&self.dir)
+            // Its own process group, so that stop/kill/drop reach everything it started.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| HarnessError::io(format!("starting {}", self.binary.display()), e))?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let timeout = self.options.start_timeout;
+        let probe_client = self.client.clone().with_timeout(Duration::from_secs(1));
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    return Err(HarnessError::ExitedEarly {
+                        status: status.to_string(),
+                        log: self.log_path(),
+                        tail: self.log_tail(LOG_TAIL_LINES),
+                    });
+                }
+            }
+            let last_problem = match self.probe(&probe_client) {
+                Ok(()) => return Ok(()),
+                Err(problem) => problem,
+            };
+            if started.elapsed() >= timeout {
+                let tail = self.log_tail(LOG_TAIL_LINES);
+                self.kill_group();
+                return Err(HarnessError::StartTimeout {
+                    waited: timeout,
+                    last_problem,
+                    log: self.log_path(),
+                    tail,
+                });
+            }
+            std::thread::sleep(PROBE_INTERVAL);
+        }
+    }
+
+    /// Ready = `GET /janus/info` answers, and every transport port accepts connections.
+    fn probe(&self, client: &HttpClient) -> Result<(), String> {
+        let response = client
+            .get(&format!("{}/info", self.http_url()))
+            .map_err(|e| e.to_string())?;
+        if response.status != 200 {
+            return Err(format!("GET /janus/info answered {}", response.status));
+        }
+        let mut ports = vec![self.ws_port];
+        if self.tls.is_some() {
+            ports.extend([self.https_port, self.wss_port]);
+        }
+        for port in ports {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+                .map_err(|e| format!("port {port} not accepting yet: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Stops Janus gracefully (SIGTERM, then SIGKILL after 10 s); [`Janus::start`] brings it
+    /// back on the same ports.
+    pub fn stop(&mut self) -> Result<()> {
+        let Some(child) = self.child.as_mut() else {
+            return Err(HarnessError::NotRunning);
+        };
+        if let Some(pid) = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0)) {
+            let _ = kill_process_group(pid, Signal::TERM);
+        }
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            match child.try_wait() {
+                Ok(Some(_)) => {
+                    self.kill_group(); // anything left in its group
+                    return Ok(());
+                }
+                Ok(None) => std::thread::sleep(PROBE_INTERVAL),
+                Err(e) => return Err(HarnessError::io("waiting for Janus to stop", e)),
+            }
+        }
+        eprintln!("janus-tests: Janus ignored SIGTERM for {STOP_GRACE:?}; sending SIGKILL");
+        self.kill_group();
+        Ok(())
+    }
+
+    /// Kills Janus with SIGKILL (a crash, for fault tests); [`Janus::start`] brings it back.
+    pub fn kill(&mut self) -> Result<()> {
+        if self.child.is_none() {
+            return Err(HarnessError::NotRunning);
+        }
+        self.kill_group();
+        Ok(())
+    }
+
+    /// SIGKILL to the whole process group, then reap the child.
+    fn kill_group(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            match Pid::from_raw(i32::try_from(child.id()).unwrap_or(0)) {
+                Some(pid) if kill_process_group(pid, Signal::KILL).is_ok() => {}
+                _ => {
+                    let _ = child.kill();
+                }
+            }
+            let _ = child.wait();
+        }
+    }
+
+    /// Janus's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether Janus is running (reaps it if it has exited on its own).
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut().map(Child::try_wait) {
+            Some(Ok(None)) => true,
+            Some(_) => {
+                self.child = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The address media sockets must bind (127.0.0.2): Janus's only ICE candidate is there.
+    pub fn media_ip(&self) -> Ipv4Addr {
+        MEDIA_IP
+    }
+
+    /// Janus's RTP port range (first, last), its own among concurrent instances.
+    pub fn rtp_port_range(&self) -> (u16, u16) {
+        (self.rtp.first, self.rtp.last)
+    }
+
+    /// The plain HTTP API root, e.g. `http://127.0.0.1:40123/janus`.
+    pub fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}/janus", self.http_port)
+    }
+
+    /// The plain WebSocket URL, e.g. `ws://127.0.0.1:40124/` (subprotocol `janus-protocol`).
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/", self.ws_port)
+    }
+
+    /// The HTTPS API root; needs [`JanusBuilder::tls`].
+    pub fn https_url(&self) -> Result<String> {
+        self.require_tls()?;
+        Ok(format!("https://127.0.0.1:{}/janus", self.https_port))
+    }
+
+    /// The secure WebSocket URL; needs [`JanusBuilder::tls`].
+    pub fn wss_url(&self) -> Result<String> {
+        self.require_tls()?;
+        Ok(format!("wss://127.0.0.1:{}/", self.wss_port))
+    }
+
+    /// PEM of the CA that issued Janus's certificate: what a TLS client must trust.
+    pub fn ca_cert_pem(&self) -> Result<&str> {
+        Ok(&self.require_tls()?.0.ca_pem)
+    }
+
+    /// Path of a file holding [`Janus::ca_cert_pem`].
+    pub fn ca_cert_path(&self) -> Result<&Path> {
+        Ok(&self.require_tls()?.1)
+    }
+
+    fn require_tls(&self) -> Result<&(TlsMaterial, PathBuf)> {
+        self.tls.as_ref().ok_or(HarnessError::NotConfigured("TLS"))
+    }
+
+    /// The plain HTTP port on 127.0.0.1.
+    pub fn http_port(&self) -> u16 {
+        self.http_port
+    }
+
+    /// The plain WebSocket port on 127.0.0.1.
+    pub fn ws_port(&self) -> u16 {
+        self.ws_port
+    }
+
+    /// A client for this instance's URLs (it trusts the instance's CA when TLS is on).
+    pub fn http_client(&self) -> &HttpClient {
+        &self.client
+    }
+
+    /// `GET /janus/info`, parsed; fails unless Janus answers `server_info`.
+    pub fn info(&self) -> Result<Value> {
+        let response = self.client.get(&format!("{}/info", self.http_url()))?;
+        let info = response.json()?;
+        if response.status != 200 || info["janus"] != "server_info" {
+            return Err(HarnessError::UnexpectedReply(format!(
+                "GET /janus/info: status {}, body {}",
+                response.status, response.body
+            )));
+        }
+        Ok(info)
+    }
+
+    /// POSTs a JSON request to the plain HTTP API: `path` is appended to [`Janus::http_url`]
+    /// (`""` for `/janus`, `"/<session>"`, `"/<session>/<handle>"`). Returns Janus's JSON reply,
+    /// whatever its `janus` field (so tests can check errors).
+    pub fn api_post(&self, path: &str, request: &Value) -> Result<Value> {
+        let response = self
+            .client
+            .post_json(&format!("{}{path}", self.http_url()), request)?;
+        response.json()
+    }
+
+    /// The configured `api_secret`.
+    pub fn api_secret(&self) -> Option<&str> {
+        self.options.api_secret.as_deref()
+    }
+
+    /// A token valid for one hour that may attach to `plugins` (packages such as
+    /// `janus.plugin.echotest`); needs [`JanusBuilder::token_auth`].
+    pub fn token(&self, plugins: &[&str]) -> Result<String> {
+        let secret = self
+            .options
+            .token_auth_secret
+            .as_deref()
+            .ok_or(HarnessError::NotConfigured("token auth"))?;
+        Ok(signed_token(
+            secret,
+            SystemTime::now() + Duration::from_secs(3600),
+            plugins,
+        ))
+    }
+
+    /// The options this instance was launched with.
+    pub fn options(&self) -> &JanusBuilder {
+        &self.options
+    }
+
+    /// The folder holding the rendered config files.
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.join("etc")
+    }
+
+    /// Janus's log (stdout and stderr of every start, appended).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("janus.log")
+    }
+
+    /// The last `lines` lines of Janus's log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = fs::read_to_string(self.log_path()).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Janus {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.keep_dir = true;
+            eprintln!(
+                "---- janus-tests: last {LOG_TAIL_LINES} lines of {} ----\n{}\n---- end of Janus log (config kept in {}) ----",
+                self.log_path().display(),
+                self.log_tail(LOG_TAIL_LINES),
+                self.config_dir().display(),
+            );
+        }
+        self.kill_group();
+        if !self.keep_dir {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// The `janus` binary: on PATH, else `/usr/bin/janus`.
+pub fn janus_binary() -> Result<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("janus"))
+            .find(|p| p.is_file())
+    });
+    on_path
+        .or_else(|| Some(PathBuf::from("/usr/bin/janus")).filter(|p| p.is_file()))
+        .ok_or(HarnessError::JanusNotFound)
+}
+
+/// The folder holding Janus's `plugins`, `transports`, `events` and `loggers` folders.
+fn janus_lib_dir() -> Result<PathBuf> {
+    let mut candidates = vec![
+        PathBuf::from("/usr/lib/x86_64-linux-gnu/janus"),
+        PathBuf::from("/usr/lib/aarch64-linux-gnu/janus"),
+        PathBuf::from("/usr/lib/janus"),
+        PathBuf::from("/usr/local/lib/janus"),
+        PathBuf::from("/opt/janus/lib/janus"),
+    ];
+    if let Ok(entries) = fs::read_dir("/usr/lib") {
+        candidates.extend(entries.flatten().map(|e| e.path().join("janus")));
+    }
+    candidates
+        .into_iter()
+        .find(|dir| dir.join("plugins").is_dir() && dir.join("transports").is_dir())
+        .ok_or(HarnessError::JanusNotFound)
+}
+
+fn make_temp_dir() -> Result<PathBuf> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!(
+        "janus-tests-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    fs::create_dir_all(dir.join("etc"))
+        .map_err(|e| HarnessError::io(format!("creating {}", dir.display()), e))?;
+    Ok(dir)
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<()> {
+    let mut file = File::create(path)
+        .map_err(|e| HarnessError::io(format!("creating {}", path.display()), e))?;
+    file.write_all(contents.as_bytes())
+        .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))
+}
