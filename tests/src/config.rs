@@ -27,6 +27,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "janus.plugin.streaming.jcfg",
         include_str!("../config/janus.plugin.streaming.jcfg"),
     ),
+    (
+        "janus.plugin.videoroom.jcfg",
+        include_str!("../config/janus.plugin.videoroom.jcfg"),
+    ),
+    (
+        "janus.plugin.audiobridge.jcfg",
+        include_str!("../config/janus.plugin.audiobridge.jcfg"),
+    ),
+    (
+        "janus.plugin.textroom.jcfg",
+        include_str!("../config/janus.plugin.textroom.jcfg"),
+    ),
+    (
+        "janus.plugin.videocall.jcfg",
+        include_str!("../config/janus.plugin.videocall.jcfg"),
+    ),
+    (
+        "janus.plugin.recordplay.jcfg",
+        include_str!("../config/janus.plugin.recordplay.jcfg"),
+    ),
+    (
+        "janus.plugin.voicemail.jcfg",
+        include_str!("../config/janus.plugin.voicemail.jcfg"),
+    ),
+    (
+        "janus.plugin.sip.jcfg",
+        include_str!("../config/janus.plugin.sip.jcfg"),
+    ),
+    (
+        "janus.plugin.nosip.jcfg",
+        include_str!("../config/janus.plugin.nosip.jcfg"),
+    ),
 ];
 
 /// Plugins disabled unless a test asks for them: the scripting plugins need scripts we do not
@@ -202,6 +234,7 @@ impl JanusBuilder {
 #[derive(Clone, Debug)]
 pub(crate) struct Placement<'a> {
     pub(crate) configs_folder: &'a Path,
+    pub(crate) data_dir: &'a Path,
     pub(crate) lib_dir: &'a Path,
     pub(crate) http_port: u16,
     pub(crate) ws_port: u16,
@@ -234,6 +267,10 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
             quoted(&placement.configs_folder.display().to_string()),
         ),
         ("LIB_DIR", quoted(&placement.lib_dir.display().to_string())),
+        (
+            "DATA_DIR",
+            quoted(&placement.data_dir.display().to_string()),
+        ),
         ("DEBUG_LEVEL", options.debug_level.to_string()),
         ("SERVER_NAME", quoted(&options.server_name)),
         ("SESSION_TIMEOUT", options.session_timeout.to_string()),
@@ -280,6 +317,11 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
         ("CERT_PEM", cert_pem),
         ("CERT_KEY", cert_key),
     ];
+    for sub in ["recordings", "voicemail"] {
+        let dir = placement.data_dir.join(sub);
+        fs::create_dir_all(&dir)
+            .map_err(|e| HarnessError::io(format!("creating {}", dir.display()), e))?;
+    }
     for (name, template) in TEMPLATES {
         let mut text = render(name, template, &values)?;
         if *name == "janus.jcfg" {
@@ -367,6 +409,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("janus-tests-render-{}", std::process::id()));
         let placement = Placement {
             configs_folder: &dir,
+            data_dir: &dir,
             lib_dir: Path::new("/nonexistent"),
             http_port: 1,
             ws_port: 2,

@@ -136,6 +136,7 @@ impl Janus {
             &self.options,
             &Placement {
                 configs_folder: &self.config_dir(),
+                data_dir: &self.dir,
                 lib_dir,
                 http_port: self.http_port,
                 ws_port: self.ws_port,

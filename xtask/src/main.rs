@@ -165,7 +165,7 @@ fn install() -> Result {
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .args(["install", "-y", "--no-install-recommends"])
+        .args(["install", "-y"])
         .args(&packages))
 }
 
