@@ -10,7 +10,9 @@ use tracing::{debug, trace, warn};
 use crate::config::{ClientConfig, Server, TransportKind};
 use crate::error::{Error, JanusError, RequestError};
 use crate::event::{DisconnectReason, Event, Reply, SessionLostReason};
-use crate::id::{HandleId, HandleRef, IdSource, RequestId, SeededIds, SessionId, TransactionId, transaction_from};
+use crate::id::{
+    HandleId, HandleRef, IdSource, RequestId, SeededIds, SessionId, TransactionId, transaction_from,
+};
 use crate::io::{HttpMethod, HttpRequest, HttpResponse, Input, Output, Transmit};
 use crate::jsep::{Jsep, Negotiation, SignalingState, Trickle};
 use crate::msg::incoming::parse_batch;
@@ -22,6 +24,8 @@ use crate::timer::{Backoff, Timer, Timers};
 const IDLE_WAKE: Duration = Duration::from_secs(3600);
 /// How many lost sessions are remembered for sticky errors.
 const MAX_LOST_REMEMBERED: usize = 1024;
+/// How many detached handles a session remembers (to skip their stale events).
+const MAX_GONE_HANDLES: usize = 64;
 /// janus.js's keepalive period, and the cap of the derived one.
 const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(25);
 
@@ -70,9 +74,20 @@ enum Conn {
     /// `connect` not called yet; commands queue.
     Idle,
     /// Trying `server`, the `tried`-th of this round.
-    Trying { server: usize, tried: usize, round: u32, reconnect: bool, opened: bool, probe: Option<TransactionId> },
+    Trying {
+        server: usize,
+        tried: usize,
+        round: u32,
+        reconnect: bool,
+        opened: bool,
+        probe: Option<TransactionId>,
+    },
     /// Pausing between reconnect rounds.
-    Waiting { first: usize, round: u32, at: Instant },
+    Waiting {
+        first: usize,
+        round: u32,
+        at: Instant,
+    },
     /// Requests flow through `server`.
     Up { server: usize },
     /// Gave up; `connect` starts again.
@@ -94,6 +109,9 @@ pub enum SessionState {
 struct Session {
     state: SessionState,
     handles: BTreeMap<HandleId, HandleEntry>,
+    /// Recently detached handles, so that a late `detached` (or other stale event) does
+    /// not bring one back.
+    gone: VecDeque<HandleId>,
     keepalive_at: Option<Instant>,
     poll: Poll,
 }
@@ -116,7 +134,13 @@ struct HandleEntry {
 
 impl HandleEntry {
     fn new(plugin: String, opaque_id: Option<String>) -> Self {
-        Self { plugin, opaque_id, detach_tx: None, webrtc_up: false, negotiation: Negotiation::default() }
+        Self {
+            plugin,
+            opaque_id,
+            detach_tx: None,
+            webrtc_up: false,
+            negotiation: Negotiation::default(),
+        }
     }
 }
 
@@ -165,7 +189,10 @@ enum Verb {
     Claim,
     Destroy,
     Keepalive,
-    Attach { plugin: String, opaque_id: Option<String> },
+    Attach {
+        plugin: String,
+        opaque_id: Option<String>,
+    },
     Detach,
     Hangup,
     Message,
@@ -181,7 +208,10 @@ impl Verb {
             RequestKind::Claim => Self::Claim,
             RequestKind::Destroy => Self::Destroy,
             RequestKind::Keepalive => Self::Keepalive,
-            RequestKind::Attach { plugin, opaque_id } => Self::Attach { plugin: plugin.clone(), opaque_id: opaque_id.clone() },
+            RequestKind::Attach { plugin, opaque_id } => Self::Attach {
+                plugin: plugin.clone(),
+                opaque_id: opaque_id.clone(),
+            },
             RequestKind::Detach => Self::Detach,
             RequestKind::Hangup => Self::Hangup,
             RequestKind::Message { .. } => Self::Message,
@@ -256,10 +286,11 @@ impl Client {
 
     /// The handles of a live session.
     pub fn handle_ids(&self, session: SessionId) -> impl Iterator<Item = HandleRef> + '_ {
-        self.sessions
-            .get(&session)
-            .into_iter()
-            .flat_map(move |s| s.handles.keys().map(move |&handle| HandleRef { session, handle }))
+        self.sessions.get(&session).into_iter().flat_map(move |s| {
+            s.handles
+                .keys()
+                .map(move |&handle| HandleRef { session, handle })
+        })
     }
 
     /// A handle's state.
@@ -302,41 +333,90 @@ impl Client {
 
     /// `info`: the server's description.
     pub fn info(&mut self, now: Instant) -> Result<TransactionId, Error> {
-        self.submit(now, Request { kind: RequestKind::Info, session: None, handle: None }, Origin::App, None)
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Info,
+                session: None,
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `ping`.
     pub fn ping(&mut self, now: Instant) -> Result<TransactionId, Error> {
-        self.submit(now, Request { kind: RequestKind::Ping, session: None, handle: None }, Origin::App, None)
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Ping,
+                session: None,
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `create`: a new session. Completes with [`Reply::SessionCreated`]; from then on the
     /// client keeps it alive (WebSocket) or long-polls it (HTTP).
     pub fn create_session(&mut self, now: Instant) -> Result<TransactionId, Error> {
-        self.submit(now, Request { kind: RequestKind::Create { id: None }, session: None, handle: None }, Origin::App, None)
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Create { id: None },
+                session: None,
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `create` with an id of our choice (Janus answers 468 if it is taken).
-    pub fn create_session_with_id(&mut self, now: Instant, id: SessionId) -> Result<TransactionId, Error> {
-        self.submit(now, Request { kind: RequestKind::Create { id: Some(id) }, session: None, handle: None }, Origin::App, None)
+    pub fn create_session_with_id(
+        &mut self,
+        now: Instant,
+        id: SessionId,
+    ) -> Result<TransactionId, Error> {
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Create { id: Some(id) },
+                session: None,
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `claim`: takes over a session that lives on the server (made by another connection, or
     /// before a restart of this program). Requests on it wait until the claim completes.
     /// (After a WebSocket reconnect the client claims its sessions by itself.)
-    pub fn claim_session(&mut self, now: Instant, session: SessionId) -> Result<TransactionId, Error> {
+    pub fn claim_session(
+        &mut self,
+        now: Instant,
+        session: SessionId,
+    ) -> Result<TransactionId, Error> {
         self.advance(now);
         self.lost.remove(&session);
         self.sessions.entry(session).or_insert_with(|| Session {
             state: SessionState::Claiming,
             handles: BTreeMap::new(),
+            gone: VecDeque::new(),
             keepalive_at: None,
             poll: Poll::default(),
         });
         if let Some(s) = self.sessions.get_mut(&session) {
             s.state = SessionState::Claiming;
         }
-        let req = Request { kind: RequestKind::Claim, session: Some(session), handle: None };
+        let req = Request {
+            kind: RequestKind::Claim,
+            session: Some(session),
+            handle: None,
+        };
         let r = self.submit(now, req, Origin::App, None);
         if r.is_err() {
             self.sessions.remove(&session);
@@ -347,26 +427,72 @@ impl Client {
     /// `keepalive` now, besides the automatic ones.
     pub fn keepalive(&mut self, now: Instant, session: SessionId) -> Result<TransactionId, Error> {
         self.check_session(session)?;
-        self.submit(now, Request { kind: RequestKind::Keepalive, session: Some(session), handle: None }, Origin::App, None)
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Keepalive,
+                session: Some(session),
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `destroy`: ends the session and its handles.
-    pub fn destroy_session(&mut self, now: Instant, session: SessionId) -> Result<TransactionId, Error> {
+    pub fn destroy_session(
+        &mut self,
+        now: Instant,
+        session: SessionId,
+    ) -> Result<TransactionId, Error> {
         self.check_session(session)?;
-        self.submit(now, Request { kind: RequestKind::Destroy, session: Some(session), handle: None }, Origin::App, None)
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Destroy,
+                session: Some(session),
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `attach`: a handle on `plugin` (e.g. `janus.plugin.echotest`).
-    pub fn attach(&mut self, now: Instant, session: SessionId, plugin: &str, opaque_id: Option<&str>) -> Result<TransactionId, Error> {
+    pub fn attach(
+        &mut self,
+        now: Instant,
+        session: SessionId,
+        plugin: &str,
+        opaque_id: Option<&str>,
+    ) -> Result<TransactionId, Error> {
         self.check_session(session)?;
-        let kind = RequestKind::Attach { plugin: plugin.to_owned(), opaque_id: opaque_id.map(str::to_owned) };
-        self.submit(now, Request { kind, session: Some(session), handle: None }, Origin::App, None)
+        let kind = RequestKind::Attach {
+            plugin: plugin.to_owned(),
+            opaque_id: opaque_id.map(str::to_owned),
+        };
+        self.submit(
+            now,
+            Request {
+                kind,
+                session: Some(session),
+                handle: None,
+            },
+            Origin::App,
+            None,
+        )
     }
 
     /// `message`: a plugin request with an optional JSEP. Completes with [`Reply::Plugin`]
     /// (from a synchronous `success` or the `event` after an `ack`), or with
     /// [`RequestError::Plugin`] when the plugin reports an `error_code`.
-    pub fn message(&mut self, now: Instant, h: HandleRef, body: Value, jsep: Option<Jsep>) -> Result<TransactionId, Error> {
+    pub fn message(
+        &mut self,
+        now: Instant,
+        h: HandleRef,
+        body: Value,
+        jsep: Option<Jsep>,
+    ) -> Result<TransactionId, Error> {
         self.check_handle(h)?;
         let mut rollback = None;
         if let Some(j) = &jsep {
@@ -375,7 +501,11 @@ impl Client {
             rollback = Some(entry.negotiation.state);
             entry.negotiation.state = next;
         }
-        let req = Request { kind: RequestKind::Message { body, jsep }, session: Some(h.session), handle: Some(h.handle) };
+        let req = Request {
+            kind: RequestKind::Message { body, jsep },
+            session: Some(h.session),
+            handle: Some(h.handle),
+        };
         let r = self.submit(now, req, Origin::App, rollback);
         if r.is_err() {
             if let (Some(prev), Some(e)) = (rollback, self.handle_entry_mut(h)) {
@@ -387,16 +517,29 @@ impl Client {
 
     /// `trickle`: one candidate, several, or `Trickle::Completed`. Completes with
     /// [`Reply::Acked`]. Janus holds candidates that arrive before the JSEP they belong to.
-    pub fn trickle(&mut self, now: Instant, h: HandleRef, candidates: Vec<Trickle>) -> Result<TransactionId, Error> {
+    pub fn trickle(
+        &mut self,
+        now: Instant,
+        h: HandleRef,
+        candidates: Vec<Trickle>,
+    ) -> Result<TransactionId, Error> {
         self.check_handle(h)?;
-        let req = Request { kind: RequestKind::Trickle(candidates), session: Some(h.session), handle: Some(h.handle) };
+        let req = Request {
+            kind: RequestKind::Trickle(candidates),
+            session: Some(h.session),
+            handle: Some(h.handle),
+        };
         self.submit(now, req, Origin::App, None)
     }
 
     /// `hangup`: closes the handle's PeerConnection; the handle stays.
     pub fn hangup(&mut self, now: Instant, h: HandleRef) -> Result<TransactionId, Error> {
         self.check_handle(h)?;
-        let req = Request { kind: RequestKind::Hangup, session: Some(h.session), handle: Some(h.handle) };
+        let req = Request {
+            kind: RequestKind::Hangup,
+            session: Some(h.session),
+            handle: Some(h.handle),
+        };
         self.submit(now, req, Origin::App, None)
     }
 
@@ -404,7 +547,11 @@ impl Client {
     /// whichever comes first; `Event::Detached` is emitted once either way.
     pub fn detach(&mut self, now: Instant, h: HandleRef) -> Result<TransactionId, Error> {
         self.check_handle(h)?;
-        let req = Request { kind: RequestKind::Detach, session: Some(h.session), handle: Some(h.handle) };
+        let req = Request {
+            kind: RequestKind::Detach,
+            session: Some(h.session),
+            handle: Some(h.handle),
+        };
         let tx = self.submit(now, req, Origin::App, None)?;
         if let Some(e) = self.handle_entry_mut(h) {
             e.detach_tx = Some(tx.clone());
@@ -467,7 +614,10 @@ impl Client {
         if self.sessions.contains_key(&s) {
             Ok(())
         } else if let Some(reason) = self.lost.get(&s) {
-            Err(Error::SessionLost { session: s, reason: reason.clone() })
+            Err(Error::SessionLost {
+                session: s,
+                reason: reason.clone(),
+            })
         } else {
             Err(Error::UnknownSession(s))
         }
@@ -475,7 +625,11 @@ impl Client {
 
     fn check_handle(&self, h: HandleRef) -> Result<(), Error> {
         self.check_session(h.session)?;
-        if self.sessions.get(&h.session).is_some_and(|s| s.handles.contains_key(&h.handle)) {
+        if self
+            .sessions
+            .get(&h.session)
+            .is_some_and(|s| s.handles.contains_key(&h.handle))
+        {
             Ok(())
         } else {
             Err(Error::UnknownHandle(h))
@@ -483,7 +637,10 @@ impl Client {
     }
 
     fn handle_entry_mut(&mut self, h: HandleRef) -> Option<&mut HandleEntry> {
-        self.sessions.get_mut(&h.session)?.handles.get_mut(&h.handle)
+        self.sessions
+            .get_mut(&h.session)?
+            .handles
+            .get_mut(&h.handle)
     }
 
     fn new_tx(&mut self) -> TransactionId {
@@ -501,10 +658,19 @@ impl Client {
     }
 
     fn auth(&self) -> Auth<'_> {
-        Auth { apisecret: self.cfg.apisecret.as_ref(), token: self.cfg.token.as_ref() }
+        Auth {
+            apisecret: self.cfg.apisecret.as_ref(),
+            token: self.cfg.token.as_ref(),
+        }
     }
 
-    fn submit(&mut self, now: Instant, request: Request, origin: Origin, rollback: Option<SignalingState>) -> Result<TransactionId, Error> {
+    fn submit(
+        &mut self,
+        now: Instant,
+        request: Request,
+        origin: Origin,
+        rollback: Option<SignalingState>,
+    ) -> Result<TransactionId, Error> {
         self.advance(now);
         if self.conn == Conn::Down && origin == Origin::App {
             return Err(Error::NotConnected);
@@ -514,7 +680,8 @@ impl Client {
         }
         let tx = self.new_tx();
         let deadline = self.now + self.cfg.request_timeout;
-        self.timers.set(Timer::Request(tx.clone()), None, Some(deadline));
+        self.timers
+            .set(Timer::Request(tx.clone()), None, Some(deadline));
         let pending = Pending {
             verb: Verb::of(&request.kind),
             session: request.session,
@@ -535,14 +702,21 @@ impl Client {
 
     /// Sends queued requests whose session is ready, in order.
     fn flush(&mut self, now: Instant) {
-        let Conn::Up { server } = self.conn else { return };
+        let Conn::Up { server } = self.conn else {
+            return;
+        };
         let mut held = VecDeque::new();
         while let Some(tx) = self.unsent.pop_front() {
-            let Some(p) = self.pending.get(&tx) else { continue };
+            let Some(p) = self.pending.get(&tx) else {
+                continue;
+            };
             let ready = match (p.session, &p.verb) {
                 (None, _) => true,
                 (Some(_), Verb::Claim) => true,
-                (Some(s), _) => self.sessions.get(&s).is_none_or(|s| s.state == SessionState::Active),
+                (Some(s), _) => self
+                    .sessions
+                    .get(&s)
+                    .is_none_or(|s| s.state == SessionState::Active),
             };
             if ready {
                 self.send_now(now, server, &tx);
@@ -556,7 +730,9 @@ impl Client {
     /// Encodes a pending request for `server` and hands it to the adapter.
     fn send_now(&mut self, now: Instant, server: usize, tx: &TransactionId) {
         let transport = self.cfg.servers[server].transport;
-        let Some(request) = self.pending.get_mut(tx).and_then(|p| p.request.take()) else { return };
+        let Some(request) = self.pending.get_mut(tx).and_then(|p| p.request.take()) else {
+            return;
+        };
         let text = request.encode(tx, self.auth(), transport == TransportKind::WebSocket);
         trace!(tx = %tx, verb = request.kind.verb(), len = text.len(), "send");
         match transport {
@@ -586,22 +762,33 @@ impl Client {
 
     /// Ends a pending request: removes it, its timer and its HTTP request, and tells the
     /// application when it asked for it. Returns the pending entry for the caller's own use.
-    fn finish(&mut self, tx: &TransactionId, result: Result<Reply, RequestError>) -> Option<Pending> {
+    fn finish(
+        &mut self,
+        tx: &TransactionId,
+        result: Result<Reply, RequestError>,
+    ) -> Option<Pending> {
         let p = self.pending.remove(tx)?;
-        self.timers.set(Timer::Request(tx.clone()), Some(p.deadline), None);
+        self.timers
+            .set(Timer::Request(tx.clone()), Some(p.deadline), None);
         if let Some(id) = p.http {
             if self.http.remove(&id).is_some() && result.is_err() {
                 self.transmits.push_back(Transmit::Cancel(id));
             }
         }
         if let (Err(_), Some(prev), Some(s), Some(h)) = (&result, p.rollback, p.session, p.handle) {
-            if let Some(e) = self.handle_entry_mut(HandleRef { session: s, handle: h }) {
+            if let Some(e) = self.handle_entry_mut(HandleRef {
+                session: s,
+                handle: h,
+            }) {
                 e.negotiation.state = prev;
             }
         }
         debug!(tx = %tx, ok = result.is_ok(), "request done");
         if p.origin == Origin::App {
-            self.emit(Event::Completed { tx: tx.clone(), result });
+            self.emit(Event::Completed {
+                tx: tx.clone(),
+                result,
+            });
         }
         Some(p)
     }
@@ -609,28 +796,47 @@ impl Client {
     // ------------------------------------------------------------------ connection
 
     fn start_round(&mut self, first: usize, round: u32, reconnect: bool) {
-        self.conn = Conn::Trying { server: first, tried: 0, round, reconnect, opened: false, probe: None };
+        self.conn = Conn::Trying {
+            server: first,
+            tried: 0,
+            round,
+            reconnect,
+            opened: false,
+            probe: None,
+        };
         self.open_server();
     }
 
     fn open_server(&mut self) {
-        let Conn::Trying { server, .. } = self.conn else { return };
+        let Conn::Trying { server, .. } = self.conn else {
+            return;
+        };
         let s = &self.cfg.servers[server];
         debug!(server, url = %s.url, "trying server");
         match s.transport {
-            TransportKind::WebSocket => self.transmits.push_back(Transmit::Connect { server, url: s.url.clone() }),
+            TransportKind::WebSocket => self.transmits.push_back(Transmit::Connect {
+                server,
+                url: s.url.clone(),
+            }),
             TransportKind::Http => self.send_probe(),
         }
     }
 
     /// An `info` that proves the server answers (and tells its session timeout).
     fn send_probe(&mut self) {
-        let Conn::Trying { server, .. } = self.conn else { return };
+        let Conn::Trying { server, .. } = self.conn else {
+            return;
+        };
         let now = self.now;
         let tx = self.new_tx();
         let deadline = now + self.cfg.request_timeout;
-        self.timers.set(Timer::Request(tx.clone()), None, Some(deadline));
-        let request = Request { kind: RequestKind::Info, session: None, handle: None };
+        self.timers
+            .set(Timer::Request(tx.clone()), None, Some(deadline));
+        let request = Request {
+            kind: RequestKind::Info,
+            session: None,
+            handle: None,
+        };
         self.pending.insert(
             tx.clone(),
             Pending {
@@ -653,7 +859,11 @@ impl Client {
 
     fn on_opened(&mut self, _now: Instant) {
         match &mut self.conn {
-            Conn::Trying { opened, probe: None, .. } if !*opened => {
+            Conn::Trying {
+                opened,
+                probe: None,
+                ..
+            } if !*opened => {
                 *opened = true;
                 self.send_probe();
             }
@@ -662,7 +872,17 @@ impl Client {
     }
 
     fn server_failed(&mut self, now: Instant, reason: &str) {
-        let Conn::Trying { server, tried, round, reconnect, opened, probe } = self.conn.clone() else { return };
+        let Conn::Trying {
+            server,
+            tried,
+            round,
+            reconnect,
+            opened,
+            probe,
+        } = self.conn.clone()
+        else {
+            return;
+        };
         if let Some(tx) = probe {
             self.finish(&tx, Err(RequestError::TransportLost));
         }
@@ -671,18 +891,41 @@ impl Client {
         if opened {
             self.transmits.push_back(Transmit::Disconnect);
         }
-        self.emit(Event::ServerFailed { server, url, reason: reason.to_owned() });
+        self.emit(Event::ServerFailed {
+            server,
+            url,
+            reason: reason.to_owned(),
+        });
         let n = self.cfg.servers.len();
         if tried + 1 < n {
-            self.conn = Conn::Trying { server: (server + 1) % n, tried: tried + 1, round, reconnect, opened: false, probe: None };
+            self.conn = Conn::Trying {
+                server: (server + 1) % n,
+                tried: tried + 1,
+                round,
+                reconnect,
+                opened: false,
+                probe: None,
+            };
             self.open_server();
         } else if reconnect && round + 1 < self.cfg.reconnect.max_rounds {
-            let backoff = Backoff::new(self.cfg.reconnect.initial_backoff, self.cfg.reconnect.max_backoff).delay(round);
+            let backoff = Backoff::new(
+                self.cfg.reconnect.initial_backoff,
+                self.cfg.reconnect.max_backoff,
+            )
+            .delay(round);
             let at = now + backoff;
             self.timers.set(Timer::Reconnect, None, Some(at));
-            self.conn = Conn::Waiting { first: (server + 1) % n, round: round + 1, at };
+            self.conn = Conn::Waiting {
+                first: (server + 1) % n,
+                round: round + 1,
+                at,
+            };
         } else {
-            self.give_up(if reconnect { DisconnectReason::GaveUp } else { DisconnectReason::Unreachable });
+            self.give_up(if reconnect {
+                DisconnectReason::GaveUp
+            } else {
+                DisconnectReason::Unreachable
+            });
         }
     }
 
@@ -701,12 +944,22 @@ impl Client {
     }
 
     fn on_probe_ok(&mut self, info: ServerInfo) {
-        let Conn::Trying { server, reconnect, .. } = self.conn else { return };
+        let Conn::Trying {
+            server, reconnect, ..
+        } = self.conn
+        else {
+            return;
+        };
         let s = &self.cfg.servers[server];
         let (url, transport) = (s.url.clone(), s.transport);
         debug!(server, %url, "connected");
         self.conn = Conn::Up { server };
-        self.emit(Event::Connected { server, url, transport, info: Box::new(info.clone()) });
+        self.emit(Event::Connected {
+            server,
+            url,
+            transport,
+            info: Box::new(info.clone()),
+        });
         self.info = Some(info);
         let now = self.now;
         let ids: Vec<_> = self.sessions.keys().copied().collect();
@@ -716,7 +969,16 @@ impl Client {
                 if let Some(x) = self.sessions.get_mut(&s) {
                     x.state = SessionState::Claiming;
                 }
-                let _ = self.submit(now, Request { kind: RequestKind::Claim, session: Some(s), handle: None }, Origin::Reclaim, None);
+                let _ = self.submit(
+                    now,
+                    Request {
+                        kind: RequestKind::Claim,
+                        session: Some(s),
+                        handle: None,
+                    },
+                    Origin::Reclaim,
+                    None,
+                );
             } else if state == Some(SessionState::Active) {
                 self.session_ready(s);
             }
@@ -726,18 +988,28 @@ impl Client {
     fn on_closed(&mut self, now: Instant, why: &str) {
         match self.conn.clone() {
             Conn::Trying { .. } => self.server_failed(now, why),
-            Conn::Up { server } if self.cfg.servers[server].transport == TransportKind::WebSocket => {
+            Conn::Up { server }
+                if self.cfg.servers[server].transport == TransportKind::WebSocket =>
+            {
                 warn!(server, why, "websocket dropped");
-                self.emit(Event::Disconnected { reason: DisconnectReason::Dropped(why.to_owned()) });
+                self.emit(Event::Disconnected {
+                    reason: DisconnectReason::Dropped(why.to_owned()),
+                });
                 // Whatever was sent may or may not have been done: say so. Queued requests
                 // wait for the reconnect.
-                let sent: Vec<_> = self.pending.iter().filter(|(_, p)| p.request.is_none()).map(|(tx, _)| tx.clone()).collect();
+                let sent: Vec<_> = self
+                    .pending
+                    .iter()
+                    .filter(|(_, p)| p.request.is_none())
+                    .map(|(tx, _)| tx.clone())
+                    .collect();
                 for tx in sent {
                     self.finish(&tx, Err(RequestError::TransportLost));
                 }
                 for (id, s) in &mut self.sessions {
                     s.state = SessionState::Reconnecting;
-                    self.timers.set(Timer::Keepalive(*id), s.keepalive_at.take(), None);
+                    self.timers
+                        .set(Timer::Keepalive(*id), s.keepalive_at.take(), None);
                 }
                 if self.cfg.reconnect.max_rounds == 0 {
                     self.give_up(DisconnectReason::GaveUp);
@@ -753,12 +1025,15 @@ impl Client {
 
     /// A session became usable: keep it alive (WebSocket) or poll it (HTTP).
     fn session_ready(&mut self, s: SessionId) {
-        let Conn::Up { server } = self.conn else { return };
+        let Conn::Up { server } = self.conn else {
+            return;
+        };
         match self.cfg.servers[server].transport {
             TransportKind::WebSocket => {
                 let at = self.now + self.keepalive_period();
                 if let Some(sess) = self.sessions.get_mut(&s) {
-                    self.timers.set(Timer::Keepalive(s), sess.keepalive_at.replace(at), Some(at));
+                    self.timers
+                        .set(Timer::Keepalive(s), sess.keepalive_at.replace(at), Some(at));
                 }
             }
             TransportKind::Http => self.long_poll(s),
@@ -766,8 +1041,12 @@ impl Client {
     }
 
     fn long_poll(&mut self, s: SessionId) {
-        let Conn::Up { server } = self.conn else { return };
-        let Some(sess) = self.sessions.get(&s) else { return };
+        let Conn::Up { server } = self.conn else {
+            return;
+        };
+        let Some(sess) = self.sessions.get(&s) else {
+            return;
+        };
         if sess.poll.in_flight.is_some() || sess.state != SessionState::Active {
             return;
         }
@@ -798,7 +1077,9 @@ impl Client {
 
     fn poll_failed(&mut self, now: Instant, s: SessionId, why: &str) {
         let max = self.cfg.max_poll_failures;
-        let Some(sess) = self.sessions.get_mut(&s) else { return };
+        let Some(sess) = self.sessions.get_mut(&s) else {
+            return;
+        };
         sess.poll.in_flight = None;
         sess.poll.failures += 1;
         warn!(session = %s, failures = sess.poll.failures, why, "long poll failed");
@@ -806,8 +1087,14 @@ impl Client {
             self.lose_session(s, SessionLostReason::TransportLost);
             return;
         }
-        let at = now + Backoff::new(Duration::from_millis(250), Duration::from_secs(5)).delay(sess.poll.failures - 1);
-        self.timers.set(Timer::PollRetry(s), sess.poll.retry_at.replace(at), Some(at));
+        let at = now
+            + Backoff::new(Duration::from_millis(250), Duration::from_secs(5))
+                .delay(sess.poll.failures - 1);
+        self.timers.set(
+            Timer::PollRetry(s),
+            sess.poll.retry_at.replace(at),
+            Some(at),
+        );
     }
 
     /// Forgets a session, fails its requests, and tells the application.
@@ -828,14 +1115,23 @@ impl Client {
 
     /// Removes a session with its timers, long poll and pending requests. `false` if unknown.
     fn drop_session(&mut self, s: SessionId, _reason: Option<&SessionLostReason>) -> bool {
-        let Some(sess) = self.sessions.remove(&s) else { return false };
-        self.timers.set(Timer::Keepalive(s), sess.keepalive_at, None);
-        self.timers.set(Timer::PollRetry(s), sess.poll.retry_at, None);
+        let Some(sess) = self.sessions.remove(&s) else {
+            return false;
+        };
+        self.timers
+            .set(Timer::Keepalive(s), sess.keepalive_at, None);
+        self.timers
+            .set(Timer::PollRetry(s), sess.poll.retry_at, None);
         if let Some(id) = sess.poll.in_flight {
             self.http.remove(&id);
             self.transmits.push_back(Transmit::Cancel(id));
         }
-        let txs: Vec<_> = self.pending.iter().filter(|(_, p)| p.session == Some(s)).map(|(tx, _)| tx.clone()).collect();
+        let txs: Vec<_> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.session == Some(s))
+            .map(|(tx, _)| tx.clone())
+            .collect();
         for tx in txs {
             self.finish(&tx, Err(RequestError::SessionLost(s)));
         }
@@ -852,7 +1148,11 @@ impl Client {
                     if let Some(sess) = self.sessions.get_mut(&s) {
                         sess.keepalive_at = None;
                         if sess.state == SessionState::Active {
-                            let req = Request { kind: RequestKind::Keepalive, session: Some(s), handle: None };
+                            let req = Request {
+                                kind: RequestKind::Keepalive,
+                                session: Some(s),
+                                handle: None,
+                            };
                             let _ = self.submit(now, req, Origin::Keepalive, None);
                             self.session_ready(s);
                         }
@@ -874,7 +1174,9 @@ impl Client {
     }
 
     fn request_timed_out(&mut self, now: Instant, tx: &TransactionId) {
-        let Some(p) = self.pending.get(tx) else { return };
+        let Some(p) = self.pending.get(tx) else {
+            return;
+        };
         let (origin, acked, session) = (p.origin, p.acked, p.session);
         // The request may still be queued behind a reconnect or claim: it is gone either way.
         self.unsent.retain(|t| t != tx);
@@ -939,7 +1241,14 @@ impl Client {
             Ok(_) | Err(_) => return self.poll_failed(now, s, &format!("HTTP {}", resp.status)),
         };
         // An error in place of events is about the poll itself (bad credentials, or no session).
-        if let [Ok(Incoming::Error { transaction: None, error, .. })] = batch.as_slice() {
+        if let [
+            Ok(Incoming::Error {
+                transaction: None,
+                error,
+                ..
+            }),
+        ] = batch.as_slice()
+        {
             if error.code.is_fatal_for_session() {
                 self.lose_session(s, SessionLostReason::NotFound);
             } else {
@@ -983,20 +1292,38 @@ impl Client {
 
     /// Routes one message. `http_tx`: the request whose POST this body answers.
     /// `polled`: the session whose long poll carried it.
-    fn on_message(&mut self, now: Instant, msg: Incoming, http_tx: Option<TransactionId>, polled: Option<SessionId>) {
-        let tx = msg.transaction().cloned().filter(|t| self.pending.contains_key(t)).or(http_tx);
+    fn on_message(
+        &mut self,
+        now: Instant,
+        msg: Incoming,
+        http_tx: Option<TransactionId>,
+        polled: Option<SessionId>,
+    ) {
+        let tx = msg
+            .transaction()
+            .cloned()
+            .filter(|t| self.pending.contains_key(t))
+            .or(http_tx);
         match msg {
             Incoming::Ack { hint, .. } => {
                 if let Some(tx) = tx {
                     self.on_ack(now, &tx, hint);
                 }
             }
-            Incoming::Success { session, sender, data, plugindata, .. } => {
+            Incoming::Success {
+                session,
+                sender,
+                data,
+                plugindata,
+                ..
+            } => {
                 if let Some(tx) = tx {
                     self.on_success(&tx, session, sender, data, plugindata);
                 }
             }
-            Incoming::Error { session, error, .. } => self.on_error(now, tx, session.or(polled), error),
+            Incoming::Error { session, error, .. } => {
+                self.on_error(now, tx, session.or(polled), error)
+            }
             Incoming::Pong { .. } => {
                 if let Some(tx) = tx {
                     self.finish(&tx, Ok(Reply::Pong));
@@ -1012,27 +1339,55 @@ impl Client {
                 }
                 None => {}
             },
-            Incoming::Event { session, sender, plugindata, jsep, transaction } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+            Incoming::Event {
+                session,
+                sender,
+                plugindata,
+                jsep,
+                transaction,
+            } => {
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 self.on_plugin_event(h, tx.or(transaction), plugindata, jsep);
             }
             Incoming::WebrtcUp { session, sender } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 if let Some(e) = self.handle_entry_mut(h) {
                     e.webrtc_up = true;
                 }
                 self.emit(Event::WebrtcUp { handle: h });
             }
-            Incoming::Media { session, sender, media } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+            Incoming::Media {
+                session,
+                sender,
+                media,
+            } => {
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 self.emit(Event::Media { handle: h, media });
             }
-            Incoming::SlowLink { session, sender, link } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+            Incoming::SlowLink {
+                session,
+                sender,
+                link,
+            } => {
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 self.emit(Event::SlowLink { handle: h, link });
             }
-            Incoming::Hangup { session, sender, reason } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+            Incoming::Hangup {
+                session,
+                sender,
+                reason,
+            } => {
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 let mut held = Vec::new();
                 if let Some(e) = self.handle_entry_mut(h) {
                     e.webrtc_up = false;
@@ -1044,15 +1399,25 @@ impl Client {
                 self.emit(Event::Hangup { handle: h, reason });
             }
             Incoming::IceFailed { session, sender } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 self.emit(Event::IceFailed { handle: h });
             }
             Incoming::Detached { session, sender } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 self.on_detached(h);
             }
-            Incoming::Trickle { session, sender, trickle } => {
-                let Some(h) = self.route(session.or(polled), sender) else { return };
+            Incoming::Trickle {
+                session,
+                sender,
+                trickle,
+            } => {
+                let Some(h) = self.route(session.or(polled), sender) else {
+                    return;
+                };
                 let now_or_later = match self.handle_entry_mut(h) {
                     Some(e) => e.negotiation.on_remote_trickle(trickle),
                     None => Some(trickle),
@@ -1068,7 +1433,11 @@ impl Client {
             }
             Incoming::Keepalive => {}
             Incoming::Unknown(raw) => {
-                let session = raw.get("session_id").and_then(Value::as_u64).map(SessionId).or(polled);
+                let session = raw
+                    .get("session_id")
+                    .and_then(Value::as_u64)
+                    .map(SessionId)
+                    .or(polled);
                 self.emit(Event::Unknown { session, raw });
             }
         }
@@ -1086,12 +1455,21 @@ impl Client {
             debug!(%session, "event for a session no longer here skipped");
             return None;
         };
-        s.handles.entry(handle).or_insert_with(|| HandleEntry::new(String::new(), None));
+        if !s.handles.contains_key(&handle) {
+            if s.gone.contains(&handle) {
+                debug!(%session, %handle, "event for a detached handle skipped");
+                return None;
+            }
+            s.handles
+                .insert(handle, HandleEntry::new(String::new(), None));
+        }
         Some(HandleRef { session, handle })
     }
 
     fn on_ack(&mut self, now: Instant, tx: &TransactionId, hint: Option<String>) {
-        let Some(p) = self.pending.get_mut(tx) else { return };
+        let Some(p) = self.pending.get_mut(tx) else {
+            return;
+        };
         match p.verb {
             Verb::Keepalive | Verb::Trickle => {
                 self.finish(tx, Ok(Reply::Acked));
@@ -1105,28 +1483,58 @@ impl Client {
                 p.deadline = now + self.cfg.event_timeout;
                 let new = p.deadline;
                 let app = p.origin == Origin::App;
-                self.timers.set(Timer::Request(tx.clone()), Some(old), Some(new));
+                self.timers
+                    .set(Timer::Request(tx.clone()), Some(old), Some(new));
                 if app {
-                    self.emit(Event::Acked { tx: tx.clone(), hint });
+                    self.emit(Event::Acked {
+                        tx: tx.clone(),
+                        hint,
+                    });
                 }
             }
             _ => p.acked = true,
         }
     }
 
-    fn on_success(&mut self, tx: &TransactionId, session: Option<SessionId>, sender: Option<HandleId>, data: Option<Value>, plugindata: Option<PluginData>) {
-        let Some(p) = self.pending.get(tx) else { return };
-        let id = data.as_ref().and_then(|d| d.get("id")).and_then(Value::as_u64);
+    fn on_success(
+        &mut self,
+        tx: &TransactionId,
+        session: Option<SessionId>,
+        sender: Option<HandleId>,
+        data: Option<Value>,
+        plugindata: Option<PluginData>,
+    ) {
+        let Some(p) = self.pending.get(tx) else {
+            return;
+        };
+        let id = data
+            .as_ref()
+            .and_then(|d| d.get("id"))
+            .and_then(Value::as_u64);
         let (verb, origin, psession, phandle) = (p.verb.clone(), p.origin, p.session, p.handle);
         match verb {
             Verb::Create => {
                 let Some(id) = id else {
-                    self.finish(tx, Err(RequestError::Malformed("create success without data.id".into())));
+                    self.finish(
+                        tx,
+                        Err(RequestError::Malformed(
+                            "create success without data.id".into(),
+                        )),
+                    );
                     return;
                 };
                 let s = SessionId(id);
                 self.lost.remove(&s);
-                self.sessions.insert(s, Session { state: SessionState::Active, handles: BTreeMap::new(), keepalive_at: None, poll: Poll::default() });
+                self.sessions.insert(
+                    s,
+                    Session {
+                        state: SessionState::Active,
+                        handles: BTreeMap::new(),
+                        gone: VecDeque::new(),
+                        keepalive_at: None,
+                        poll: Poll::default(),
+                    },
+                );
                 self.finish(tx, Ok(Reply::SessionCreated(s)));
                 self.session_ready(s);
             }
@@ -1148,30 +1556,64 @@ impl Client {
             }
             Verb::Attach { plugin, opaque_id } => {
                 let (Some(s), Some(id)) = (psession, id) else {
-                    self.finish(tx, Err(RequestError::Malformed("attach success without data.id".into())));
+                    self.finish(
+                        tx,
+                        Err(RequestError::Malformed(
+                            "attach success without data.id".into(),
+                        )),
+                    );
                     return;
                 };
-                let h = HandleRef { session: s, handle: HandleId(id) };
+                let h = HandleRef {
+                    session: s,
+                    handle: HandleId(id),
+                };
                 if let Some(sess) = self.sessions.get_mut(&s) {
-                    sess.handles.insert(h.handle, HandleEntry::new(plugin, opaque_id));
+                    sess.handles
+                        .insert(h.handle, HandleEntry::new(plugin, opaque_id));
                 }
                 self.finish(tx, Ok(Reply::Attached(h)));
             }
             Verb::Detach => {
-                let (Some(s), Some(hid)) = (psession, phandle) else { return };
-                self.on_detached(HandleRef { session: s, handle: hid });
+                let (Some(s), Some(hid)) = (psession, phandle) else {
+                    return;
+                };
+                self.on_detached(HandleRef {
+                    session: s,
+                    handle: hid,
+                });
             }
             Verb::Hangup => {
-                let (Some(s), Some(hid)) = (psession, phandle) else { return };
-                self.finish(tx, Ok(Reply::HungUp(HandleRef { session: s, handle: hid })));
+                let (Some(s), Some(hid)) = (psession, phandle) else {
+                    return;
+                };
+                self.finish(
+                    tx,
+                    Ok(Reply::HungUp(HandleRef {
+                        session: s,
+                        handle: hid,
+                    })),
+                );
             }
             Verb::Message => {
-                let (Some(s), Some(hid)) = (psession.or(session), phandle.or(sender)) else { return };
-                let h = HandleRef { session: s, handle: hid };
-                let data = plugindata.unwrap_or_else(|| PluginData { plugin: self.plugin_of(h), data: Value::Null });
+                let (Some(s), Some(hid)) = (psession.or(session), phandle.or(sender)) else {
+                    return;
+                };
+                let h = HandleRef {
+                    session: s,
+                    handle: hid,
+                };
+                let data = plugindata.unwrap_or_else(|| PluginData {
+                    plugin: self.plugin_of(h),
+                    data: Value::Null,
+                });
                 let result = match data.error() {
                     Some(e) => Err(RequestError::Plugin(e)),
-                    None => Ok(Reply::Plugin { handle: h, data, jsep: None }),
+                    None => Ok(Reply::Plugin {
+                        handle: h,
+                        data,
+                        jsep: None,
+                    }),
                 };
                 self.finish(tx, result);
             }
@@ -1179,16 +1621,31 @@ impl Client {
                 self.finish(tx, Ok(Reply::Acked));
             }
             Verb::Info | Verb::Ping => {
-                self.finish(tx, Err(RequestError::Malformed("success where a reply was expected".into())));
+                self.finish(
+                    tx,
+                    Err(RequestError::Malformed(
+                        "success where a reply was expected".into(),
+                    )),
+                );
             }
         }
     }
 
     fn plugin_of(&self, h: HandleRef) -> String {
-        self.sessions.get(&h.session).and_then(|s| s.handles.get(&h.handle)).map(|e| e.plugin.clone()).unwrap_or_default()
+        self.sessions
+            .get(&h.session)
+            .and_then(|s| s.handles.get(&h.handle))
+            .map(|e| e.plugin.clone())
+            .unwrap_or_default()
     }
 
-    fn on_error(&mut self, now: Instant, tx: Option<TransactionId>, session: Option<SessionId>, error: JanusError) {
+    fn on_error(
+        &mut self,
+        now: Instant,
+        tx: Option<TransactionId>,
+        session: Option<SessionId>,
+        error: JanusError,
+    ) {
         let Some(tx) = tx else {
             warn!(%error, "error for no pending request");
             return;
@@ -1198,11 +1655,17 @@ impl Client {
             self.server_failed(now, &why);
             return;
         }
-        let Some(p) = self.finish(&tx, Err(RequestError::Janus(error.clone()))) else { return };
+        let Some(p) = self.finish(&tx, Err(RequestError::Janus(error.clone()))) else {
+            return;
+        };
         let session = p.session.or(session);
         match (p.origin, session) {
-            (Origin::Reclaim, Some(s)) => self.lose_session(s, SessionLostReason::ClaimRefused(error)),
-            (_, Some(s)) if error.code.is_fatal_for_session() => self.lose_session(s, SessionLostReason::NotFound),
+            (Origin::Reclaim, Some(s)) => {
+                self.lose_session(s, SessionLostReason::ClaimRefused(error))
+            }
+            (_, Some(s)) if error.code.is_fatal_for_session() => {
+                self.lose_session(s, SessionLostReason::NotFound)
+            }
             (_, Some(s)) if p.verb == Verb::Claim => {
                 // A refused explicit claim: the session is not ours.
                 self.drop_session(s, None);
@@ -1211,24 +1674,47 @@ impl Client {
         }
     }
 
-    fn on_plugin_event(&mut self, h: HandleRef, tx: Option<TransactionId>, plugindata: Option<PluginData>, jsep: Option<Jsep>) {
+    fn on_plugin_event(
+        &mut self,
+        h: HandleRef,
+        tx: Option<TransactionId>,
+        plugindata: Option<PluginData>,
+        jsep: Option<Jsep>,
+    ) {
         let mut held = Vec::new();
         if let (Some(j), Some(e)) = (&jsep, self.handle_entry_mut(h)) {
             held = e.negotiation.on_remote(j.kind);
         }
-        let data = plugindata.unwrap_or_else(|| PluginData { plugin: self.plugin_of(h), data: Value::Null });
-        let answers = tx.as_ref().and_then(|t| self.pending.get(t)).is_some_and(|p| {
-            p.verb == Verb::Message && p.session == Some(h.session) && p.handle == Some(h.handle)
+        let data = plugindata.unwrap_or_else(|| PluginData {
+            plugin: self.plugin_of(h),
+            data: Value::Null,
         });
+        let answers = tx
+            .as_ref()
+            .and_then(|t| self.pending.get(t))
+            .is_some_and(|p| {
+                p.verb == Verb::Message
+                    && p.session == Some(h.session)
+                    && p.handle == Some(h.handle)
+            });
         match tx {
             Some(tx) if answers => {
                 let result = match data.error() {
                     Some(e) if jsep.is_none() => Err(RequestError::Plugin(e)),
-                    _ => Ok(Reply::Plugin { handle: h, data, jsep }),
+                    _ => Ok(Reply::Plugin {
+                        handle: h,
+                        data,
+                        jsep,
+                    }),
                 };
                 self.finish(&tx, result);
             }
-            tx => self.emit(Event::PluginEvent { handle: h, tx, data, jsep }),
+            tx => self.emit(Event::PluginEvent {
+                handle: h,
+                tx,
+                data,
+                jsep,
+            }),
         }
         for trickle in held {
             self.emit(Event::Trickle { handle: h, trickle });
@@ -1237,7 +1723,16 @@ impl Client {
 
     /// The handle is gone (by `detached` or the `success` of `detach`, whichever first).
     fn on_detached(&mut self, h: HandleRef) {
-        let Some(entry) = self.sessions.get_mut(&h.session).and_then(|s| s.handles.remove(&h.handle)) else { return };
+        let Some(session) = self.sessions.get_mut(&h.session) else {
+            return;
+        };
+        let Some(entry) = session.handles.remove(&h.handle) else {
+            return;
+        };
+        session.gone.push_back(h.handle);
+        if session.gone.len() > MAX_GONE_HANDLES {
+            session.gone.pop_front();
+        }
         if let Some(tx) = entry.detach_tx {
             self.finish(&tx, Ok(Reply::Detached(h)));
         }
@@ -1249,7 +1744,10 @@ impl Client {
             .map(|(tx, _)| tx.clone())
             .collect();
         for tx in txs {
-            let error = JanusError { code: crate::error::ErrorCode::HandleNotFound, reason: "handle detached".into() };
+            let error = JanusError {
+                code: crate::error::ErrorCode::HandleNotFound,
+                reason: "handle detached".into(),
+            };
             self.finish(&tx, Err(RequestError::Janus(error)));
         }
         self.emit(Event::Detached { handle: h });

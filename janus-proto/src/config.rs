@@ -32,7 +32,10 @@ impl Server {
         } else {
             return None;
         };
-        Some(Self { url: url.trim_end_matches('/').to_owned(), transport })
+        Some(Self {
+            url: url.trim_end_matches('/').to_owned(),
+            transport,
+        })
     }
 }
 
@@ -77,7 +80,11 @@ pub struct Reconnect {
 
 impl Default for Reconnect {
     fn default() -> Self {
-        Self { max_rounds: 5, initial_backoff: Duration::from_millis(250), max_backoff: Duration::from_secs(4) }
+        Self {
+            max_rounds: 5,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(4),
+        }
     }
 }
 
@@ -119,7 +126,10 @@ impl ClientConfig {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let servers = servers.into_iter().map(|s| Server::parse(s.as_ref())).collect::<Option<Vec<_>>>()?;
+        let servers = servers
+            .into_iter()
+            .map(|s| Server::parse(s.as_ref()))
+            .collect::<Option<Vec<_>>>()?;
         if servers.is_empty() {
             return None;
         }
@@ -229,16 +239,28 @@ mod tests {
 
     #[test]
     fn schemes_choose_the_transport() {
-        assert_eq!(Server::parse("WSS://h/").map(|s| s.transport), Some(TransportKind::WebSocket));
-        assert_eq!(Server::parse("https://h/janus/").map(|s| s.url), Some("https://h/janus".to_owned()));
+        assert_eq!(
+            Server::parse("WSS://h/").map(|s| s.transport),
+            Some(TransportKind::WebSocket)
+        );
+        assert_eq!(
+            Server::parse("https://h/janus/").map(|s| s.url),
+            Some("https://h/janus".to_owned())
+        );
         assert_eq!(Server::parse("ftp://h"), None);
         assert!(ClientConfig::new(Vec::<String>::new()).is_none());
     }
 
     #[test]
     fn secrets_never_print() {
-        let c = ClientConfig::new(["ws://h"]).expect("config").apisecret("topsecret").token("tok123");
+        let c = ClientConfig::new(["ws://h"])
+            .expect("config")
+            .apisecret("topsecret")
+            .token("tok123");
         let shown = format!("{c:?}");
-        assert!(!shown.contains("topsecret") && !shown.contains("tok123"), "{shown}");
+        assert!(
+            !shown.contains("topsecret") && !shown.contains("tok123"),
+            "{shown}"
+        );
     }
 }

@@ -221,6 +221,13 @@ pub enum Error {
     Serialize(String),
 }
 
+impl Error {
+    /// Whether the call was refused for its JSEP not fitting the negotiation state.
+    pub fn is_negotiation(&self) -> bool {
+        matches!(self, Self::Negotiation(_))
+    }
+}
+
 /// A message from the server that could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot parse message from Janus: {0}")]

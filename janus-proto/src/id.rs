@@ -5,12 +5,16 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A Janus session id, as chosen by the server (or forced with `create { id }`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct SessionId(pub u64);
 
 /// A plugin handle id, as chosen by the server. Unique within its session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct HandleId(pub u64);
 
@@ -119,7 +123,10 @@ mod tests {
         let mut a = SeededIds::new(7);
         let mut b = SeededIds::new(7);
         for _ in 0..100 {
-            assert_eq!(transaction_from(a.next_u64()), transaction_from(b.next_u64()));
+            assert_eq!(
+                transaction_from(a.next_u64()),
+                transaction_from(b.next_u64())
+            );
         }
     }
 

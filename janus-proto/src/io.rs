@@ -115,7 +115,11 @@ pub enum Transmit {
 impl fmt::Debug for Transmit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Connect { server, url } => f.debug_struct("Connect").field("server", server).field("url", url).finish(),
+            Self::Connect { server, url } => f
+                .debug_struct("Connect")
+                .field("server", server)
+                .field("url", url)
+                .finish(),
             Self::Ws(text) => f.debug_struct("Ws").field("len", &text.len()).finish(),
             Self::Http(r) => r.fmt(f),
             Self::Cancel(id) => f.debug_tuple("Cancel").field(id).finish(),

@@ -35,12 +35,22 @@ pub struct Jsep {
 impl Jsep {
     /// An offer with this SDP.
     pub fn offer(sdp: impl Into<String>) -> Self {
-        Self { kind: SdpType::Offer, sdp: sdp.into(), trickle: None, extra: Map::new() }
+        Self {
+            kind: SdpType::Offer,
+            sdp: sdp.into(),
+            trickle: None,
+            extra: Map::new(),
+        }
     }
 
     /// An answer with this SDP.
     pub fn answer(sdp: impl Into<String>) -> Self {
-        Self { kind: SdpType::Answer, sdp: sdp.into(), trickle: None, extra: Map::new() }
+        Self {
+            kind: SdpType::Answer,
+            sdp: sdp.into(),
+            trickle: None,
+            extra: Map::new(),
+        }
     }
 }
 
@@ -53,7 +63,11 @@ pub struct IceCandidate {
     #[serde(rename = "sdpMid", default, skip_serializing_if = "Option::is_none")]
     pub sdp_mid: Option<String>,
     /// The index of that m-line.
-    #[serde(rename = "sdpMLineIndex", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sdpMLineIndex",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sdp_mline_index: Option<u32>,
 }
 
@@ -143,7 +157,8 @@ impl Negotiation {
     pub(crate) fn on_remote(&mut self, kind: SdpType) -> Vec<Trickle> {
         let expected = matches!(
             (kind, self.state),
-            (SdpType::Offer, SignalingState::Stable) | (SdpType::Answer, SignalingState::HaveLocalOffer)
+            (SdpType::Offer, SignalingState::Stable)
+                | (SdpType::Answer, SignalingState::HaveLocalOffer)
         );
         if !expected {
             tracing::warn!(?kind, state = ?self.state, "remote jsep out of order");
@@ -183,7 +198,10 @@ mod tests {
     fn offer_then_answer_returns_to_stable() {
         let mut n = Negotiation::default();
         n.state = n.check_local(SdpType::Offer).expect("offer from stable");
-        assert_eq!(n.check_local(SdpType::Offer), Err(NegotiationError::OfferPending));
+        assert_eq!(
+            n.check_local(SdpType::Offer),
+            Err(NegotiationError::OfferPending)
+        );
         n.on_remote(SdpType::Answer);
         assert_eq!(n.state, SignalingState::Stable);
     }
@@ -193,9 +211,14 @@ mod tests {
         let mut n = Negotiation::default();
         n.on_remote(SdpType::Offer);
         assert_eq!(n.check_local(SdpType::Offer), Err(NegotiationError::Glare));
-        n.state = n.check_local(SdpType::Answer).expect("answer to remote offer");
+        n.state = n
+            .check_local(SdpType::Answer)
+            .expect("answer to remote offer");
         assert_eq!(n.state, SignalingState::Stable);
-        assert_eq!(n.check_local(SdpType::Answer), Err(NegotiationError::NoRemoteOffer));
+        assert_eq!(
+            n.check_local(SdpType::Answer),
+            Err(NegotiationError::NoRemoteOffer)
+        );
     }
 
     #[test]
@@ -203,7 +226,10 @@ mod tests {
         let mut n = Negotiation::default();
         assert_eq!(n.on_remote_trickle(Trickle::Completed), None);
         assert_eq!(n.on_remote(SdpType::Offer), vec![Trickle::Completed]);
-        assert_eq!(n.on_remote_trickle(Trickle::Completed), Some(Trickle::Completed));
+        assert_eq!(
+            n.on_remote_trickle(Trickle::Completed),
+            Some(Trickle::Completed)
+        );
     }
 
     #[test]
@@ -214,6 +240,9 @@ mod tests {
             sdp_mline_index: Some(0),
         });
         assert_eq!(Trickle::from_value(&c.to_value()), Some(c));
-        assert_eq!(Trickle::from_value(&Trickle::Completed.to_value()), Some(Trickle::Completed));
+        assert_eq!(
+            Trickle::from_value(&Trickle::Completed.to_value()),
+            Some(Trickle::Completed)
+        );
     }
 }

@@ -65,7 +65,9 @@ impl Backoff {
     }
 
     pub(crate) fn delay(self, attempt: u32) -> Duration {
-        self.initial.saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX)).min(self.max)
+        self.initial
+            .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
+            .min(self.max)
     }
 }
 

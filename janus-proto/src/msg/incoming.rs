@@ -24,8 +24,15 @@ impl PluginData {
     /// errors that way).
     pub fn error(&self) -> Option<PluginError> {
         let code = self.data.get("error_code")?.as_u64()?;
-        let reason = self.data.get("error").and_then(Value::as_str).unwrap_or_default();
-        Some(PluginError { code: u16::try_from(code).unwrap_or(u16::MAX), reason: reason.to_owned() })
+        let reason = self
+            .data
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Some(PluginError {
+            code: u16::try_from(code).unwrap_or(u16::MAX),
+            reason: reason.to_owned(),
+        })
     }
 }
 
@@ -276,37 +283,75 @@ impl Incoming {
     /// [`Incoming::Unknown`].
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let wire: Wire<'_> = serde_json::from_str(text).map_err(|e| ParseError(e.to_string()))?;
-        Self::from_wire(wire, || serde_json::from_str(text).map_err(|e| ParseError(e.to_string())))
+        Self::from_wire(wire, || {
+            serde_json::from_str(text).map_err(|e| ParseError(e.to_string()))
+        })
     }
 
     /// Parses an already decoded JSON value (an element of a long-poll batch).
     pub fn from_value(value: Value) -> Result<Self, ParseError> {
         let wire: Wire<'_> = Wire::deserialize(&value).map_err(|e| ParseError(e.to_string()))?;
-        let wire = Wire { janus: Cow::Owned(wire.janus.into_owned()), transaction: wire.transaction.map(|t| Cow::Owned(t.into_owned())), ..wire };
+        let wire = Wire {
+            janus: Cow::Owned(wire.janus.into_owned()),
+            transaction: wire.transaction.map(|t| Cow::Owned(t.into_owned())),
+            ..wire
+        };
         Self::from_wire(wire, || Ok(value.clone()))
     }
 
-    fn from_wire(w: Wire<'_>, raw: impl FnOnce() -> Result<Value, ParseError>) -> Result<Self, ParseError> {
+    fn from_wire(
+        w: Wire<'_>,
+        raw: impl FnOnce() -> Result<Value, ParseError>,
+    ) -> Result<Self, ParseError> {
         let transaction = w.transaction.as_deref().map(TransactionId::from);
         let session = w.session_id.map(SessionId);
         let sender = w.sender.map(HandleId);
         Ok(match &*w.janus {
-            "ack" => Self::Ack { transaction, session, hint: w.hint },
-            "success" => Self::Success { transaction, session, sender, data: w.data, plugindata: w.plugindata },
+            "ack" => Self::Ack {
+                transaction,
+                session,
+                hint: w.hint,
+            },
+            "success" => Self::Success {
+                transaction,
+                session,
+                sender,
+                data: w.data,
+                plugindata: w.plugindata,
+            },
             "error" => {
-                let e = w.error.ok_or_else(|| ParseError("error without an error object".into()))?;
-                Self::Error { transaction, session, error: JanusError { code: ErrorCode::from(e.code), reason: e.reason } }
+                let e = w
+                    .error
+                    .ok_or_else(|| ParseError("error without an error object".into()))?;
+                Self::Error {
+                    transaction,
+                    session,
+                    error: JanusError {
+                        code: ErrorCode::from(e.code),
+                        reason: e.reason,
+                    },
+                }
             }
             "pong" => Self::Pong { transaction },
             "server_info" => {
-                let info: ServerInfo = serde_json::from_value(raw()?).map_err(|e| ParseError(e.to_string()))?;
+                let info: ServerInfo =
+                    serde_json::from_value(raw()?).map_err(|e| ParseError(e.to_string()))?;
                 let mut info = info;
                 for k in ["janus", "transaction"] {
                     info.extra.remove(k);
                 }
-                Self::ServerInfo { transaction, info: Box::new(info) }
+                Self::ServerInfo {
+                    transaction,
+                    info: Box::new(info),
+                }
             }
-            "event" => Self::Event { transaction, session, sender, plugindata: w.plugindata, jsep: w.jsep },
+            "event" => Self::Event {
+                transaction,
+                session,
+                sender,
+                plugindata: w.plugindata,
+                jsep: w.jsep,
+            },
             "webrtcup" => Self::WebrtcUp { session, sender },
             "media" => Self::Media {
                 session,
@@ -322,9 +367,18 @@ impl Incoming {
             "slowlink" => Self::SlowLink {
                 session,
                 sender,
-                link: SlowLink { mid: w.mid, media: w.media.unwrap_or_default(), uplink: w.uplink.unwrap_or(false), lost: w.lost.unwrap_or(0) },
+                link: SlowLink {
+                    mid: w.mid,
+                    media: w.media.unwrap_or_default(),
+                    uplink: w.uplink.unwrap_or(false),
+                    lost: w.lost.unwrap_or(0),
+                },
             },
-            "hangup" => Self::Hangup { session, sender, reason: w.reason },
+            "hangup" => Self::Hangup {
+                session,
+                sender,
+                reason: w.reason,
+            },
             "ice-failed" => Self::IceFailed { session, sender },
             "detached" => Self::Detached { session, sender },
             "trickle" => {
@@ -333,7 +387,11 @@ impl Incoming {
                     .as_ref()
                     .and_then(Trickle::from_value)
                     .ok_or_else(|| ParseError("trickle without a usable candidate".into()))?;
-                Self::Trickle { session, sender, trickle }
+                Self::Trickle {
+                    session,
+                    sender,
+                    trickle,
+                }
             }
             "timeout" => Self::Timeout { session },
             "keepalive" => Self::Keepalive,
@@ -369,7 +427,8 @@ impl Incoming {
 pub fn parse_batch(text: &str) -> Result<Vec<Result<Incoming, ParseError>>, ParseError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
-        let items: Vec<Value> = serde_json::from_str(trimmed).map_err(|e| ParseError(e.to_string()))?;
+        let items: Vec<Value> =
+            serde_json::from_str(trimmed).map_err(|e| ParseError(e.to_string()))?;
         Ok(items.into_iter().map(Incoming::from_value).collect())
     } else {
         Ok(vec![Incoming::parse(text)])
@@ -388,7 +447,16 @@ mod tests {
                 "jsep":{"type":"answer","sdp":"v=0\r\n","trickle":false}}"#,
         )
         .expect("parses");
-        let Incoming::Event { transaction, session, sender, plugindata, jsep } = m else { panic!("not an event: {m:?}") };
+        let Incoming::Event {
+            transaction,
+            session,
+            sender,
+            plugindata,
+            jsep,
+        } = m
+        else {
+            panic!("not an event: {m:?}")
+        };
         assert_eq!(transaction, Some(TransactionId::from("abc")));
         assert_eq!((session, sender), (Some(SessionId(1)), Some(HandleId(2))));
         assert_eq!(plugindata.expect("plugindata").data["result"], "ok");
@@ -398,28 +466,48 @@ mod tests {
     #[test]
     fn error_codes_are_typed() {
         let m = Incoming::parse(r#"{"janus":"error","transaction":"t","error":{"code":458,"reason":"No such session"}}"#).expect("parses");
-        let Incoming::Error { error, .. } = m else { panic!("not an error") };
+        let Incoming::Error { error, .. } = m else {
+            panic!("not an error")
+        };
         assert_eq!(error.code, ErrorCode::SessionNotFound);
     }
 
     #[test]
     fn unknown_messages_are_kept_raw() {
         let m = Incoming::parse(r#"{"janus":"brand-new","x":1}"#).expect("parses");
-        assert_eq!(m, Incoming::Unknown(serde_json::json!({"janus":"brand-new","x":1})));
+        assert_eq!(
+            m,
+            Incoming::Unknown(serde_json::json!({"janus":"brand-new","x":1}))
+        );
     }
 
     #[test]
     fn batch_of_two_keeps_order_and_isolates_bad_elements() {
-        let b = parse_batch(r#"[{"janus":"keepalive"},{"janus":"error"},{"janus":"timeout","session_id":9}]"#).expect("array");
+        let b = parse_batch(
+            r#"[{"janus":"keepalive"},{"janus":"error"},{"janus":"timeout","session_id":9}]"#,
+        )
+        .expect("array");
         assert_eq!(b.len(), 3);
         assert_eq!(b[0], Ok(Incoming::Keepalive));
         assert!(b[1].is_err());
-        assert_eq!(b[2], Ok(Incoming::Timeout { session: Some(SessionId(9)) }));
+        assert_eq!(
+            b[2],
+            Ok(Incoming::Timeout {
+                session: Some(SessionId(9))
+            })
+        );
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for text in ["", "[", "{}", "null", "{\"janus\":5}", "{\"janus\":\"trickle\"}"] {
+        for text in [
+            "",
+            "[",
+            "{}",
+            "null",
+            "{\"janus\":5}",
+            "{\"janus\":\"trickle\"}",
+        ] {
             assert!(Incoming::parse(text).is_err(), "{text}");
         }
     }

@@ -118,11 +118,15 @@ impl Request {
     /// The JSON text of this request. `ids_in_body` is true for WebSocket (Janus reads the
     /// session and handle from the body) and false for HTTP (they are in the path).
     pub(crate) fn encode(&self, tx: &TransactionId, auth: Auth<'_>, ids_in_body: bool) -> String {
-        let (mut plugin, mut opaque_id, mut body, mut jsep, mut id) = (None, None, None, None, None);
+        let (mut plugin, mut opaque_id, mut body, mut jsep, mut id) =
+            (None, None, None, None, None);
         let (mut candidate, mut candidates) = (None, None);
         match &self.kind {
             RequestKind::Create { id: forced } => id = forced.map(|s| s.0),
-            RequestKind::Attach { plugin: p, opaque_id: o } => {
+            RequestKind::Attach {
+                plugin: p,
+                opaque_id: o,
+            } => {
                 plugin = Some(p.as_str());
                 opaque_id = o.as_deref();
             }
@@ -179,14 +183,24 @@ mod tests {
 
     fn encode(req: &Request, ws: bool) -> Value {
         let secret = Secret::new("s3cret");
-        let text = req.encode(&TransactionId::from("tx1"), Auth { apisecret: Some(&secret), token: None }, ws);
+        let text = req.encode(
+            &TransactionId::from("tx1"),
+            Auth {
+                apisecret: Some(&secret),
+                token: None,
+            },
+            ws,
+        );
         serde_json::from_str(&text).expect("valid json")
     }
 
     #[test]
     fn message_over_websocket_carries_ids_and_secret() {
         let req = Request {
-            kind: RequestKind::Message { body: json!({"audio": true}), jsep: Some(Jsep::offer("v=0")) },
+            kind: RequestKind::Message {
+                body: json!({"audio": true}),
+                jsep: Some(Jsep::offer("v=0")),
+            },
             session: Some(SessionId(1)),
             handle: Some(HandleId(2)),
         };
@@ -201,12 +215,32 @@ mod tests {
 
     #[test]
     fn trickle_one_many_and_completed() {
-        let c = Trickle::Candidate(IceCandidate { candidate: "candidate:x".into(), sdp_mid: Some("0".into()), sdp_mline_index: Some(0) });
-        let one = Request { kind: RequestKind::Trickle(vec![c.clone()]), session: Some(SessionId(1)), handle: Some(HandleId(2)) };
-        assert_eq!(encode(&one, true)["candidate"], json!({"candidate":"candidate:x","sdpMid":"0","sdpMLineIndex":0}));
-        let many = Request { kind: RequestKind::Trickle(vec![c.clone(), c]), ..one.clone() };
-        assert_eq!(encode(&many, true)["candidates"].as_array().map(Vec::len), Some(2));
-        let done = Request { kind: RequestKind::Trickle(vec![Trickle::Completed]), ..one };
+        let c = Trickle::Candidate(IceCandidate {
+            candidate: "candidate:x".into(),
+            sdp_mid: Some("0".into()),
+            sdp_mline_index: Some(0),
+        });
+        let one = Request {
+            kind: RequestKind::Trickle(vec![c.clone()]),
+            session: Some(SessionId(1)),
+            handle: Some(HandleId(2)),
+        };
+        assert_eq!(
+            encode(&one, true)["candidate"],
+            json!({"candidate":"candidate:x","sdpMid":"0","sdpMLineIndex":0})
+        );
+        let many = Request {
+            kind: RequestKind::Trickle(vec![c.clone(), c]),
+            ..one.clone()
+        };
+        assert_eq!(
+            encode(&many, true)["candidates"].as_array().map(Vec::len),
+            Some(2)
+        );
+        let done = Request {
+            kind: RequestKind::Trickle(vec![Trickle::Completed]),
+            ..one
+        };
         assert_eq!(encode(&done, true)["candidate"], json!({"completed": true}));
     }
 }

@@ -109,7 +109,12 @@ impl PluginEvent for Event {
                 _ => Outcome::Other(r),
             })),
             (Some(other), _, _) => Ok(Self::Result(Outcome::Other(other.to_string()))),
-            (None, substream, temporal) if substream.is_some() || temporal.is_some() => Ok(Self::Simulcast { substream, temporal }),
+            (None, substream, temporal) if substream.is_some() || temporal.is_some() => {
+                Ok(Self::Simulcast {
+                    substream,
+                    temporal,
+                })
+            }
             (None, _, _) => Err(DecodeError::Shape(data.data.to_string())),
         }
     }
@@ -122,23 +127,48 @@ mod tests {
     use serde_json::json;
 
     fn data(v: Value) -> PluginData {
-        PluginData { plugin: PLUGIN.into(), data: v }
+        PluginData {
+            plugin: PLUGIN.into(),
+            data: v,
+        }
     }
 
     #[test]
     fn errors_and_foreign_plugins_do_not_decode_as_events() {
-        let e = Event::decode(&data(json!({"echotest":"event","error_code":412,"error":"Invalid element"})));
-        assert_eq!(e, Err(DecodeError::Plugin(PluginError { code: 412, reason: "Invalid element".into() })));
-        let foreign = PluginData { plugin: "janus.plugin.videoroom".into(), data: json!({}) };
-        assert!(matches!(Event::decode(&foreign), Err(DecodeError::WrongPlugin { .. })));
+        let e = Event::decode(&data(
+            json!({"echotest":"event","error_code":412,"error":"Invalid element"}),
+        ));
+        assert_eq!(
+            e,
+            Err(DecodeError::Plugin(PluginError {
+                code: 412,
+                reason: "Invalid element".into()
+            }))
+        );
+        let foreign = PluginData {
+            plugin: "janus.plugin.videoroom".into(),
+            data: json!({}),
+        };
+        assert!(matches!(
+            Event::decode(&foreign),
+            Err(DecodeError::WrongPlugin { .. })
+        ));
     }
 
     #[test]
     fn simulcast_and_done() {
-        assert_eq!(Event::decode(&data(json!({"echotest":"event","result":"done"}))), Ok(Event::Result(Outcome::Done)));
         assert_eq!(
-            Event::decode(&data(json!({"echotest":"event","substream":1,"temporal":0}))),
-            Ok(Event::Simulcast { substream: Some(1), temporal: Some(0) })
+            Event::decode(&data(json!({"echotest":"event","result":"done"}))),
+            Ok(Event::Result(Outcome::Done))
+        );
+        assert_eq!(
+            Event::decode(&data(
+                json!({"echotest":"event","substream":1,"temporal":0})
+            )),
+            Ok(Event::Simulcast {
+                substream: Some(1),
+                temporal: Some(0)
+            })
         );
     }
 }

@@ -51,9 +51,15 @@ pub enum DecodeError {
 }
 
 /// Decodes `data.data` as `T` after checking the plugin and its `error_code`.
-pub fn decode_as<T: DeserializeOwned>(data: &PluginData, plugin: &'static str) -> Result<T, DecodeError> {
+pub fn decode_as<T: DeserializeOwned>(
+    data: &PluginData,
+    plugin: &'static str,
+) -> Result<T, DecodeError> {
     if data.plugin != plugin {
-        return Err(DecodeError::WrongPlugin { expected: plugin, got: data.plugin.clone() });
+        return Err(DecodeError::WrongPlugin {
+            expected: plugin,
+            got: data.plugin.clone(),
+        });
     }
     if let Some(e) = data.error() {
         return Err(DecodeError::Plugin(e));

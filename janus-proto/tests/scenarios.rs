@@ -1,0 +1,913 @@
+//! Flows of the Janus core API, played in simulated time against a scripted Janus.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod sim;
+
+use std::time::Duration;
+
+use janus_proto::{
+    ClientConfig, DisconnectReason, Error, ErrorCode, Event, HandleId, HandleRef, Jsep, Reconnect,
+    Reply, RequestError, SessionId, SessionLostReason, SignalingState, Transmit, Trickle,
+};
+use serde_json::json;
+use sim::{Via, World, secs};
+
+// ------------------------------------------------------------------ connecting
+
+#[test]
+fn connecting_over_websocket_probes_info_and_reports_the_server() {
+    let mut w = World::new(ClientConfig::new(["ws://janus:8188"]).unwrap());
+    w.client.connect(w.now);
+    w.drain();
+    assert_eq!(
+        w.other.pop_front(),
+        Some(Transmit::Connect {
+            server: 0,
+            url: "ws://janus:8188".into()
+        })
+    );
+    w.input_opened();
+    let (tx, via) = w.next_request("info");
+    w.respond(via, json!({"janus":"server_info","transaction":tx,"session-timeout":20,"version_string":"1.1.2"}));
+    let Some(Event::Connected {
+        server: 0, info, ..
+    }) = w.events.pop_front()
+    else {
+        panic!("{:?}", w.events)
+    };
+    assert_eq!(info.session_timeout, 20);
+    assert_eq!(
+        w.client.keepalive_period(),
+        secs(10),
+        "half the session timeout"
+    );
+}
+
+#[test]
+fn server_list_falls_back_to_the_next_server_and_says_which_one_is_used() {
+    let mut w = World::new(ClientConfig::new(["ws://down:1", "http://up/janus"]).unwrap());
+    w.client.connect(w.now);
+    w.drain();
+    assert!(matches!(
+        w.other.pop_front(),
+        Some(Transmit::Connect { server: 0, .. })
+    ));
+    w.input_closed();
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::ServerFailed { server: 0, .. })
+    ));
+    let (tx, via) = w.next_request("info");
+    w.respond(via, json!({"janus":"server_info","transaction":tx}));
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::Connected { server: 1, .. })
+    ));
+    assert_eq!(
+        w.client
+            .connected_server()
+            .map(|(i, s)| (i, s.url.as_str())),
+        Some((1, "http://up/janus"))
+    );
+}
+
+#[test]
+fn when_every_server_fails_the_client_is_unreachable_and_calls_fail_fast() {
+    let mut w = World::new(ClientConfig::new(["http://a/janus", "http://b/janus"]).unwrap());
+    let early = w.client.create_session(w.now).unwrap();
+    w.client.connect(w.now);
+    w.drain();
+    for _ in 0..2 {
+        let r = w.http.pop_front().unwrap();
+        w.http_failed(r.id);
+    }
+    assert!(
+        w.take_event(|e| matches!(
+            e,
+            Event::Disconnected {
+                reason: DisconnectReason::Unreachable
+            }
+        ))
+        .is_some()
+    );
+    assert_eq!(w.completed(&early), Err(RequestError::TransportLost));
+    assert_eq!(w.client.create_session(w.now), Err(Error::NotConnected));
+}
+
+#[test]
+fn a_server_that_never_answers_the_probe_times_out_and_the_next_is_tried() {
+    let mut w = World::new(
+        ClientConfig::new(["http://slow/janus", "http://up/janus"])
+            .unwrap()
+            .request_timeout(secs(2)),
+    );
+    w.client.connect(w.now);
+    w.drain();
+    let _ignored = w.http.pop_front().unwrap();
+    w.advance(secs(3));
+    assert!(
+        w.take_event(|e| matches!(e, Event::ServerFailed { server: 0, .. }))
+            .is_some()
+    );
+    w.answer_probe();
+}
+
+#[test]
+fn requests_made_before_connecting_are_sent_once_connected() {
+    let mut w = World::new(ClientConfig::new(["ws://janus"]).unwrap());
+    let tx = w.client.create_session(w.now).unwrap();
+    w.client.connect(w.now);
+    w.drain();
+    w.input_opened();
+    w.answer_probe();
+    let (wire_tx, via) = w.next_request("create");
+    assert_eq!(wire_tx, tx.as_str());
+    w.respond(
+        via,
+        json!({"janus":"success","transaction":wire_tx,"data":{"id":5}}),
+    );
+    assert_eq!(w.completed(&tx), Ok(Reply::SessionCreated(SessionId(5))));
+}
+
+// ------------------------------------------------------------------ transactions
+
+#[test]
+fn message_completes_on_the_event_after_its_ack() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w
+        .client
+        .message(w.now, h, json!({"audio":true}), None)
+        .unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("message");
+    assert_eq!(via.body()["body"], json!({"audio":true}));
+    assert_eq!(via.body()["handle_id"], 2);
+    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    assert!(matches!(w.events.pop_front(), Some(Event::Acked { .. })));
+    assert!(w.not_completed(&tx));
+    w.frame(
+        json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,
+        "plugindata":{"plugin":"janus.plugin.echotest","data":{"echotest":"event","result":"ok"}}}),
+    );
+    let Ok(Reply::Plugin {
+        handle,
+        data,
+        jsep: None,
+    }) = w.completed(&tx)
+    else {
+        panic!()
+    };
+    assert_eq!((handle, data.data["result"].as_str()), (h, Some("ok")));
+    assert!(
+        w.events.is_empty(),
+        "the event is the completion, not also a PluginEvent: {:?}",
+        w.events
+    );
+}
+
+#[test]
+fn an_event_that_beats_its_ack_completes_the_message_and_the_late_ack_is_ignored() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w
+        .client
+        .message(w.now, h, json!({}), Some(Jsep::offer("v=0")))
+        .unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("message");
+    w.frame(json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,
+        "plugindata":{"plugin":"janus.plugin.echotest","data":{"result":"ok"}},"jsep":{"type":"answer","sdp":"v=0"}}));
+    let Ok(Reply::Plugin { jsep: Some(j), .. }) = w.completed(&tx) else {
+        panic!()
+    };
+    assert_eq!(j, Jsep::answer("v=0"));
+    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    assert!(w.events.is_empty(), "{:?}", w.events);
+    assert_eq!(
+        w.client.handle_info(h).unwrap().signaling,
+        SignalingState::Stable
+    );
+}
+
+#[test]
+fn a_synchronous_plugin_reply_completes_the_message() {
+    let mut w = World::http();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w
+        .client
+        .message(w.now, h, json!({"request":"list"}), None)
+        .unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("message");
+    let Via::Http(_, path, _) = &via else {
+        panic!()
+    };
+    assert_eq!(path, "/1/2");
+    w.respond(
+        via,
+        json!({"janus":"success","session_id":1,"sender":2,"transaction":wire,
+        "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"success","list":[]}}}),
+    );
+    let Ok(Reply::Plugin { data, .. }) = w.completed(&tx) else {
+        panic!()
+    };
+    assert_eq!(data.data["list"], json!([]));
+}
+
+#[test]
+fn plugin_and_core_errors_are_typed() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let attach = w
+        .client
+        .attach(w.now, s, "janus.plugin.nope", None)
+        .unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("attach");
+    w.frame(json!({"janus":"error","session_id":1,"transaction":wire,"error":{"code":460,"reason":"No such plugin"}}));
+    let Err(RequestError::Janus(e)) = w.completed(&attach) else {
+        panic!()
+    };
+    assert_eq!(e.code, ErrorCode::PluginNotFound);
+
+    let h = w.attach(s, 2);
+    let join = w
+        .client
+        .message(w.now, h, json!({"request":"join","room":999}), None)
+        .unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("message");
+    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    w.frame(json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,
+        "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","error_code":426,"error":"No such room (999)"}}}));
+    let Err(RequestError::Plugin(p)) = w.completed(&join) else {
+        panic!()
+    };
+    assert_eq!((p.code, p.reason.as_str()), (426, "No such room (999)"));
+}
+
+#[test]
+fn a_request_with_no_reply_times_out_once() {
+    let mut w = World::ws_with(
+        ClientConfig::new(["ws://j"])
+            .unwrap()
+            .request_timeout(secs(5))
+            .event_timeout(secs(30)),
+    );
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w.client.message(w.now, h, json!({}), None).unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("message");
+    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    assert!(matches!(w.events.pop_front(), Some(Event::Acked { .. })));
+    w.advance(secs(10));
+    assert!(
+        w.not_completed(&tx),
+        "after an ack the event timeout applies"
+    );
+    w.advance(secs(25));
+    assert_eq!(
+        w.completed(&tx),
+        Err(RequestError::TimedOut { acked: true })
+    );
+    w.frame(json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,"plugindata":{"plugin":"p","data":{}}}));
+    let Some(Event::PluginEvent { tx: Some(late), .. }) = w.events.pop_front() else {
+        panic!("a late event is still delivered")
+    };
+    assert_eq!(late.as_str(), wire);
+}
+
+#[test]
+fn the_pending_table_is_bounded() {
+    let mut w = World::ws_with(ClientConfig::new(["ws://j"]).unwrap().max_in_flight(3));
+    for _ in 0..3 {
+        w.client.ping(w.now).unwrap();
+    }
+    assert_eq!(w.client.ping(w.now), Err(Error::TooManyInFlight(3)));
+    w.drain();
+    let (wire, _) = w.next_request("ping");
+    w.frame(json!({"janus":"pong","transaction":wire}));
+    assert!(w.client.ping(w.now).is_ok(), "room again after a reply");
+}
+
+// ------------------------------------------------------------------ sessions
+
+#[test]
+fn websocket_keepalives_keep_a_session_alive_at_the_derived_period() {
+    let mut w = World::ws();
+    let s = w.create_session(7);
+    assert_eq!(w.client.keepalive_period(), secs(25));
+    for _ in 0..4 {
+        w.advance(secs(24));
+        assert!(w.ws.is_empty(), "not yet");
+        w.advance(secs(1));
+        let (wire, via) = w.next_request("keepalive");
+        assert_eq!(via.body()["session_id"], 7);
+        w.frame(json!({"janus":"ack","session_id":7,"transaction":wire}));
+    }
+    assert!(
+        w.events.is_empty(),
+        "internal keepalives tell the application nothing: {:?}",
+        w.events
+    );
+    assert!(w.client.session_state(s).is_some());
+}
+
+#[test]
+fn the_server_timeout_ends_the_session_and_later_calls_say_so() {
+    let mut w = World::ws();
+    let s = w.create_session(7);
+    let h = w.attach(s, 8);
+    let tx = w.client.message(w.now, h, json!({}), None).unwrap();
+    w.drain();
+    w.frame(json!({"janus":"timeout","session_id":7}));
+    assert_eq!(w.completed(&tx), Err(RequestError::SessionLost(s)));
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::SessionLost {
+            session: s,
+            reason: SessionLostReason::Timeout
+        })
+    );
+    assert_eq!(
+        w.client.attach(w.now, s, "p", None),
+        Err(Error::SessionLost {
+            session: s,
+            reason: SessionLostReason::Timeout
+        })
+    );
+    w.advance(secs(120));
+    assert!(
+        !w.ws.iter().any(|v| v["janus"] == "keepalive"),
+        "no keepalive for a dead session"
+    );
+}
+
+#[test]
+fn error_458_on_any_request_loses_the_session() {
+    let mut w = World::ws();
+    let s = w.create_session(7);
+    let tx = w.client.attach(w.now, s, "p", None).unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("attach");
+    w.frame(json!({"janus":"error","transaction":wire,"error":{"code":458,"reason":"No such session 7"}}));
+    assert!(
+        matches!(w.completed(&tx), Err(RequestError::Janus(e)) if e.code == ErrorCode::SessionNotFound)
+    );
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::SessionLost {
+            session: s,
+            reason: SessionLostReason::NotFound
+        })
+    );
+}
+
+#[test]
+fn destroy_ends_the_session_quietly() {
+    let mut w = World::ws();
+    let s = w.create_session(7);
+    let tx = w.client.destroy_session(w.now, s).unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("destroy");
+    w.frame(json!({"janus":"success","session_id":7,"transaction":wire}));
+    assert_eq!(w.completed(&tx), Ok(Reply::SessionDestroyed(s)));
+    assert!(w.events.is_empty());
+    assert_eq!(w.client.session_ids().count(), 0);
+    w.frame(json!({"janus":"webrtcup","session_id":7,"sender":1}));
+    assert!(
+        w.events.is_empty(),
+        "events of a destroyed session are stale"
+    );
+}
+
+// ------------------------------------------------------------------ HTTP long poll
+
+#[test]
+fn http_long_poll_keeps_one_get_in_flight_and_delivers_batches_in_order() {
+    let mut w = World::http_with(
+        ClientConfig::new(["http://j/janus"])
+            .unwrap()
+            .long_poll_maxev(5)
+            .apisecret("s&cret"),
+    );
+    let s = w.create_session(3);
+    let h = w.attach(s, 4);
+    assert_eq!(w.polls_in_flight(), 1);
+    let get = w.next_poll();
+    assert!(get.path.starts_with("/3?maxev=5&rid="), "{}", get.path);
+    assert!(get.path.ends_with("&apisecret=s%26cret"), "{}", get.path);
+    assert!(
+        !format!("{get:?}").contains("cret"),
+        "Debug hides credentials"
+    );
+    let batch = json!([
+        {"janus":"webrtcup","session_id":3,"sender":4},
+        {"janus":"media","session_id":3,"sender":4,"type":"audio","mid":"0","receiving":true},
+        {"janus":"slowlink","session_id":3,"sender":4,"mid":"1","media":"video","uplink":true,"lost":12},
+        {"janus":"keepalive"}
+    ]);
+    w.http_response(get.id, 200, &batch.to_string());
+    assert_eq!(w.events.pop_front(), Some(Event::WebrtcUp { handle: h }));
+    assert!(
+        matches!(w.events.pop_front(), Some(Event::Media { media, .. }) if media.receiving && media.kind == "audio")
+    );
+    assert!(
+        matches!(w.events.pop_front(), Some(Event::SlowLink { link, .. }) if link.lost == 12 && link.uplink)
+    );
+    assert!(w.events.is_empty());
+    assert!(w.client.handle_info(h).unwrap().webrtc_up);
+    assert_eq!(
+        w.polls_in_flight(),
+        1,
+        "the next poll follows at once, and only one"
+    );
+}
+
+#[test]
+fn http_async_event_arrives_on_the_long_poll_after_the_post_acks() {
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let h = w.attach(s, 4);
+    let tx = w
+        .client
+        .message(w.now, h, json!({"audio":true}), None)
+        .unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("message");
+    w.respond(
+        via,
+        json!({"janus":"ack","session_id":3,"transaction":wire}),
+    );
+    let get = w.next_poll();
+    let ev = json!({"janus":"event","session_id":3,"sender":4,"transaction":wire,"plugindata":{"plugin":"janus.plugin.echotest","data":{"result":"ok"}}});
+    w.http_response(get.id, 200, &ev.to_string());
+    assert!(matches!(w.completed(&tx), Ok(Reply::Plugin { .. })));
+}
+
+#[test]
+fn long_poll_failures_back_off_then_lose_the_session() {
+    let mut w = World::http_with(
+        ClientConfig::new(["http://j/janus"])
+            .unwrap()
+            .max_poll_failures(3),
+    );
+    let s = w.create_session(3);
+    let get = w.next_poll();
+    w.http_failed(get.id);
+    assert_eq!(w.polls_in_flight(), 0, "backing off");
+    w.advance(Duration::from_millis(249));
+    assert_eq!(w.polls_in_flight(), 0);
+    w.advance(Duration::from_millis(1));
+    let get = w.next_poll();
+    w.http_response(get.id, 500, "oops");
+    w.advance(Duration::from_millis(500));
+    let get = w.next_poll();
+    w.http_failed(get.id);
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::SessionLost {
+            session: s,
+            reason: SessionLostReason::TransportLost
+        })
+    );
+}
+
+#[test]
+fn a_successful_poll_resets_the_failure_count() {
+    let mut w = World::http_with(
+        ClientConfig::new(["http://j/janus"])
+            .unwrap()
+            .max_poll_failures(2),
+    );
+    let _s = w.create_session(3);
+    for _ in 0..5 {
+        let get = w.next_poll();
+        w.http_failed(get.id);
+        w.advance(secs(1));
+        let get = w.next_poll();
+        w.http_response(get.id, 200, r#"{"janus":"keepalive"}"#);
+    }
+    assert!(w.events.is_empty(), "{:?}", w.events);
+}
+
+#[test]
+fn poll_404_means_the_session_is_gone() {
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let get = w.next_poll();
+    w.http_response(get.id, 404, "");
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::SessionLost {
+            session: s,
+            reason: SessionLostReason::NotFound
+        })
+    );
+    assert_eq!(w.polls_in_flight(), 0);
+}
+
+#[test]
+fn destroying_an_http_session_cancels_its_long_poll() {
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let get = w.next_poll();
+    let tx = w.client.destroy_session(w.now, s).unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("destroy");
+    w.respond(
+        via,
+        json!({"janus":"success","session_id":3,"transaction":wire}),
+    );
+    assert_eq!(w.completed(&tx), Ok(Reply::SessionDestroyed(s)));
+    assert!(w.other.contains(&Transmit::Cancel(get.id)));
+    w.http_response(get.id, 200, r#"{"janus":"keepalive"}"#);
+    assert_eq!(
+        w.polls_in_flight(),
+        0,
+        "a stale poll response starts nothing"
+    );
+}
+
+// ------------------------------------------------------------------ reconnect and claim
+
+#[test]
+fn a_dropped_websocket_reconnects_claims_the_session_and_events_flow_again() {
+    let mut w = World::ws();
+    let s = w.create_session(9);
+    let h = w.attach(s, 10);
+    let in_flight = w.client.message(w.now, h, json!({}), None).unwrap();
+    w.drain();
+    let _ = w.next_request("message");
+    w.input_closed();
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::Disconnected {
+            reason: DisconnectReason::Dropped(_)
+        })
+    ));
+    assert_eq!(w.completed(&in_flight), Err(RequestError::TransportLost));
+    let queued = w
+        .client
+        .message(w.now, h, json!({"after":"reconnect"}), None)
+        .unwrap();
+    w.drain();
+    assert!(matches!(
+        w.other.pop_front(),
+        Some(Transmit::Connect { server: 0, .. })
+    ));
+    w.input_opened();
+    w.answer_probe();
+    let (wire, via) = w.next_request("claim");
+    assert_eq!(via.body()["session_id"], 9);
+    assert!(
+        w.ws.is_empty(),
+        "requests on the session wait for the claim"
+    );
+    w.frame(json!({"janus":"success","session_id":9,"transaction":wire}));
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::SessionReclaimed { session: s })
+    );
+    let (wire, via) = w.next_request("message");
+    assert_eq!(via.body()["body"]["after"], "reconnect");
+    w.frame(json!({"janus":"event","session_id":9,"sender":10,"transaction":wire,"plugindata":{"plugin":"p","data":{}}}));
+    assert!(matches!(w.completed(&queued), Ok(Reply::Plugin { .. })));
+    w.frame(json!({"janus":"hangup","session_id":9,"sender":10,"reason":"test"}));
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::Hangup {
+            handle: h,
+            reason: Some("test".into())
+        })
+    );
+}
+
+#[test]
+fn a_refused_claim_after_reconnect_loses_the_session() {
+    let mut w = World::ws();
+    let s = w.create_session(9);
+    w.input_closed();
+    w.events.clear();
+    w.other.clear();
+    w.input_opened();
+    w.answer_probe();
+    let (wire, _) = w.next_request("claim");
+    w.frame(json!({"janus":"error","session_id":9,"transaction":wire,"error":{"code":458,"reason":"No such session"}}));
+    let Some(Event::SessionLost {
+        session,
+        reason: SessionLostReason::ClaimRefused(e),
+    }) = w.events.pop_front()
+    else {
+        panic!("{:?}", w.events)
+    };
+    assert_eq!((session, e.code), (s, ErrorCode::SessionNotFound));
+    assert!(
+        w.client.create_session(w.now).is_ok(),
+        "a new session can be made"
+    );
+}
+
+#[test]
+fn reconnect_gives_up_after_its_rounds_and_reports_every_loss() {
+    let policy = Reconnect {
+        max_rounds: 3,
+        initial_backoff: secs(1),
+        max_backoff: secs(2),
+    };
+    let mut w = World::ws_with(ClientConfig::new(["ws://j"]).unwrap().reconnect(policy));
+    let s = w.create_session(9);
+    w.input_closed();
+    for _ in 0..3 {
+        assert!(
+            matches!(w.other.pop_front(), Some(Transmit::Connect { .. })),
+            "{:?}",
+            w.other
+        );
+        w.input_closed();
+        w.advance(secs(2));
+    }
+    assert!(
+        w.take_event(|e| matches!(
+            e,
+            Event::Disconnected {
+                reason: DisconnectReason::GaveUp
+            }
+        ))
+        .is_some(),
+        "{:?}",
+        w.events
+    );
+    assert!(
+        w.take_event(|e| *e
+            == Event::SessionLost {
+                session: s,
+                reason: SessionLostReason::TransportLost
+            })
+        .is_some()
+    );
+    assert_eq!(w.client.ping(w.now), Err(Error::NotConnected));
+    w.client.connect(w.now);
+    w.drain();
+    assert!(
+        matches!(w.other.pop_front(), Some(Transmit::Connect { .. })),
+        "connect starts over"
+    );
+}
+
+#[test]
+fn a_fresh_client_can_claim_a_session_and_adopts_its_handles() {
+    let mut w = World::ws();
+    let tx = w.client.claim_session(w.now, SessionId(77)).unwrap();
+    w.drain();
+    let (wire, _) = w.next_request("claim");
+    w.frame(json!({"janus":"success","session_id":77,"transaction":wire}));
+    assert_eq!(w.completed(&tx), Ok(Reply::SessionClaimed(SessionId(77))));
+    w.frame(json!({"janus":"webrtcup","session_id":77,"sender":5}));
+    let h = HandleRef {
+        session: SessionId(77),
+        handle: HandleId(5),
+    };
+    assert_eq!(w.events.pop_front(), Some(Event::WebrtcUp { handle: h }));
+    assert!(
+        w.client.message(w.now, h, json!({}), None).is_ok(),
+        "the adopted handle is usable"
+    );
+}
+
+// ------------------------------------------------------------------ handles
+
+#[test]
+fn events_are_routed_to_their_own_session_and_handle() {
+    let mut w = World::ws();
+    let (s1, s2) = (w.create_session(1), w.create_session(2));
+    let a = w.attach(s1, 10);
+    let b = w.attach(s1, 11);
+    let c = w.attach(s2, 10);
+    for (s, h) in [(2, 10), (1, 11), (1, 10)] {
+        w.frame(json!({"janus":"event","session_id":s,"sender":h,"plugindata":{"plugin":"p","data":{"n":s*100+h}}}));
+    }
+    let got: Vec<_> = w
+        .events
+        .drain(..)
+        .map(|e| match e {
+            Event::PluginEvent {
+                handle,
+                data,
+                tx: None,
+                ..
+            } => (handle, data.data["n"].as_u64().unwrap()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, vec![(c, 210), (b, 111), (a, 110)]);
+}
+
+#[test]
+fn detach_completes_once_whether_detached_or_success_comes_first() {
+    for detached_first in [true, false] {
+        let mut w = World::ws();
+        let s = w.create_session(1);
+        let h = w.attach(s, 2);
+        let tx = w.client.detach(w.now, h).unwrap();
+        w.drain();
+        let (wire, _) = w.next_request("detach");
+        let detached = json!({"janus":"detached","session_id":1,"sender":2});
+        let success = json!({"janus":"success","session_id":1,"transaction":wire});
+        let (first, second) = if detached_first {
+            (detached, success)
+        } else {
+            (success, detached)
+        };
+        w.frame(first);
+        w.frame(second);
+        assert_eq!(w.completed(&tx), Ok(Reply::Detached(h)));
+        assert_eq!(
+            w.events.drain(..).collect::<Vec<_>>(),
+            vec![Event::Detached { handle: h }]
+        );
+        assert_eq!(w.client.handle_ids(s).count(), 0);
+    }
+}
+
+#[test]
+fn a_handle_detached_by_the_server_fails_its_pending_requests() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w.client.message(w.now, h, json!({}), None).unwrap();
+    w.drain();
+    w.frame(json!({"janus":"detached","session_id":1,"sender":2}));
+    assert!(
+        matches!(w.completed(&tx), Err(RequestError::Janus(e)) if e.code == ErrorCode::HandleNotFound)
+    );
+    assert_eq!(w.events.pop_front(), Some(Event::Detached { handle: h }));
+    assert_eq!(w.client.hangup(w.now, h), Err(Error::UnknownHandle(h)));
+}
+
+#[test]
+fn unknown_events_reach_the_application_raw() {
+    let mut w = World::ws();
+    let _ = w.create_session(1);
+    w.frame(json!({"janus":"future-thing","session_id":1,"x":[1,2]}));
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::Unknown {
+            session: Some(SessionId(1)),
+            raw: json!({"janus":"future-thing","session_id":1,"x":[1,2]})
+        })
+    );
+}
+
+// ------------------------------------------------------------------ JSEP
+
+#[test]
+fn negotiation_order_is_enforced_locally_and_followed_remotely() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    assert!(
+        w.client
+            .message(w.now, h, json!({}), Some(Jsep::answer("v=0")))
+            .unwrap_err()
+            .is_negotiation()
+    );
+    // Janus offers (Streaming `watch`), then early candidates are held until we had its offer.
+    w.frame(json!({"janus":"trickle","session_id":1,"sender":2,"candidate":{"completed":true}}));
+    assert!(w.events.is_empty(), "held: no remote description yet");
+    w.frame(json!({"janus":"event","session_id":1,"sender":2,"plugindata":{"plugin":"p","data":{}},"jsep":{"type":"offer","sdp":"v=0"}}));
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::PluginEvent { jsep: Some(_), .. })
+    ));
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::Trickle {
+            handle: h,
+            trickle: Trickle::Completed
+        })
+    );
+    assert_eq!(
+        w.client.handle_info(h).unwrap().signaling,
+        SignalingState::HaveRemoteOffer
+    );
+    assert!(
+        w.client
+            .message(w.now, h, json!({}), Some(Jsep::offer("v=0")))
+            .unwrap_err()
+            .is_negotiation(),
+        "glare"
+    );
+    w.client
+        .message(
+            w.now,
+            h,
+            json!({"request":"start"}),
+            Some(Jsep::answer("v=0")),
+        )
+        .unwrap();
+    assert_eq!(
+        w.client.handle_info(h).unwrap().signaling,
+        SignalingState::Stable
+    );
+}
+
+#[test]
+fn a_failed_offer_rolls_the_negotiation_back() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w
+        .client
+        .message(w.now, h, json!({}), Some(Jsep::offer("bad")))
+        .unwrap();
+    w.drain();
+    assert_eq!(
+        w.client.handle_info(h).unwrap().signaling,
+        SignalingState::HaveLocalOffer
+    );
+    let (wire, _) = w.next_request("message");
+    w.frame(json!({"janus":"error","session_id":1,"transaction":wire,"error":{"code":465,"reason":"Invalid SDP"}}));
+    assert!(
+        matches!(w.completed(&tx), Err(RequestError::Janus(e)) if e.code == ErrorCode::JsepInvalidSdp)
+    );
+    assert_eq!(
+        w.client.handle_info(h).unwrap().signaling,
+        SignalingState::Stable
+    );
+}
+
+#[test]
+fn hangup_resets_the_peer_connection_state() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    w.client
+        .message(w.now, h, json!({}), Some(Jsep::offer("v=0")))
+        .unwrap();
+    w.frame(json!({"janus":"webrtcup","session_id":1,"sender":2}));
+    w.frame(json!({"janus":"hangup","session_id":1,"sender":2,"reason":"DTLS alert"}));
+    let info = w.client.handle_info(h).unwrap();
+    assert_eq!(
+        (info.webrtc_up, info.signaling),
+        (false, SignalingState::Stable)
+    );
+    assert!(
+        w.client
+            .message(w.now, h, json!({}), Some(Jsep::offer("v=0")))
+            .is_ok(),
+        "a new offer may follow"
+    );
+}
+
+#[test]
+fn trickle_sends_candidates_and_completes_on_ack() {
+    let mut w = World::ws();
+    let s = w.create_session(1);
+    let h = w.attach(s, 2);
+    let tx = w
+        .client
+        .trickle(w.now, h, vec![Trickle::Completed])
+        .unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("trickle");
+    assert_eq!(via.body()["candidate"], json!({"completed":true}));
+    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    assert_eq!(w.completed(&tx), Ok(Reply::Acked));
+}
+
+// ------------------------------------------------------------------ secrets
+
+#[test]
+fn credentials_go_on_every_request_and_never_into_debug_output() {
+    let mut w = World::ws_with(
+        ClientConfig::new(["ws://j"])
+            .unwrap()
+            .apisecret("apisecret-xyz")
+            .token("token-abc"),
+    );
+    let _ = w.create_session(1);
+    w.client.ping(w.now).unwrap();
+    let mut sent = Vec::new();
+    loop {
+        match w.client.poll_output() {
+            janus_proto::Output::Timeout(_) => break,
+            other => sent.push(other),
+        }
+    }
+    assert!(!format!("{sent:?} {:?}", w.client).contains("xyz"));
+    let Some(janus_proto::Output::Transmit(Transmit::Ws(ping))) = sent.pop() else {
+        panic!("{sent:?}")
+    };
+    let ping: serde_json::Value = serde_json::from_str(&ping).unwrap();
+    assert_eq!(ping["janus"], "ping");
+    assert_eq!(
+        (ping["apisecret"].as_str(), ping["token"].as_str()),
+        (Some("apisecret-xyz"), Some("token-abc"))
+    );
+}
