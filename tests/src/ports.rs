@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, TcpListener};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -44,8 +45,12 @@ impl RtpRange {
     /// whose owner is gone is taken over.
     pub(crate) fn reserve() -> Result<Self> {
         let dir = std::env::temp_dir().join("janus-tests-rtp-slots");
-        fs::create_dir_all(&dir)
-            .map_err(|e| HarnessError::io(format!("creating {}", dir.display()), e))?;
+        if !dir.is_dir() {
+            fs::create_dir_all(&dir)
+                .map_err(|e| HarnessError::io(format!("creating {}", dir.display()), e))?;
+            // Shared by every user, like /tmp (sticky: only a slot's owner removes it).
+            let _ = fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777));
+        }
         let owner = owner_id(std::process::id());
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)

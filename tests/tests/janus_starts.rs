@@ -1,7 +1,7 @@
 //! A Janus started by the harness answers `info` over HTTP and WebSocket, and several run at
 //! once.
 
-use janus_tests::{Janus, MEDIA_IP};
+use janus_tests::{Janus, JsonStyle, MEDIA_IP};
 use serde_json::{Value, json};
 
 fn module_names(info: &Value, key: &str) -> Vec<String> {
@@ -77,9 +77,17 @@ fn builder_options_reach_janus() {
         .full_trickle(true)
         .server_name("options-check")
         .only_plugins(&["echotest"])
+        .debug_level(5)
+        .json(JsonStyle::Compact)
         .launch()
         .expect("Janus starts");
-    let info = janus.info().expect("info answers");
+    let raw = janus
+        .http_client()
+        .get(&format!("{}/info", janus.http_url()))
+        .expect("info answers");
+    assert!(!raw.body.trim().contains('\n'), "compact JSON is one line");
+    assert!(janus.log_tail(1000).contains("Debug/log level is 5"));
+    let info = raw.json().expect("info is JSON");
     assert_eq!(info["session-timeout"], 17);
     assert_eq!(info["reclaim-session-timeout"], 9);
     assert_eq!(info["full-trickle"], true);

@@ -186,6 +186,12 @@ fn netns(command: &[OsString]) -> Result {
     // no stray Janus can outlive the command. As a normal user, a user namespace maps us to root.
     let mut unshare = Command::new("unshare");
     if !is_root() {
+        if !user_namespaces_allowed() {
+            return Err(Failure::new(
+                "the test namespace needs root or unprivileged user namespaces \
+                 (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)",
+            ));
+        }
         unshare.arg("--map-root-user");
     }
     unshare
@@ -305,6 +311,17 @@ fn find_program(name: &str) -> Option<PathBuf> {
         .chain(["/usr/sbin".into(), "/sbin".into()])
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+/// Whether this kernel lets an unprivileged user create user namespaces.
+fn user_namespaces_allowed() -> bool {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    read("/proc/sys/user/max_user_namespaces") != Some(0)
+        && read("/proc/sys/kernel/unprivileged_userns_clone") != Some(0)
 }
 
 fn is_root() -> bool {
