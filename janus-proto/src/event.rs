@@ -207,3 +207,45 @@ pub enum Event {
         raw: Value,
     },
 }
+
+/// Where an event belongs, for embedders that hand events to per-session or per-handle
+/// queues (both adapters do): a waiting request, a handle, a session, or the client itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// The connection as a whole.
+    Client,
+    /// One session (its loss, its reclaim, or an unknown message that names it).
+    Session(SessionId),
+    /// One handle.
+    Handle(HandleRef),
+    /// The caller waiting for this request.
+    Transaction(&'a TransactionId),
+}
+
+impl Event {
+    /// Where this event belongs.
+    ///
+    /// ```
+    /// use janus_proto::{Event, HandleId, HandleRef, Route, SessionId};
+    /// let handle = HandleRef { session: SessionId(1), handle: HandleId(2) };
+    /// assert_eq!(Event::WebrtcUp { handle }.route(), Route::Handle(handle));
+    /// ```
+    pub fn route(&self) -> Route<'_> {
+        match self {
+            Self::Connected { .. } | Self::ServerFailed { .. } | Self::Disconnected { .. } => Route::Client,
+            Self::Unknown { session: None, .. } => Route::Client,
+            Self::Unknown { session: Some(s), .. } | Self::SessionReclaimed { session: s } | Self::SessionLost { session: s, .. } => {
+                Route::Session(*s)
+            }
+            Self::Completed { tx, .. } | Self::Acked { tx, .. } => Route::Transaction(tx),
+            Self::PluginEvent { handle, .. }
+            | Self::WebrtcUp { handle }
+            | Self::Media { handle, .. }
+            | Self::SlowLink { handle, .. }
+            | Self::Hangup { handle, .. }
+            | Self::IceFailed { handle }
+            | Self::Detached { handle }
+            | Self::Trickle { handle, .. } => Route::Handle(*handle),
+        }
+    }
+}
