@@ -1,5 +1,20 @@
 //! Blocking adapter for the Janus client, on std threads.
 //!
-//! The only place (with `janus-tokio`) that owns sockets, timers and threads. It holds no
-//! protocol logic: every decision is made by `janus-proto`; this crate moves bytes and wakes
-//! the core on time. No async runtime is in its dependency tree.
+//! One driver thread per [`Client`] owns the `janus-proto` core, the WebSocket and the
+//! timer, and waits in a single `mio` poll (no busy polling, no async runtime); HTTP requests
+//! run on a small pool of worker threads (ureq), each long poll on a thread of its own. TLS
+//! is rustls (ring). Every decision is the core's: this crate moves bytes and wakes the core
+//! on time, then hands each event to the queue of the client, session or handle it is for.
+//!
+//! Names match `janus-tokio`: `Client`, `Session`, `Handle`, `Events`, `Error`.
+
+mod client;
+mod driver;
+mod error;
+mod http;
+mod tls;
+mod ws;
+
+pub use client::{Builder, Client, Events, Handle, PluginReply, Session};
+pub use error::Error;
+pub use janus_proto as proto;

@@ -1,0 +1,545 @@
+//! The driver thread: owns the core, the WebSocket and the timer; waits in one `mio` poll
+//! for the socket, a waker (commands, HTTP results, handshakes) and the core's deadline.
+//! No protocol decision is made here: it moves bytes and routes the core's events.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::ErrorKind;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, sync_channel};
+use std::time::{Duration, Instant};
+
+use janus_proto::{
+    Event, HandleRef, HttpResponse, Input, Jsep, Output, Reply, Route, ServerInfo, SessionId,
+    TransactionId, Transmit, Trickle,
+};
+use mio::unix::SourceFd;
+use mio::{Interest, Poll, Token};
+use serde_json::Value;
+use tracing::{debug, error, warn};
+
+use crate::Error;
+use crate::http::{Http, HttpResult};
+use crate::ws::{self, Socket};
+
+const WAKER: Token = Token(0);
+const WS: Token = Token(1);
+/// While an event queue is full, how often the driver retries delivering.
+const BACKLOG_RETRY: Duration = Duration::from_millis(5);
+const WS_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Something for the driver: from the application, a worker thread or a handshake.
+pub(crate) enum Wake {
+    Cmd(Command),
+    WsOpened(u64, Box<Socket>),
+    WsFailed(u64, String),
+    Http(janus_proto::RequestId, HttpResult),
+    Shutdown,
+}
+
+/// Sends to the driver and wakes its poll.
+#[derive(Clone)]
+pub(crate) struct WakeTx {
+    tx: Sender<Wake>,
+    waker: Arc<mio::Waker>,
+}
+
+impl WakeTx {
+    /// `false` once the driver is gone.
+    pub(crate) fn send(&self, w: Wake) -> bool {
+        let ok = self.tx.send(w).is_ok();
+        let _ = self.waker.wake();
+        ok
+    }
+}
+
+/// An application request.
+pub(crate) enum Op {
+    Info,
+    Ping,
+    Create,
+    Claim(SessionId),
+    Keepalive(SessionId),
+    Destroy(SessionId),
+    Attach {
+        session: SessionId,
+        plugin: String,
+        opaque_id: Option<String>,
+    },
+    Message {
+        handle: HandleRef,
+        body: Value,
+        jsep: Option<Jsep>,
+    },
+    Trickle {
+        handle: HandleRef,
+        candidates: Vec<Trickle>,
+    },
+    Hangup(HandleRef),
+    Detach(HandleRef),
+}
+
+pub(crate) struct Command {
+    pub(crate) op: Op,
+    pub(crate) reply: SyncSender<Outcome>,
+}
+
+/// The end of a request, with the event queue of what it created (session or handle).
+pub(crate) struct Outcome {
+    pub(crate) result: Result<Reply, Error>,
+    pub(crate) events: Option<Receiver<Event>>,
+}
+
+/// What `connect` waits for.
+pub(crate) type Startup =
+    Result<(usize, String, janus_proto::TransportKind, Box<ServerInfo>), Error>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Target {
+    Client,
+    Session(SessionId),
+    Handle(HandleRef),
+}
+
+pub(crate) struct Driver {
+    core: janus_proto::Client,
+    poll: Poll,
+    rx: Receiver<Wake>,
+    wake: WakeTx,
+    tls: Arc<rustls::ClientConfig>,
+    http: Http,
+    ws: Option<Socket>,
+    ws_generation: u64,
+    ws_unread: bool,
+    cap: usize,
+    waiting: HashMap<TransactionId, SyncSender<Outcome>>,
+    client_events: SyncSender<Event>,
+    queues: HashMap<Target, SyncSender<Event>>,
+    backlog: VecDeque<(Target, Event)>,
+    deferred: VecDeque<Wake>,
+    startup: Option<SyncSender<Startup>>,
+    stop: bool,
+}
+
+pub(crate) struct Spawned {
+    pub(crate) wake: WakeTx,
+    pub(crate) client_events: Receiver<Event>,
+    pub(crate) startup: Receiver<Startup>,
+}
+
+impl Driver {
+    pub(crate) fn spawn(
+        config: janus_proto::ClientConfig,
+        roots: &crate::tls::Roots,
+        cap: usize,
+    ) -> Result<Spawned, Error> {
+        let poll = Poll::new().map_err(|e| Error::Unreachable(e.to_string()))?;
+        let waker = Arc::new(
+            mio::Waker::new(poll.registry(), WAKER)
+                .map_err(|e| Error::Unreachable(e.to_string()))?,
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        let wake = WakeTx { tx, waker };
+        let (client_tx, client_rx) = sync_channel(cap);
+        let (startup_tx, startup_rx) = sync_channel(1);
+        let now = Instant::now();
+        let mut core = janus_proto::Client::new(config, now);
+        core.connect(now);
+        let driver = Self {
+            core,
+            poll,
+            rx,
+            wake: wake.clone(),
+            tls: roots.rustls()?,
+            http: Http::new(roots.ureq(), wake.clone()),
+            ws: None,
+            ws_generation: 0,
+            ws_unread: false,
+            cap,
+            waiting: HashMap::new(),
+            client_events: client_tx,
+            queues: HashMap::new(),
+            backlog: VecDeque::new(),
+            deferred: VecDeque::new(),
+            startup: Some(startup_tx),
+            stop: false,
+        };
+        std::thread::Builder::new()
+            .name("janus-driver".into())
+            .spawn(move || driver.run())
+            .map_err(|e| Error::Unreachable(e.to_string()))?;
+        Ok(Spawned {
+            wake,
+            client_events: client_rx,
+            startup: startup_rx,
+        })
+    }
+
+    fn run(mut self) {
+        let mut events = mio::Events::with_capacity(16);
+        while !self.stop {
+            self.retry_backlog();
+            let deadline = self.drain();
+            if self.stop {
+                break;
+            }
+            let mut timeout = deadline.saturating_duration_since(Instant::now());
+            if !self.backlog.is_empty() {
+                timeout = timeout.min(BACKLOG_RETRY);
+            }
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != ErrorKind::Interrupted {
+                    error!(error = %e, "poll failed; driver stops");
+                    break;
+                }
+            }
+            let mut ws_writable = false;
+            for e in &events {
+                if e.token() == WS {
+                    self.ws_unread |= e.is_readable() || e.is_read_closed() || e.is_error();
+                    ws_writable |= e.is_writable();
+                }
+            }
+            while let Ok(w) = self.rx.try_recv() {
+                self.on_wake(w);
+            }
+            if ws_writable {
+                self.flush_ws();
+            }
+            self.read_ws();
+            // The deadline is checked against the clock, not trusted from the poll's return.
+            let now = Instant::now();
+            if now >= deadline {
+                self.core.handle_timeout(now);
+            }
+        }
+        debug!("driver ends");
+    }
+
+    /// Drains the core: performs transmits, routes events; returns the next deadline.
+    fn drain(&mut self) -> Instant {
+        loop {
+            match self.core.poll_output() {
+                Output::Transmit(t) => self.transmit(t),
+                Output::Event(e) => self.deliver(e),
+                Output::Timeout(at) => return at,
+            }
+        }
+    }
+
+    fn paused(&self) -> bool {
+        !self.backlog.is_empty()
+    }
+
+    fn on_wake(&mut self, w: Wake) {
+        match w {
+            Wake::Cmd(c) => self.command(c),
+            Wake::Shutdown => self.stop = true,
+            w if self.paused() => self.deferred.push_back(w),
+            Wake::WsOpened(generation, sock) => {
+                if generation != self.ws_generation {
+                    return;
+                }
+                let mut sock = *sock;
+                if let Some(fd) = ws::raw_fd(&sock) {
+                    let r = self.poll.registry().register(
+                        &mut SourceFd(&fd),
+                        WS,
+                        Interest::READABLE | Interest::WRITABLE,
+                    );
+                    if let Err(e) = r {
+                        let _ = sock.close(None);
+                        self.core
+                            .handle_input(Input::Closed(Instant::now(), &e.to_string()));
+                        return;
+                    }
+                }
+                self.ws = Some(sock);
+                self.ws_unread = true;
+                self.core.handle_input(Input::Opened(Instant::now()));
+            }
+            Wake::WsFailed(generation, why) => {
+                if generation == self.ws_generation {
+                    self.core.handle_input(Input::Closed(Instant::now(), &why));
+                }
+            }
+            Wake::Http(id, result) => {
+                let now = Instant::now();
+                match &result {
+                    Ok((status, body)) => self.core.handle_input(Input::HttpResponse(
+                        now,
+                        id,
+                        HttpResponse {
+                            status: *status,
+                            body,
+                        },
+                    )),
+                    Err(why) => self.core.handle_input(Input::HttpFailed(now, id, why)),
+                }
+            }
+        }
+    }
+
+    fn command(&mut self, c: Command) {
+        let now = Instant::now();
+        let core = &mut self.core;
+        let r = match c.op {
+            Op::Info => core.info(now),
+            Op::Ping => core.ping(now),
+            Op::Create => core.create_session(now),
+            Op::Claim(s) => core.claim_session(now, s),
+            Op::Keepalive(s) => core.keepalive(now, s),
+            Op::Destroy(s) => core.destroy_session(now, s),
+            Op::Attach {
+                session,
+                plugin,
+                opaque_id,
+            } => core.attach(now, session, &plugin, opaque_id.as_deref()),
+            Op::Message { handle, body, jsep } => core.message(now, handle, body, jsep),
+            Op::Trickle { handle, candidates } => core.trickle(now, handle, candidates),
+            Op::Hangup(h) => core.hangup(now, h),
+            Op::Detach(h) => core.detach(now, h),
+        };
+        match r {
+            Ok(tx) => {
+                self.waiting.insert(tx, c.reply);
+            }
+            Err(e) => {
+                let _ = c.reply.try_send(Outcome {
+                    result: Err(Error::Local(e)),
+                    events: None,
+                });
+            }
+        }
+    }
+
+    fn transmit(&mut self, t: Transmit) {
+        match t {
+            Transmit::Connect { url, .. } => {
+                self.close_ws();
+                self.ws_generation += 1;
+                ws::connect(
+                    url,
+                    Arc::clone(&self.tls),
+                    WS_CONNECT_TIMEOUT,
+                    self.ws_generation,
+                    self.wake.clone(),
+                );
+            }
+            Transmit::Ws(text) => {
+                let Some(sock) = self.ws.as_mut() else {
+                    warn!("frame for a closed websocket dropped");
+                    return;
+                };
+                if let Err(e) = sock.write(tungstenite::Message::text(text)) {
+                    self.ws_failed(&e);
+                    return;
+                }
+                self.flush_ws();
+            }
+            Transmit::Http(req) => {
+                let base = self.core.config().servers()[req.server].url.clone();
+                self.http.send(&base, req);
+            }
+            // A blocking request cannot be aborted; the core ignores its late answer.
+            Transmit::Cancel(_) => {}
+            Transmit::Disconnect => self.close_ws(),
+        }
+    }
+
+    fn flush_ws(&mut self) {
+        if let Some(sock) = self.ws.as_mut() {
+            if let Err(e) = sock.flush() {
+                self.ws_failed(&e);
+            }
+        }
+    }
+
+    fn read_ws(&mut self) {
+        if !self.ws_unread || self.paused() {
+            return;
+        }
+        loop {
+            let Some(sock) = self.ws.as_mut() else { return };
+            match sock.read() {
+                Ok(tungstenite::Message::Text(text)) => {
+                    self.core
+                        .handle_input(Input::Frame(Instant::now(), text.as_str()));
+                    if self.paused() {
+                        return;
+                    }
+                    // Route as we go so that a full queue pauses reading at once.
+                    let _ = self.drain();
+                }
+                Ok(tungstenite::Message::Close(_)) => {
+                    self.ws_failed(&tungstenite::Error::ConnectionClosed);
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.ws_failed(&e);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn ws_failed(&mut self, e: &tungstenite::Error) {
+        if let tungstenite::Error::Io(io) = e {
+            if io.kind() == ErrorKind::WouldBlock {
+                self.ws_unread = false;
+                return;
+            }
+        }
+        if self.ws.is_none() {
+            return;
+        }
+        self.close_ws();
+        self.core
+            .handle_input(Input::Closed(Instant::now(), &e.to_string()));
+    }
+
+    fn close_ws(&mut self) {
+        if let Some(mut sock) = self.ws.take() {
+            if let Some(fd) = ws::raw_fd(&sock) {
+                let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+            }
+            let _ = sock.close(None);
+            let _ = sock.flush();
+        }
+        self.ws_unread = false;
+    }
+
+    // ------------------------------------------------------------------ event routing
+
+    fn deliver(&mut self, e: Event) {
+        let target = match e.route() {
+            Route::Transaction(tx) => {
+                let tx = tx.clone();
+                return self.complete(&tx, e);
+            }
+            Route::Client => Target::Client,
+            Route::Session(s) => Target::Session(s),
+            Route::Handle(h) if self.queues.contains_key(&Target::Handle(h)) => Target::Handle(h),
+            // A handle nobody subscribed to (adopted after a claim): its session hears it.
+            Route::Handle(h) => Target::Session(h.session),
+        };
+        if let Target::Client = target {
+            self.startup_event(&e);
+        }
+        if self.paused() {
+            self.backlog.push_back((target, e));
+        } else {
+            self.send_to(target, e);
+        }
+    }
+
+    fn startup_event(&mut self, e: &Event) {
+        let Some(tx) = self.startup.as_ref() else {
+            return;
+        };
+        let result = match e {
+            Event::Connected {
+                server,
+                url,
+                transport,
+                info,
+            } => Ok((*server, url.clone(), *transport, info.clone())),
+            Event::Disconnected { reason } => Err(Error::Unreachable(format!("{reason:?}"))),
+            _ => return,
+        };
+        let _ = tx.try_send(result);
+        self.startup = None;
+    }
+
+    /// Hands an event to its queue; on a full queue it waits in the backlog and reading
+    /// pauses (timers and commands go on).
+    fn send_to(&mut self, target: Target, e: Event) {
+        let closes = matches!(
+            (&target, &e),
+            (Target::Handle(_), Event::Detached { .. })
+                | (Target::Session(_), Event::SessionLost { .. })
+        );
+        let sender = match target {
+            Target::Client => Some(&self.client_events),
+            t => self.queues.get(&t),
+        };
+        let Some(sender) = sender else { return };
+        match sender.try_send(e) {
+            Ok(()) => {}
+            Err(TrySendError::Full(e)) => {
+                self.backlog.push_back((target, e));
+                return;
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.queues.remove(&target);
+            }
+        }
+        if closes {
+            self.close_queues(target);
+        }
+    }
+
+    fn close_queues(&mut self, target: Target) {
+        match target {
+            Target::Handle(h) => {
+                self.queues.remove(&Target::Handle(h));
+            }
+            Target::Session(s) => self.queues.retain(|t, _| match t {
+                Target::Session(x) => *x != s,
+                Target::Handle(h) => h.session != s,
+                Target::Client => true,
+            }),
+            Target::Client => {}
+        }
+    }
+
+    fn retry_backlog(&mut self) {
+        while let Some((target, e)) = self.backlog.pop_front() {
+            let before = self.backlog.len();
+            self.send_to(target, e);
+            if self.backlog.len() > before {
+                // Still full: put it back in front, keep the order.
+                if let Some(last) = self.backlog.pop_back() {
+                    self.backlog.push_front(last);
+                }
+                return;
+            }
+        }
+        while !self.paused() {
+            let Some(w) = self.deferred.pop_front() else {
+                break;
+            };
+            self.on_wake(w);
+            let _ = self.drain();
+        }
+    }
+
+    fn complete(&mut self, tx: &TransactionId, e: Event) {
+        let Event::Completed { result, .. } = e else {
+            return;
+        };
+        let Some(reply) = self.waiting.remove(tx) else {
+            return;
+        };
+        let mut events = None;
+        match &result {
+            Ok(Reply::SessionCreated(s) | Reply::SessionClaimed(s)) => {
+                let (q, rx) = sync_channel(self.cap);
+                self.queues.insert(Target::Session(*s), q);
+                events = Some(rx);
+            }
+            Ok(Reply::Attached(h)) => {
+                let (q, rx) = sync_channel(self.cap);
+                self.queues.insert(Target::Handle(*h), q);
+                events = Some(rx);
+            }
+            Ok(Reply::SessionDestroyed(s)) => self.close_queues(Target::Session(*s)),
+            _ => {}
+        }
+        let outcome = Outcome {
+            result: result.map_err(Error::Request),
+            events,
+        };
+        let _ = reply.try_send(outcome);
+    }
+}

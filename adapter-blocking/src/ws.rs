@@ -1,0 +1,99 @@
+//! WebSocket: the blocking handshake runs on a helper thread; the open socket is then made
+//! non-blocking and driven by the driver's poll loop.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use tungstenite::client::IntoClientRequest;
+use tungstenite::http::HeaderValue;
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Connector, WebSocket};
+
+use crate::driver::{Wake, WakeTx};
+
+pub(crate) type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
+
+/// Connects in the background; the driver hears `WsOpened` or `WsFailed` with `generation`.
+pub(crate) fn connect(
+    url: String,
+    tls: Arc<rustls::ClientConfig>,
+    timeout: Duration,
+    generation: u64,
+    wake: WakeTx,
+) {
+    let spawned = thread::Builder::new()
+        .name("janus-ws-connect".into())
+        .spawn({
+            let wake = wake.clone();
+            move || {
+                let msg = match open(&url, tls, timeout) {
+                    Ok(ws) => Wake::WsOpened(generation, Box::new(ws)),
+                    Err(e) => Wake::WsFailed(generation, e),
+                };
+                wake.send(msg);
+            }
+        });
+    if let Err(e) = spawned {
+        wake.send(Wake::WsFailed(generation, e.to_string()));
+    }
+}
+
+fn open(url: &str, tls: Arc<rustls::ClientConfig>, timeout: Duration) -> Result<Socket, String> {
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("janus-protocol"),
+    );
+    let uri = request.uri();
+    let host = uri
+        .host()
+        .ok_or("no host in URL")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("wss") {
+            443
+        } else {
+            80
+        });
+    let addr = (host.as_str(), port)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or("no address")?;
+    let stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    let connector = if uri.scheme_str() == Some("wss") {
+        Connector::Rustls(tls)
+    } else {
+        Connector::Plain
+    };
+    let (ws, _response) =
+        tungstenite::client_tls_with_config(request, stream, None, Some(connector))
+            .map_err(|e| e.to_string())?;
+    let tcp = match ws.get_ref() {
+        MaybeTlsStream::Plain(s) => s,
+        MaybeTlsStream::Rustls(s) => s.get_ref(),
+        _ => return Err("unexpected stream type".into()),
+    };
+    tcp.set_read_timeout(None).map_err(|e| e.to_string())?;
+    tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
+    Ok(ws)
+}
+
+/// The raw file descriptor, for the poll registry.
+pub(crate) fn raw_fd(ws: &Socket) -> Option<std::os::fd::RawFd> {
+    use std::os::fd::AsRawFd as _;
+    match ws.get_ref() {
+        MaybeTlsStream::Plain(s) => Some(s.as_raw_fd()),
+        MaybeTlsStream::Rustls(s) => Some(s.get_ref().as_raw_fd()),
+        _ => None,
+    }
+}

@@ -1,0 +1,343 @@
+//! The blocking client against a real Janus, over WebSocket and HTTP long poll.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use janus_blocking::{Client, Error};
+use janus_proto::plugin::echotest;
+use janus_proto::{ClientConfig, ErrorCode, Event, Reconnect, SessionId, SessionLostReason};
+use janus_tests::Janus;
+use serde_json::json;
+
+const ECHOTEST: &str = "janus.plugin.echotest";
+const VIDEOROOM: &str = "janus.plugin.videoroom";
+
+fn both(janus: &Janus) -> [String; 2] {
+    [janus.ws_url(), janus.http_url()]
+}
+
+fn connect(url: &str) -> Client {
+    Client::connect(
+        ClientConfig::new([url])
+            .unwrap()
+            .seed(7)
+            .request_timeout(Duration::from_secs(5)),
+    )
+    .expect("connects")
+}
+
+#[test]
+fn info_names_the_server_over_both_transports() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let info = client.info().unwrap();
+        assert_eq!(info.name, "Janus WebRTC Server", "{url}");
+        assert!(
+            info.version_string.starts_with("1.1."),
+            "{url}: {}",
+            info.version_string
+        );
+        assert!(info.plugins.contains_key(ECHOTEST));
+        assert_eq!(client.server_info().session_timeout, info.session_timeout);
+        client.ping().unwrap();
+    }
+}
+
+#[test]
+fn echotest_session_attach_message_event_detach_destroy() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let session = client.create_session().unwrap();
+        let echo = session.attach(ECHOTEST).unwrap();
+        // The EchoTest acks and then answers with an event of the same transaction.
+        let reply = echo
+            .send(
+                &echotest::Configure {
+                    audio: Some(true),
+                    bitrate: Some(128_000),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(reply.data.plugin, ECHOTEST, "{url}");
+        assert_eq!(
+            reply.data.data["result"], "ok",
+            "{url}: {}",
+            reply.data.data
+        );
+        echo.detach().unwrap();
+        session.destroy().unwrap();
+    }
+}
+
+#[test]
+fn several_sessions_and_handles_get_their_own_events() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let sessions: Vec<_> = (0..3).map(|_| client.create_session().unwrap()).collect();
+        let handles: Vec<_> = sessions
+            .iter()
+            .flat_map(|s| [s.attach(ECHOTEST).unwrap(), s.attach(ECHOTEST).unwrap()])
+            .collect();
+        let ids: std::collections::BTreeSet<_> = handles.iter().map(|h| h.id()).collect();
+        assert_eq!(ids.len(), 6, "distinct handles");
+        // Each handle asks in parallel; each gets its own answer.
+        thread::scope(|scope| {
+            for (i, h) in handles.iter().enumerate() {
+                scope.spawn(move || {
+                    for n in 0..10 {
+                        let r = h
+                            .message(json!({"bitrate": 1000 * (i * 100 + n + 1)}), None)
+                            .unwrap();
+                        assert_eq!(r.data.data["result"], "ok");
+                    }
+                });
+            }
+        });
+        // Hanging up one handle (no PeerConnection yet) leaves the others quiet.
+        for h in &handles {
+            assert!(
+                h.events().try_recv().unwrap().is_none(),
+                "{url}: no stray event on {}",
+                h.id()
+            );
+        }
+        for s in sessions {
+            s.destroy().unwrap();
+        }
+    }
+}
+
+#[test]
+fn synchronous_plugin_requests_answer_with_success() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let session = client.create_session().unwrap();
+        let room = session.attach(VIDEOROOM).unwrap();
+        let exists = room
+            .message(json!({"request":"exists","room":1234}), None)
+            .unwrap();
+        assert_eq!(
+            exists.data.data["exists"], true,
+            "{url}: {}",
+            exists.data.data
+        );
+        let list = room.message(json!({"request":"list"}), None).unwrap();
+        assert!(
+            list.data.data["list"]
+                .as_array()
+                .is_some_and(|l| !l.is_empty()),
+            "{url}"
+        );
+        session.destroy().unwrap();
+    }
+}
+
+#[test]
+fn janus_and_plugin_errors_come_back_typed() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let session = client.create_session().unwrap();
+        let e = session.attach("janus.plugin.nope").unwrap_err();
+        assert_eq!(
+            e.janus_code(),
+            Some(ErrorCode::PluginNotFound),
+            "{url}: {e}"
+        );
+        let room = session.attach(VIDEOROOM).unwrap();
+        let e = room
+            .message(
+                json!({"request":"join","room":999_999,"ptype":"publisher"}),
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(e.plugin_code(), Some(426), "{url}: no such room: {e}");
+        let e = client.claim_session(SessionId(123_456_789)).unwrap_err();
+        assert_eq!(
+            e.janus_code(),
+            Some(ErrorCode::SessionNotFound),
+            "{url}: {e}"
+        );
+        session.destroy().unwrap();
+    }
+}
+
+#[test]
+fn keepalives_carry_a_websocket_session_past_the_server_timeout() {
+    let janus = Janus::builder().session_timeout(3).launch().unwrap();
+    let client = connect(&janus.ws_url());
+    let session = client.create_session().unwrap();
+    let echo = session.attach(ECHOTEST).unwrap();
+    thread::sleep(Duration::from_secs(10));
+    assert!(
+        session.events().try_recv().unwrap().is_none(),
+        "no timeout after three session timeouts"
+    );
+    assert_eq!(
+        echo.message(json!({"audio":true}), None).unwrap().data.data["result"],
+        "ok"
+    );
+}
+
+#[test]
+fn a_session_without_keepalives_times_out_and_the_application_hears_it() {
+    let janus = Janus::builder().session_timeout(2).launch().unwrap();
+    let config = ClientConfig::new([janus.ws_url()])
+        .unwrap()
+        .keepalive(Duration::from_secs(3600));
+    let client = Client::connect(config).unwrap();
+    let session = client.create_session().unwrap();
+    let started = Instant::now();
+    let e = session
+        .events()
+        .recv_timeout(Duration::from_secs(15))
+        .unwrap();
+    assert_eq!(
+        e,
+        Event::SessionLost {
+            session: session.id(),
+            reason: SessionLostReason::Timeout
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(matches!(
+        session.attach(ECHOTEST),
+        Err(Error::Local(janus_proto::Error::SessionLost { .. }))
+    ));
+}
+
+#[test]
+fn the_server_list_falls_back_past_a_refusing_server() {
+    let janus = Janus::launch().unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let config = ClientConfig::new([format!("ws://127.0.0.1:{port}"), janus.http_url()]).unwrap();
+    let client = Client::connect(config).unwrap();
+    assert_eq!(client.server(), (1, janus.http_url().as_str()));
+    assert!(matches!(
+        client.events().try_recv().unwrap(),
+        Some(Event::ServerFailed { server: 0, .. })
+    ));
+    client.create_session().unwrap().destroy().unwrap();
+}
+
+#[test]
+fn api_secret_right_wrong_and_missing() {
+    let janus = Janus::builder().api_secret("sesame").launch().unwrap();
+    for url in both(&janus) {
+        let right =
+            Client::connect(ClientConfig::new([&url]).unwrap().apisecret("sesame")).unwrap();
+        right.create_session().unwrap().destroy().unwrap();
+        for config in [
+            ClientConfig::new([&url]).unwrap().apisecret("wrong"),
+            ClientConfig::new([&url]).unwrap(),
+        ] {
+            let client = Client::connect(config).unwrap();
+            let e = client.create_session().unwrap_err();
+            assert_eq!(e.janus_code(), Some(ErrorCode::Unauthorized), "{url}: {e}");
+        }
+    }
+}
+
+#[test]
+fn token_auth_admits_the_listed_plugins_only() {
+    let janus = Janus::builder()
+        .token_auth("token-secret")
+        .launch()
+        .unwrap();
+    let token = janus.token(&[ECHOTEST]).unwrap();
+    for url in both(&janus) {
+        let client = Client::connect(ClientConfig::new([&url]).unwrap().token(&token)).unwrap();
+        let session = client.create_session().unwrap();
+        session.attach(ECHOTEST).unwrap();
+        assert_eq!(
+            session.attach(VIDEOROOM).unwrap_err().janus_code(),
+            Some(ErrorCode::UnauthorizedPlugin),
+            "{url}"
+        );
+        let anonymous = Client::connect(ClientConfig::new([&url]).unwrap()).unwrap();
+        assert_eq!(
+            anonymous.create_session().unwrap_err().janus_code(),
+            Some(ErrorCode::Unauthorized),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn tls_wss_and_https_with_the_harness_certificate() {
+    let janus = Janus::builder().tls(true).launch().unwrap();
+    for url in [janus.wss_url().unwrap(), janus.https_url().unwrap()] {
+        let client = Client::builder(ClientConfig::new([&url]).unwrap())
+            .add_root_pem(janus.ca_cert_pem().unwrap().as_bytes())
+            .unwrap()
+            .connect()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let session = client.create_session().unwrap();
+        assert_eq!(
+            session
+                .attach(ECHOTEST)
+                .unwrap()
+                .message(json!({"audio":true}), None)
+                .unwrap()
+                .data
+                .data["result"],
+            "ok"
+        );
+        // Without the test CA, the web PKI does not trust it.
+        assert!(
+            Client::connect(ClientConfig::new([&url]).unwrap()).is_err(),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn a_killed_server_fails_requests_then_a_restarted_one_serves_new_sessions() {
+    let mut janus = Janus::builder()
+        .reclaim_session_timeout(0)
+        .launch()
+        .unwrap();
+    let policy = Reconnect {
+        max_rounds: 40,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(250),
+    };
+    for url in both(&janus) {
+        let client = Client::connect(
+            ClientConfig::new([&url])
+                .unwrap()
+                .request_timeout(Duration::from_secs(3))
+                .reconnect(policy.clone()),
+        )
+        .unwrap();
+        let session = client.create_session().unwrap();
+        let echo = session.attach(ECHOTEST).unwrap();
+        janus.kill().unwrap();
+        let started = Instant::now();
+        let e = echo.message(json!({"audio":true}), None).unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{url}: failed within a bounded time: {e}"
+        );
+        janus.start().unwrap();
+        // The old session is gone: the client reports it (claim refused or poll 404/458).
+        let lost = session
+            .events()
+            .wait_for(Duration::from_secs(15), |e| match e {
+                Event::SessionLost { reason, .. } => Some(reason),
+                _ => None,
+            });
+        assert!(lost.is_ok(), "{url}: {lost:?}");
+        let fresh = client.create_session().unwrap();
+        fresh.attach(ECHOTEST).unwrap();
+    }
+}
