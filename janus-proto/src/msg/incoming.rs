@@ -422,6 +422,122 @@ impl Incoming {
     }
 }
 
+impl Incoming {
+    /// The message as JSON again, in Janus's own shape. Parsing then encoding keeps every
+    /// key Janus 1.1.x sends except `opaque_id` on handle events (the client knows it from the
+    /// attach), which the golden-fixture tests check.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.to_owned(), v);
+        };
+        let ids = |m: &mut Map<String, Value>, session: &Option<SessionId>, sender: &Option<HandleId>| {
+            if let Some(s) = session {
+                m.insert("session_id".into(), s.0.into());
+            }
+            if let Some(h) = sender {
+                m.insert("sender".into(), h.0.into());
+            }
+        };
+        let verb = match self {
+            Self::Ack { .. } => "ack",
+            Self::Success { .. } => "success",
+            Self::Error { .. } => "error",
+            Self::Pong { .. } => "pong",
+            Self::ServerInfo { .. } => "server_info",
+            Self::Event { .. } => "event",
+            Self::WebrtcUp { .. } => "webrtcup",
+            Self::Media { .. } => "media",
+            Self::SlowLink { .. } => "slowlink",
+            Self::Hangup { .. } => "hangup",
+            Self::IceFailed { .. } => "ice-failed",
+            Self::Detached { .. } => "detached",
+            Self::Trickle { .. } => "trickle",
+            Self::Timeout { .. } => "timeout",
+            Self::Keepalive => "keepalive",
+            Self::Unknown(raw) => return raw.clone(),
+        };
+        put("janus", verb.into());
+        if let Some(t) = self.transaction() {
+            put("transaction", t.as_str().into());
+        }
+        match self {
+            Self::Ack { session, hint, .. } => {
+                ids(&mut m, session, &None);
+                if let Some(h) = hint {
+                    m.insert("hint".into(), h.clone().into());
+                }
+            }
+            Self::Success { session, sender, data, plugindata, .. } => {
+                ids(&mut m, session, sender);
+                if let Some(d) = data {
+                    m.insert("data".into(), d.clone());
+                }
+                if let Some(p) = plugindata {
+                    m.insert("plugindata".into(), serde_json::to_value(p).unwrap_or_default());
+                }
+            }
+            Self::Error { session, error, .. } => {
+                ids(&mut m, session, &None);
+                m.insert("error".into(), serde_json::json!({"code": error.code.code(), "reason": error.reason}));
+            }
+            Self::ServerInfo { info, .. } => {
+                if let Ok(Value::Object(o)) = serde_json::to_value(info) {
+                    m.extend(o);
+                }
+            }
+            Self::Event { session, sender, plugindata, jsep, .. } => {
+                ids(&mut m, session, sender);
+                if let Some(p) = plugindata {
+                    m.insert("plugindata".into(), serde_json::to_value(p).unwrap_or_default());
+                }
+                if let Some(j) = jsep {
+                    m.insert("jsep".into(), serde_json::to_value(j).unwrap_or_default());
+                }
+            }
+            Self::WebrtcUp { session, sender } | Self::IceFailed { session, sender } | Self::Detached { session, sender } => {
+                ids(&mut m, session, sender);
+            }
+            Self::Media { session, sender, media } => {
+                ids(&mut m, session, sender);
+                if let Some(mid) = &media.mid {
+                    m.insert("mid".into(), mid.clone().into());
+                }
+                m.insert("type".into(), media.kind.clone().into());
+                m.insert("receiving".into(), media.receiving.into());
+                if let Some(s) = media.seconds {
+                    m.insert("seconds".into(), s.into());
+                }
+                if let Some(s) = media.substream {
+                    m.insert("substream".into(), s.into());
+                }
+            }
+            Self::SlowLink { session, sender, link } => {
+                ids(&mut m, session, sender);
+                if let Some(mid) = &link.mid {
+                    m.insert("mid".into(), mid.clone().into());
+                }
+                m.insert("media".into(), link.media.clone().into());
+                m.insert("uplink".into(), link.uplink.into());
+                m.insert("lost".into(), link.lost.into());
+            }
+            Self::Hangup { session, sender, reason } => {
+                ids(&mut m, session, sender);
+                if let Some(r) = reason {
+                    m.insert("reason".into(), r.clone().into());
+                }
+            }
+            Self::Trickle { session, sender, trickle } => {
+                ids(&mut m, session, sender);
+                m.insert("candidate".into(), trickle.to_value());
+            }
+            Self::Timeout { session } => ids(&mut m, session, &None),
+            Self::Pong { .. } | Self::Keepalive | Self::Unknown(_) => {}
+        }
+        Value::Object(m)
+    }
+}
+
 /// Parses a long-poll body: one object (`maxev` 1) or an array of them (`maxev` > 1).
 /// Each element parses on its own, so one bad element does not hide the others.
 pub fn parse_batch(text: &str) -> Result<Vec<Result<Incoming, ParseError>>, ParseError> {

@@ -1,0 +1,197 @@
+//! Records what a real Janus sends, as golden fixtures for `janus-proto`'s parser tests.
+//!
+//! `cargo xtask netns -- cargo run -p janus-tests --bin record_fixtures [OUT_DIR]`
+//! (default OUT_DIR: janus-proto/tests/fixtures). Each file holds one message exactly as Janus
+//! sent it, in `<janus verb>/<scenario>.json` (`longpoll/` holds whole long-poll bodies).
+//! Takes about 40 s: the last fixture waits out Janus's 30 s long-poll hold.
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use janus_tests::{HttpClient, Janus, WebSocket};
+use serde_json::{Value, json};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+struct Recorder {
+    out: PathBuf,
+    written: BTreeMap<String, usize>,
+}
+
+impl Recorder {
+    fn save(&mut self, dir: &str, name: &str, text: &str) -> Result<()> {
+        let path = self.out.join(dir).join(format!("{name}.json"));
+        std::fs::create_dir_all(path.parent().ok_or("no parent")?)?;
+        std::fs::write(&path, text)?;
+        *self.written.entry(dir.to_owned()).or_default() += 1;
+        println!("  {dir}/{name}.json");
+        Ok(())
+    }
+
+    /// Sends a request, then saves messages until `replies` carrying its transaction and
+    /// `untagged` carrying none (e.g. `detached`) have come. Each is saved under
+    /// `<janus>/<name>`; a late message of an earlier request under that request's name.
+    fn exchange(&mut self, ws: &mut WebSocket, request: Value, name: &str, replies: usize, untagged: usize) -> Result<Vec<Value>> {
+        ws.send_text(&request.to_string())?;
+        let mine = request["transaction"].as_str().ok_or("request without transaction")?.to_owned();
+        let (mut got, mut loose) = (Vec::new(), 0);
+        while got.len() < replies || loose < untagged {
+            let text = ws.recv_text()?;
+            let v: Value = serde_json::from_str(&text)?;
+            let verb = v["janus"].as_str().ok_or("message without janus")?.to_owned();
+            match v["transaction"].as_str() {
+                Some(t) if t == mine => {
+                    self.save(&verb, name, &text)?;
+                    got.push(v);
+                }
+                Some(other) => {
+                    let earlier = other.trim_start_matches("fixture-").to_owned();
+                    self.save(&verb, &format!("{earlier}-late"), &text)?;
+                }
+                None => {
+                    self.save(&verb, name, &text)?;
+                    loose += 1;
+                }
+            }
+        }
+        Ok(got)
+    }
+}
+
+fn id(v: &Value) -> Result<u64> {
+    v["data"]["id"].as_u64().ok_or_else(|| format!("no data.id in {v}").into())
+}
+
+fn tx(n: &str) -> String {
+    format!("fixture-{n}")
+}
+
+fn main() -> ExitCode {
+    let out = std::env::args().nth(1).map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../janus-proto/tests/fixtures"), PathBuf::from);
+    match record(out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("recording failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn record(out: PathBuf) -> Result<()> {
+    let janus = Janus::builder().session_timeout(4).reclaim_session_timeout(10).launch()?;
+    let http = HttpClient::new().with_timeout(Duration::from_secs(40));
+    let mut r = Recorder { out, written: BTreeMap::new() };
+    println!("recording from Janus at {} into {}", janus.ws_url(), r.out.display());
+
+    let mut ws = http.websocket(&janus.ws_url())?;
+    r.exchange(&mut ws, json!({"janus":"info","transaction":tx("info")}), "info", 1, 0)?;
+    r.exchange(&mut ws, json!({"janus":"ping","transaction":tx("ping")}), "ping", 1, 0)?;
+    let s = id(&r.exchange(&mut ws, json!({"janus":"create","transaction":tx("create")}), "create", 1, 0)?[0])?;
+    let base = |verb: &str, name: &str| json!({"janus": verb, "transaction": tx(name), "session_id": s});
+    let mut attach = base("attach", "attach");
+    attach["plugin"] = "janus.plugin.echotest".into();
+    attach["opaque_id"] = "fixture-opaque".into();
+    let h = id(&r.exchange(&mut ws, attach, "attach", 1, 0)?[0])?;
+    let on = |verb: &str, name: &str| {
+        let mut v = base(verb, name);
+        v["handle_id"] = h.into();
+        v
+    };
+
+    let mut nope = base("attach", "nope");
+    nope["plugin"] = "janus.plugin.nope".into();
+    r.exchange(&mut ws, nope, "plugin-not-found", 1, 0)?;
+
+    let mut msg = on("message", "echotest");
+    msg["body"] = json!({"audio": true, "video": true, "bitrate": 256_000});
+    r.exchange(&mut ws, msg, "echotest-message", 2, 0)?; // ack and event, in either order
+
+    let mut vr = base("attach", "videoroom");
+    vr["plugin"] = "janus.plugin.videoroom".into();
+    let v = id(&r.exchange(&mut ws, vr, "attach-videoroom", 1, 0)?[0])?;
+    let mut list = base("message", "list");
+    list["handle_id"] = v.into();
+    list["body"] = json!({"request": "list"});
+    r.exchange(&mut ws, list, "videoroom-list", 1, 0)?;
+    let mut join = base("message", "join");
+    join["handle_id"] = v.into();
+    join["body"] = json!({"request": "join", "room": 999_999, "ptype": "publisher"});
+    r.exchange(&mut ws, join, "videoroom-no-such-room", 2, 0)?;
+
+    r.exchange(&mut ws, base("keepalive", "keepalive"), "keepalive", 1, 0)?;
+    let mut trickle = on("trickle", "trickle");
+    trickle["candidate"] = json!({"completed": true});
+    r.exchange(&mut ws, trickle, "trickle-completed", 1, 0)?;
+    r.exchange(&mut ws, json!({"janus":"bogus","transaction":tx("bogus")}), "unknown-request", 1, 0)?;
+    r.exchange(&mut ws, json!({"janus":"claim","transaction":tx("claim-none"),"session_id":1}), "session-not-found", 1, 0)?;
+    let mut jsep = on("message", "bad-jsep");
+    jsep["body"] = json!({});
+    jsep["jsep"] = json!({"type": "bogus", "sdp": "v=0"});
+    r.exchange(&mut ws, jsep, "jsep-unknown-type", 1, 0)?;
+    r.exchange(&mut ws, on("hangup", "hangup"), "hangup-without-peer", 1, 0)?;
+    // (The EchoTest's "done" event came with the hangup.)
+    r.exchange(&mut ws, on("detach", "detach"), "detach", 1, 1)?;
+    r.exchange(&mut ws, base("destroy", "destroy"), "destroy", 1, 0)?;
+
+    // Claim: a session made on one WebSocket, taken over from another.
+    let mut first = http.websocket(&janus.ws_url())?;
+    let orphan = id(&first.request(&json!({"janus":"create","transaction":tx("orphan")}))?)?;
+    drop(first);
+    std::thread::sleep(Duration::from_millis(200));
+    r.exchange(&mut ws, json!({"janus":"claim","transaction":tx("claim"),"session_id":orphan}), "claim", 1, 0)?;
+
+    // The server's timeout: a session nobody keeps alive.
+    let idle = id(&ws.request(&json!({"janus":"create","transaction":tx("idle")}))?)?;
+    let started = Instant::now();
+    loop {
+        let text = ws.recv_text()?;
+        let v: Value = serde_json::from_str(&text)?;
+        if v["janus"] == "timeout" && v["session_id"] == idle {
+            r.save("timeout", "session", &text)?;
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            return Err("no timeout event".into());
+        }
+    }
+
+    // A long-polled session still times out when the session timeout is shorter than the
+    // 30 s hold of a GET: the GET returns the `timeout`.
+    let api = janus.http_url();
+    let polled = http.post_json(&api, &json!({"janus":"create","transaction":tx("polled")}))?;
+    let polled = id(&serde_json::from_str(&polled.body)?)?;
+    let held = http.get(&format!("{api}/{polled}?maxev=1&rid=0"))?;
+    r.save("longpoll", "session-timeout-during-hold", &held.body)?;
+
+    // HTTP with the default 60 s session timeout: POST replies, and long-poll bodies (an
+    // array with maxev > 1, an object with 1).
+    drop(janus);
+    let janus = Janus::launch()?;
+    let api = janus.http_url();
+    let post = |path: &str, body: Value| http.post_json(&format!("{api}{path}"), &body);
+    let created = post("", json!({"janus":"create","transaction":tx("http-create")}))?;
+    r.save("success", "http-create", &created.body)?;
+    let hs: u64 = id(&serde_json::from_str(&created.body)?)?;
+    let attached = post(&format!("/{hs}"), json!({"janus":"attach","transaction":tx("http-attach"),"plugin":"janus.plugin.echotest"}))?;
+    let hh = id(&serde_json::from_str(&attached.body)?)?;
+    for n in 0..3 {
+        let acked = post(&format!("/{hs}/{hh}"), json!({"janus":"message","transaction":tx(&format!("http-msg-{n}")),"body":{"bitrate": 1000 * (n + 1)}}))?;
+        if n == 0 {
+            r.save("ack", "http-message", &acked.body)?;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let batch = http.get(&format!("{api}/{hs}?maxev=5&rid=1"))?;
+    r.save("longpoll", "batch-of-three-events", &batch.body)?;
+    let gone = http.get(&format!("{api}/1?maxev=1&rid=2"))?;
+    r.save("longpoll", &format!("unknown-session-http-{}", gone.status), &gone.body)?;
+    println!("  (waiting out the 30 s long-poll hold)");
+    let idle_poll = http.get(&format!("{api}/{hs}?maxev=1&rid=3"))?;
+    r.save("longpoll", "idle-keepalive", &idle_poll.body)?;
+
+    println!("done: {:?}", r.written);
+    Ok(())
+}
