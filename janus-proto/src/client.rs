@@ -401,7 +401,7 @@ impl Client {
         session: SessionId,
     ) -> Result<TransactionId, Error> {
         self.advance(now);
-        self.lost.remove(&session);
+        let previous = self.sessions.get(&session).map(|s| s.state);
         self.sessions.entry(session).or_insert_with(|| Session {
             state: SessionState::Claiming,
             handles: BTreeMap::new(),
@@ -418,8 +418,20 @@ impl Client {
             handle: None,
         };
         let r = self.submit(now, req, Origin::App, None);
-        if r.is_err() {
-            self.sessions.remove(&session);
+        // A refused call changes nothing: a session we already had keeps its state (and its
+        // long poll, keepalive and requests); only one made up for the claim goes again.
+        match (&r, previous) {
+            (Ok(_), _) => {
+                self.lost.remove(&session);
+            }
+            (Err(_), None) => {
+                self.sessions.remove(&session);
+            }
+            (Err(_), Some(state)) => {
+                if let Some(s) = self.sessions.get_mut(&session) {
+                    s.state = state;
+                }
+            }
         }
         r
     }
@@ -784,11 +796,25 @@ impl Client {
             }
         }
         debug!(tx = %tx, ok = result.is_ok(), "request done");
+        // An explicit claim that got no answer (timeout, transport, garbage) leaves the session
+        // not ours, as a refused one does (`on_error`); otherwise it would wait in `Claiming`
+        // forever, neither polled nor kept alive.
+        let unanswered_claim = p.verb == Verb::Claim
+            && p.origin == Origin::App
+            && matches!(
+                result,
+                Err(RequestError::TimedOut { .. }
+                    | RequestError::TransportLost
+                    | RequestError::Malformed(_))
+            );
         if p.origin == Origin::App {
             self.emit(Event::Completed {
                 tx: tx.clone(),
                 result,
             });
+        }
+        if let (true, Some(s)) = (unanswered_claim, p.session) {
+            self.drop_session(s, None);
         }
         Some(p)
     }
@@ -1405,7 +1431,20 @@ impl Client {
                 self.emit(Event::IceFailed { handle: h });
             }
             Incoming::Detached { session, sender } => {
-                let Some(h) = self.route(session.or(polled), sender) else {
+                // A handle this client does not have is not adopted just to be reported gone
+                // (a late `detached` after the session was lost and claimed again would
+                // report the same handle detached twice).
+                let session = session.or(polled);
+                let known = session.zip(sender).is_some_and(|(s, h)| {
+                    self.sessions
+                        .get(&s)
+                        .is_some_and(|x| x.handles.contains_key(&h))
+                });
+                if !known {
+                    debug!(?session, ?sender, "detached for an unknown handle skipped");
+                    return;
+                }
+                let Some(h) = self.route(session, sender) else {
                     return;
                 };
                 self.on_detached(h);

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use janus_proto::{
     ClientConfig, DisconnectReason, Error, ErrorCode, Event, HandleId, HandleRef, Jsep, Reconnect,
-    Reply, RequestError, SessionId, SessionLostReason, SignalingState, Transmit, Trickle,
+    Reply, RequestError, SessionId, SessionLostReason, SessionState, SignalingState, Transmit,
+    Trickle,
 };
 use serde_json::json;
 use sim::{Via, World, secs};
@@ -748,6 +749,106 @@ fn a_handle_detached_by_the_server_fails_its_pending_requests() {
     );
     assert_eq!(w.events.pop_front(), Some(Event::Detached { handle: h }));
     assert_eq!(w.client.hangup(w.now, h), Err(Error::UnknownHandle(h)));
+}
+
+#[test]
+fn a_late_detached_after_the_session_was_lost_and_claimed_again_is_not_reported_twice() {
+    // Found by tests/proptest_model.rs: the `detached` waited in Janus's queue while the
+    // session was lost (a poll answered 404) and claimed again.
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let h = w.attach(s, 4);
+    let tx = w.client.detach(w.now, h).unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("detach");
+    w.respond(
+        via,
+        json!({"janus":"success","session_id":3,"transaction":wire}),
+    );
+    assert_eq!(w.completed(&tx), Ok(Reply::Detached(h)));
+    assert_eq!(w.events.pop_front(), Some(Event::Detached { handle: h }));
+    let get = w.next_poll();
+    w.http_response(get.id, 404, "");
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::SessionLost { .. })
+    ));
+    let claim = w.client.claim_session(w.now, s).unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("claim");
+    w.respond(
+        via,
+        json!({"janus":"success","session_id":3,"transaction":wire}),
+    );
+    assert_eq!(w.completed(&claim), Ok(Reply::SessionClaimed(s)));
+    let get = w.next_poll();
+    let late = json!([{"janus":"detached","session_id":3,"sender":4}]);
+    w.http_response(get.id, 200, &late.to_string());
+    assert!(w.events.is_empty(), "{:?}", w.events);
+    assert_eq!(w.client.handle_ids(s).count(), 0, "not adopted either");
+}
+
+#[test]
+fn an_unanswered_claim_leaves_the_session_not_ours() {
+    // Found by tests/proptest_model.rs: the session stayed `Claiming` for ever, neither
+    // polled nor kept alive, and outlived the transport.
+    let mut w = World::http_with(
+        ClientConfig::new(["http://janus/janus"])
+            .unwrap()
+            .request_timeout(secs(5)),
+    );
+    let tx = w.client.claim_session(w.now, SessionId(9)).unwrap();
+    let queued = w.client.attach(w.now, SessionId(9), "p", None).unwrap();
+    w.drain();
+    let _claim = w.next_request("claim");
+    w.advance(secs(5));
+    assert_eq!(
+        w.completed(&tx),
+        Err(RequestError::TimedOut { acked: false })
+    );
+    assert_eq!(
+        w.completed(&queued),
+        Err(RequestError::SessionLost(SessionId(9)))
+    );
+    assert_eq!(w.client.session_ids().count(), 0);
+    assert_eq!(
+        w.client.attach(w.now, SessionId(9), "p", None),
+        Err(Error::UnknownSession(SessionId(9)))
+    );
+}
+
+#[test]
+fn a_claim_refused_locally_leaves_a_live_session_as_it_was() {
+    // Found by tests/proptest_model.rs: `claim_session` on a full pending table removed the
+    // live session, so a later claim made a fresh one and a second long poll went out while
+    // the first was still held by Janus.
+    let mut w = World::http_with(
+        ClientConfig::new(["http://janus/janus"])
+            .unwrap()
+            .max_in_flight(2),
+    );
+    let s = w.create_session(3);
+    assert_eq!(w.polls_in_flight(), 1);
+    let _busy = (w.client.ping(w.now).unwrap(), w.client.ping(w.now).unwrap());
+    assert_eq!(
+        w.client.claim_session(w.now, s),
+        Err(Error::TooManyInFlight(2))
+    );
+    assert_eq!(w.client.session_state(s), Some(SessionState::Active));
+    w.drain();
+    for _ in 0..2 {
+        let (wire, via) = w.next_request("ping");
+        w.respond(via, json!({"janus":"pong","transaction":wire}));
+    }
+    let claim = w.client.claim_session(w.now, s).unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("claim");
+    w.respond(
+        via,
+        json!({"janus":"success","session_id":3,"transaction":wire}),
+    );
+    assert_eq!(w.completed(&claim), Ok(Reply::SessionClaimed(s)));
+    assert_eq!(w.polls_in_flight(), 1, "still the one long poll");
 }
 
 #[test]
