@@ -315,7 +315,7 @@ impl Client {
             return p;
         }
         match self.info.as_ref().map(|i| i.session_timeout) {
-            Some(t) if t > 0 => DEFAULT_KEEPALIVE.min(Duration::from_millis(t * 500)),
+            Some(t) if t > 0 => DEFAULT_KEEPALIVE.min(Duration::from_millis(t.saturating_mul(500))),
             _ => DEFAULT_KEEPALIVE,
         }
     }
@@ -1049,20 +1049,27 @@ impl Client {
 
     // ------------------------------------------------------------------ sessions
 
-    /// A session became usable: keep it alive (WebSocket) or poll it (HTTP).
+    /// A session became usable: keep it alive, and long-poll it on HTTP.
+    ///
+    /// Keepalives go on both transports (janus.js sends them on WebSocket only): a GET held
+    /// by Janus does not count as activity while it hangs, so with a `session_timeout`
+    /// shorter than Janus's 30 s hold a polled session would time out (recorded in
+    /// `tests/fixtures/longpoll/session-timeout-during-hold.json`).
     fn session_ready(&mut self, s: SessionId) {
         let Conn::Up { server } = self.conn else {
             return;
         };
-        match self.cfg.servers[server].transport {
-            TransportKind::WebSocket => {
-                let at = self.now + self.keepalive_period();
-                if let Some(sess) = self.sessions.get_mut(&s) {
-                    self.timers
-                        .set(Timer::Keepalive(s), sess.keepalive_at.replace(at), Some(at));
-                }
-            }
-            TransportKind::Http => self.long_poll(s),
+        self.arm_keepalive(s);
+        if self.cfg.servers[server].transport == TransportKind::Http {
+            self.long_poll(s);
+        }
+    }
+
+    fn arm_keepalive(&mut self, s: SessionId) {
+        let at = self.now + self.keepalive_period();
+        if let Some(sess) = self.sessions.get_mut(&s) {
+            self.timers
+                .set(Timer::Keepalive(s), sess.keepalive_at.replace(at), Some(at));
         }
     }
 
@@ -1125,6 +1132,23 @@ impl Client {
 
     /// Forgets a session, fails its requests, and tells the application.
     fn lose_session(&mut self, s: SessionId, reason: SessionLostReason) {
+        // A session we are destroying that the server no longer knows (its held long poll
+        // answered 404 before the POST's success arrived) has simply been destroyed.
+        let destroying = self
+            .pending
+            .iter()
+            .find(|(_, p)| p.verb == Verb::Destroy && p.session == Some(s))
+            .map(|(tx, _)| tx.clone());
+        if let Some(tx) = destroying {
+            if matches!(
+                reason,
+                SessionLostReason::NotFound | SessionLostReason::Timeout
+            ) {
+                self.finish(&tx, Ok(Reply::SessionDestroyed(s)));
+                self.drop_session(s, None);
+                return;
+            }
+        }
         if !self.drop_session(s, Some(&reason)) {
             return;
         }
@@ -1180,7 +1204,7 @@ impl Client {
                                 handle: None,
                             };
                             let _ = self.submit(now, req, Origin::Keepalive, None);
-                            self.session_ready(s);
+                            self.arm_keepalive(s);
                         }
                     }
                 }

@@ -45,6 +45,29 @@ fn connecting_over_websocket_probes_info_and_reports_the_server() {
 }
 
 #[test]
+fn an_absurd_session_timeout_keeps_the_default_keepalive_period() {
+    // Found by fuzz/client_inputs: half of `session-timeout` in milliseconds overflowed.
+    let mut w = World::new(ClientConfig::new(["ws://janus:8188"]).unwrap());
+    w.client.connect(w.now);
+    w.drain();
+    w.input_opened();
+    let (tx, via) = w.next_request("info");
+    w.respond(
+        via,
+        json!({"janus":"server_info","transaction":tx,"session-timeout":u64::MAX}),
+    );
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::Connected { .. })
+    ));
+    assert_eq!(w.client.keepalive_period(), secs(25));
+    let s = w.create_session(1);
+    w.advance(secs(25));
+    let (_, via) = w.next_request("keepalive");
+    assert_eq!(via.body()["session_id"], s.0);
+}
+
+#[test]
 fn server_list_falls_back_to_the_next_server_and_says_which_one_is_used() {
     let mut w = World::new(ClientConfig::new(["ws://down:1", "http://up/janus"]).unwrap());
     w.client.connect(w.now);
@@ -495,6 +518,52 @@ fn a_successful_poll_resets_the_failure_count() {
         w.http_response(get.id, 200, r#"{"janus":"keepalive"}"#);
     }
     assert!(w.events.is_empty(), "{:?}", w.events);
+}
+
+#[test]
+fn http_sessions_get_keepalives_too_because_a_held_poll_is_not_activity() {
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let _held = w.next_poll();
+    w.advance(secs(25));
+    let (wire, via) = w.next_request("keepalive");
+    let Via::Http(_, path, _) = &via else {
+        panic!("over HTTP")
+    };
+    assert_eq!(path, "/3");
+    w.respond(
+        via,
+        json!({"janus":"ack","session_id":3,"transaction":wire}),
+    );
+    assert!(w.events.is_empty(), "{:?}", w.events);
+    assert_eq!(
+        w.polls_in_flight(),
+        0,
+        "the held poll is still the only one"
+    );
+    assert!(w.client.session_state(s).is_some());
+}
+
+#[test]
+fn destroy_over_http_completes_even_when_the_held_poll_learns_first() {
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let get = w.next_poll();
+    let tx = w.client.destroy_session(w.now, s).unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("destroy");
+    // Janus destroys the session and answers the held GET before the POST.
+    w.http_response(get.id, 404, "");
+    w.respond(
+        via,
+        json!({"janus":"success","session_id":3,"transaction":wire}),
+    );
+    assert_eq!(w.completed(&tx), Ok(Reply::SessionDestroyed(s)));
+    assert!(
+        w.events.is_empty(),
+        "no SessionLost for a destroyed session: {:?}",
+        w.events
+    );
 }
 
 #[test]

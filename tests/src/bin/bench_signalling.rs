@@ -1,0 +1,204 @@
+//! Signalling benchmark: our clients against a private Janus, measured the way the anchor
+//! scripts in `../shared/anchors` measure janode and the raw Node floors, so that the
+//! figures can be put side by side as ratios.
+//!
+//! `cargo xtask netns -- cargo run --release -p janus-tests --bin bench_signalling [OUT.json]`
+//!
+//! Janus is pinned to CPU 1 and this process to CPU 0 (`taskset`), as `PIN=1` does for the
+//! anchors. For each transport (WebSocket, HTTP long poll): create+attach latency;
+//! sequential loops of `keepalive`, `info` and EchoTest `message` (ack, then the event);
+//! the same with 50 requests in flight; client and Janus CPU per request.
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use std::process::Command;
+use std::time::Instant;
+
+use janus_blocking::{Client, Handle, Session};
+use janus_proto::ClientConfig;
+use janus_tests::Janus;
+use serde_json::{Value, json};
+
+const N_SETUP: usize = 50;
+const N_SEQ: usize = 2000;
+const N_CONC: usize = 20_000;
+const CONC: usize = 50;
+const RUNS: usize = 5;
+
+/// CPU time (user + system) of a process, from /proc, in microseconds.
+fn cpu_us(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the name; ticks of 10 ms.
+    f.get(11)
+        .zip(f.get(12))
+        .map_or(0.0, |(u, s)| (u + s) * 10_000.0)
+}
+
+#[derive(Clone, Copy)]
+struct Loop {
+    rps: f64,
+    median_us: f64,
+    p99_us: f64,
+    client_cpu_us: f64,
+    janus_cpu_us: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn measure(janus_pid: &str, n: usize, run: impl FnOnce() -> Vec<f64>) -> Loop {
+    let (c0, j0, t0) = (cpu_us("self"), cpu_us(janus_pid), Instant::now());
+    let mut lat = run();
+    let elapsed = t0.elapsed().as_secs_f64();
+    let (c1, j1) = (cpu_us("self"), cpu_us(janus_pid));
+    lat.sort_by(f64::total_cmp);
+    Loop {
+        rps: n as f64 / elapsed,
+        median_us: percentile(&lat, 0.5),
+        p99_us: percentile(&lat, 0.99),
+        client_cpu_us: (c1 - c0) / n as f64,
+        janus_cpu_us: (j1 - j0) / n as f64,
+    }
+}
+
+fn seq(n: usize, f: &(dyn Fn() + Sync)) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect()
+}
+
+fn conc(n: usize, k: usize, f: &(dyn Fn() + Sync)) -> Vec<f64> {
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..k).map(|_| scope.spawn(|| seq(n / k, f))).collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    })
+}
+
+fn median_run(mut runs: Vec<Loop>) -> (Loop, Vec<f64>) {
+    let all: Vec<f64> = runs.iter().map(|r| r.rps.round()).collect();
+    runs.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    (runs[runs.len() / 2], all)
+}
+
+fn report(label: &str, (l, runs): &(Loop, Vec<f64>)) -> Value {
+    println!(
+        "  {label:<28} {:>9.0} req/s (runs {runs:?})  lat median {:>6.1} us p99 {:>7.1} us  cpu/req client {:>5.1} us janus {:>5.1} us",
+        l.rps, l.median_us, l.p99_us, l.client_cpu_us, l.janus_cpu_us
+    );
+    json!({"rps_median": l.rps, "rps_runs": runs, "lat_median_us": l.median_us, "lat_p99_us": l.p99_us,
+           "client_cpu_us_per_req": l.client_cpu_us, "janus_cpu_us_per_req": l.janus_cpu_us})
+}
+
+fn pin(pid: &str, cpu: &str) {
+    let ok = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpu, pid])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("(could not pin {pid} to CPU {cpu}; figures are unpinned)");
+    }
+}
+
+fn bench_transport(janus: &Janus, url: &str) -> Value {
+    let pid = janus.pid().unwrap().to_string();
+    let client = Client::connect(ClientConfig::new([url]).unwrap().seed(1)).unwrap();
+    let mut out = json!({"url": url});
+
+    // A1: create + attach, sequential.
+    let mut setup = Vec::new();
+    for i in 0..N_SETUP + 5 {
+        let t = Instant::now();
+        let s: Session = client.create_session().unwrap();
+        let h: Handle = s.attach("janus.plugin.echotest").unwrap();
+        if i >= 5 {
+            setup.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        if let Err(e) = h.detach() {
+            let mut seen = Vec::new();
+            while let Ok(Some(ev)) = s.events().try_recv() {
+                seen.push(ev);
+            }
+            panic!("detach failed: {e}; session events: {seen:?}");
+        }
+        s.destroy().unwrap();
+    }
+    setup.sort_by(f64::total_cmp);
+    println!(
+        "  create+attach               median {:.1} us  p99 {:.1} us",
+        percentile(&setup, 0.5),
+        percentile(&setup, 0.99)
+    );
+    out["setup_median_us"] = percentile(&setup, 0.5).into();
+
+    let session = client.create_session().unwrap();
+    let handle = session.attach("janus.plugin.echotest").unwrap();
+    let keepalive = || session.keepalive().unwrap();
+    let info = || drop(client.info().unwrap());
+    let message = || {
+        let r = handle.message(json!({"audio": true}), None).unwrap();
+        assert_eq!(r.data.data["result"], "ok");
+    };
+    let ops: [(&str, &(dyn Fn() + Sync)); 3] = [
+        ("keepalive", &keepalive),
+        ("info", &info),
+        ("echotest_msg", &message),
+    ];
+    for (name, f) in ops {
+        seq(200, f);
+        conc(2000, CONC, f);
+        let s = median_run(
+            (0..RUNS)
+                .map(|_| measure(&pid, N_SEQ, || seq(N_SEQ, f)))
+                .collect(),
+        );
+        out["seq"][name] = report(&format!("seq {name}"), &s);
+        let c = median_run(
+            (0..RUNS)
+                .map(|_| measure(&pid, N_CONC, || conc(N_CONC, CONC, f)))
+                .collect(),
+        );
+        out["conc"][name] = report(&format!("{CONC}-in-flight {name}"), &c);
+    }
+    // The figure: one sequential loop of 1,000 EchoTest messages.
+    let one = measure(&pid, 1000, || seq(1000, &message));
+    println!("  1,000 sequential EchoTest messages: {:.0} msg/s", one.rps);
+    out["echotest_1000_seq_rps"] = one.rps.into();
+    handle.detach().unwrap();
+    session.destroy().unwrap();
+    out
+}
+
+fn main() {
+    let out_path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/bench/signalling.json".into());
+    let janus = Janus::builder().session_timeout(60).launch().unwrap();
+    pin(&janus.pid().unwrap().to_string(), "1");
+    pin(&std::process::id().to_string(), "0");
+    let mut results = json!({"client": "janus-blocking", "n_seq": N_SEQ, "n_conc": N_CONC, "conc": CONC, "runs": RUNS});
+    for (name, url) in [("http", janus.http_url()), ("ws", janus.ws_url())] {
+        println!("janus-blocking over {name} ({url})");
+        results[name] = bench_transport(&janus, &url);
+    }
+    if let Some(dir) = std::path::Path::new(&out_path).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&out_path, serde_json::to_string_pretty(&results).unwrap()).unwrap();
+    println!("figures written to {out_path}");
+}
