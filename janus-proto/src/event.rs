@@ -232,11 +232,15 @@ impl Event {
     /// ```
     pub fn route(&self) -> Route<'_> {
         match self {
-            Self::Connected { .. } | Self::ServerFailed { .. } | Self::Disconnected { .. } => Route::Client,
-            Self::Unknown { session: None, .. } => Route::Client,
-            Self::Unknown { session: Some(s), .. } | Self::SessionReclaimed { session: s } | Self::SessionLost { session: s, .. } => {
-                Route::Session(*s)
+            Self::Connected { .. } | Self::ServerFailed { .. } | Self::Disconnected { .. } => {
+                Route::Client
             }
+            Self::Unknown { session: None, .. } => Route::Client,
+            Self::Unknown {
+                session: Some(s), ..
+            }
+            | Self::SessionReclaimed { session: s }
+            | Self::SessionLost { session: s, .. } => Route::Session(*s),
             Self::Completed { tx, .. } | Self::Acked { tx, .. } => Route::Transaction(tx),
             Self::PluginEvent { handle, .. }
             | Self::WebrtcUp { handle }

@@ -65,6 +65,9 @@ mod client;
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod id;
 mod io;
 pub mod jsep;

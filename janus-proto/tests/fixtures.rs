@@ -33,7 +33,12 @@ fn comparable(mut v: Value) -> Value {
 
 fn assert_round_trip(text: &str, parsed: &Incoming, path: &Path) {
     let original: Value = serde_json::from_str(text).unwrap();
-    assert_eq!(parsed.to_value(), comparable(original), "{}", path.display());
+    assert_eq!(
+        parsed.to_value(),
+        comparable(original),
+        "{}",
+        path.display()
+    );
 }
 
 #[test]
@@ -44,12 +49,30 @@ fn every_recorded_message_parses_as_its_kind_and_round_trips() {
     for (kind, path) in all.iter().filter(|(k, _)| k != "longpoll") {
         let text = std::fs::read_to_string(path).unwrap();
         let parsed = Incoming::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(!matches!(parsed, Incoming::Unknown(_)), "{} parsed as unknown", path.display());
-        assert_eq!(parsed.to_value()["janus"], kind.as_str(), "{}", path.display());
+        assert!(
+            !matches!(parsed, Incoming::Unknown(_)),
+            "{} parsed as unknown",
+            path.display()
+        );
+        assert_eq!(
+            parsed.to_value()["janus"],
+            kind.as_str(),
+            "{}",
+            path.display()
+        );
         assert_round_trip(&text, &parsed, path);
         seen.insert(kind.clone());
     }
-    for kind in ["ack", "success", "error", "pong", "server_info", "event", "detached", "timeout"] {
+    for kind in [
+        "ack",
+        "success",
+        "error",
+        "pong",
+        "server_info",
+        "event",
+        "detached",
+        "timeout",
+    ] {
         assert!(seen.contains(kind), "no fixture of kind {kind}");
     }
 }
@@ -63,7 +86,10 @@ fn recorded_long_poll_bodies_parse_as_batches() {
             // Janus answers a poll of an unknown session with an empty 404: the status
             // tells, the body is nothing to parse.
             assert!(text.trim().is_empty(), "{name}");
-            assert!(matches!(parse_batch(&text).as_deref(), Ok([Err(_)])), "{name}");
+            assert!(
+                matches!(parse_batch(&text).as_deref(), Ok([Err(_)])),
+                "{name}"
+            );
             continue;
         }
         let batch = parse_batch(&text).unwrap();
@@ -77,20 +103,61 @@ fn recorded_long_poll_bodies_parse_as_batches() {
             assert_eq!(parsed.to_value(), comparable(original), "{name}");
         }
         if name == "batch-of-three-events" {
-            let txs: Vec<_> = batch.iter().map(|m| m.as_ref().unwrap().transaction().unwrap().as_str().to_owned()).collect();
-            assert_eq!(txs, ["fixture-http-msg-0", "fixture-http-msg-1", "fixture-http-msg-2"], "in order");
+            let txs: Vec<_> = batch
+                .iter()
+                .map(|m| {
+                    m.as_ref()
+                        .unwrap()
+                        .transaction()
+                        .unwrap()
+                        .as_str()
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(
+                txs,
+                [
+                    "fixture-http-msg-0",
+                    "fixture-http-msg-1",
+                    "fixture-http-msg-2"
+                ],
+                "in order"
+            );
         }
     }
 }
 
 #[test]
 fn recorded_replies_carry_what_the_client_relies_on() {
-    let read = |p: &str| Incoming::parse(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)).unwrap()).unwrap();
-    let Incoming::ServerInfo { info, .. } = read("server_info/info.json") else { panic!() };
-    assert_eq!((info.name.as_str(), info.session_timeout), ("Janus WebRTC Server", 4));
+    let read = |p: &str| {
+        Incoming::parse(
+            &std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures")
+                    .join(p),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let Incoming::ServerInfo { info, .. } = read("server_info/info.json") else {
+        panic!()
+    };
+    assert_eq!(
+        (info.name.as_str(), info.session_timeout),
+        ("Janus WebRTC Server", 4)
+    );
     assert!(info.plugins.contains_key("janus.plugin.echotest"));
-    let Incoming::Error { error, .. } = read("error/session-not-found.json") else { panic!() };
+    let Incoming::Error { error, .. } = read("error/session-not-found.json") else {
+        panic!()
+    };
     assert_eq!(error.code, janus_proto::ErrorCode::SessionNotFound);
-    let Incoming::Event { plugindata: Some(p), .. } = read("event/videoroom-no-such-room.json") else { panic!() };
+    let Incoming::Event {
+        plugindata: Some(p),
+        ..
+    } = read("event/videoroom-no-such-room.json")
+    else {
+        panic!()
+    };
     assert_eq!(p.error().map(|e| e.code), Some(426));
 }

@@ -117,6 +117,62 @@ fn test() -> Result {
 /// Each step should call [`step`] first, and run inside the namespace with [`in_netns`] when
 /// it starts a Janus or must stay offline.
 fn extra_test_steps() -> Result {
+    // Short runs of the janus-proto fuzz targets (fuzz/, its own workspace, nightly only).
+    // The committed corpora are already replayed on stable by the tests above
+    // (janus-proto/tests/fuzz_corpus_replay.rs); this adds ~10 s of fresh inputs per target.
+    // Network: installing cargo-fuzz and fetching the fuzz crate's dependencies only; the
+    // build and the runs are offline. New corpus entries go to fuzz/target, not the tree.
+    const TARGETS: [&str; 3] = ["incoming_json", "client_inputs", "plugin_events"];
+    const SECONDS: &str = "-max_total_time=10";
+    const RUNS: &str = "-runs=5000000";
+    let fuzz_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    // The rustup proxy, not `$CARGO` (the stable cargo running this task): `+nightly` needs it.
+    let nightly = |args: &[&str]| {
+        let mut c = Command::new("cargo");
+        c.arg("+nightly")
+            .args(args)
+            .current_dir(&fuzz_dir)
+            .env_remove("CARGO")
+            .env_remove("RUSTUP_TOOLCHAIN");
+        c
+    };
+    let has_nightly = nightly(&["--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_nightly {
+        step("fuzz: skipped (no nightly toolchain; `rustup toolchain install nightly`)");
+        return Ok(());
+    }
+    if find_program("cargo-fuzz").is_none() {
+        step("fuzz: cargo install cargo-fuzz --locked");
+        run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    step("fuzz: fetch the fuzz crate's dependencies");
+    run(&mut nightly(&["fetch", "--locked"]))?;
+    step("fuzz: cargo +nightly fuzz build (offline)");
+    run(nightly(&["fuzz", "build"]).env("CARGO_NET_OFFLINE", "true"))?;
+    for target in TARGETS {
+        step(&format!("fuzz: {target}, 10 s (offline)"));
+        let scratch = fuzz_dir.join("target/ci-corpus").join(target);
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| Failure::new(format!("{}: {e}", scratch.display())))?;
+        let seeds = fuzz_dir.join("corpus").join(target);
+        let (scratch, seeds) = (scratch.to_string_lossy(), seeds.to_string_lossy());
+        run(nightly(&[
+            "fuzz",
+            "run",
+            target,
+            &scratch,
+            &seeds,
+            "--",
+            SECONDS,
+            RUNS,
+            "-timeout=10",
+        ])
+        .env("CARGO_NET_OFFLINE", "true"))?;
+    }
     Ok(())
 }
 

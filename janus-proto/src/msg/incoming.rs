@@ -431,14 +431,15 @@ impl Incoming {
         let mut put = |k: &str, v: Value| {
             m.insert(k.to_owned(), v);
         };
-        let ids = |m: &mut Map<String, Value>, session: &Option<SessionId>, sender: &Option<HandleId>| {
-            if let Some(s) = session {
-                m.insert("session_id".into(), s.0.into());
-            }
-            if let Some(h) = sender {
-                m.insert("sender".into(), h.0.into());
-            }
-        };
+        let ids =
+            |m: &mut Map<String, Value>, session: &Option<SessionId>, sender: &Option<HandleId>| {
+                if let Some(s) = session {
+                    m.insert("session_id".into(), s.0.into());
+                }
+                if let Some(h) = sender {
+                    m.insert("sender".into(), h.0.into());
+                }
+            };
         let verb = match self {
             Self::Ack { .. } => "ack",
             Self::Success { .. } => "success",
@@ -468,37 +469,64 @@ impl Incoming {
                     m.insert("hint".into(), h.clone().into());
                 }
             }
-            Self::Success { session, sender, data, plugindata, .. } => {
+            Self::Success {
+                session,
+                sender,
+                data,
+                plugindata,
+                ..
+            } => {
                 ids(&mut m, session, sender);
                 if let Some(d) = data {
                     m.insert("data".into(), d.clone());
                 }
                 if let Some(p) = plugindata {
-                    m.insert("plugindata".into(), serde_json::to_value(p).unwrap_or_default());
+                    m.insert(
+                        "plugindata".into(),
+                        serde_json::to_value(p).unwrap_or_default(),
+                    );
                 }
             }
             Self::Error { session, error, .. } => {
                 ids(&mut m, session, &None);
-                m.insert("error".into(), serde_json::json!({"code": error.code.code(), "reason": error.reason}));
+                m.insert(
+                    "error".into(),
+                    serde_json::json!({"code": error.code.code(), "reason": error.reason}),
+                );
             }
             Self::ServerInfo { info, .. } => {
                 if let Ok(Value::Object(o)) = serde_json::to_value(info) {
                     m.extend(o);
                 }
             }
-            Self::Event { session, sender, plugindata, jsep, .. } => {
+            Self::Event {
+                session,
+                sender,
+                plugindata,
+                jsep,
+                ..
+            } => {
                 ids(&mut m, session, sender);
                 if let Some(p) = plugindata {
-                    m.insert("plugindata".into(), serde_json::to_value(p).unwrap_or_default());
+                    m.insert(
+                        "plugindata".into(),
+                        serde_json::to_value(p).unwrap_or_default(),
+                    );
                 }
                 if let Some(j) = jsep {
                     m.insert("jsep".into(), serde_json::to_value(j).unwrap_or_default());
                 }
             }
-            Self::WebrtcUp { session, sender } | Self::IceFailed { session, sender } | Self::Detached { session, sender } => {
+            Self::WebrtcUp { session, sender }
+            | Self::IceFailed { session, sender }
+            | Self::Detached { session, sender } => {
                 ids(&mut m, session, sender);
             }
-            Self::Media { session, sender, media } => {
+            Self::Media {
+                session,
+                sender,
+                media,
+            } => {
                 ids(&mut m, session, sender);
                 if let Some(mid) = &media.mid {
                     m.insert("mid".into(), mid.clone().into());
@@ -512,7 +540,11 @@ impl Incoming {
                     m.insert("substream".into(), s.into());
                 }
             }
-            Self::SlowLink { session, sender, link } => {
+            Self::SlowLink {
+                session,
+                sender,
+                link,
+            } => {
                 ids(&mut m, session, sender);
                 if let Some(mid) = &link.mid {
                     m.insert("mid".into(), mid.clone().into());
@@ -521,13 +553,21 @@ impl Incoming {
                 m.insert("uplink".into(), link.uplink.into());
                 m.insert("lost".into(), link.lost.into());
             }
-            Self::Hangup { session, sender, reason } => {
+            Self::Hangup {
+                session,
+                sender,
+                reason,
+            } => {
                 ids(&mut m, session, sender);
                 if let Some(r) = reason {
                     m.insert("reason".into(), r.clone().into());
                 }
             }
-            Self::Trickle { session, sender, trickle } => {
+            Self::Trickle {
+                session,
+                sender,
+                trickle,
+            } => {
                 ids(&mut m, session, sender);
                 m.insert("candidate".into(), trickle.to_value());
             }

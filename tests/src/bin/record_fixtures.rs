@@ -34,14 +34,27 @@ impl Recorder {
     /// Sends a request, then saves messages until `replies` carrying its transaction and
     /// `untagged` carrying none (e.g. `detached`) have come. Each is saved under
     /// `<janus>/<name>`; a late message of an earlier request under that request's name.
-    fn exchange(&mut self, ws: &mut WebSocket, request: Value, name: &str, replies: usize, untagged: usize) -> Result<Vec<Value>> {
+    fn exchange(
+        &mut self,
+        ws: &mut WebSocket,
+        request: Value,
+        name: &str,
+        replies: usize,
+        untagged: usize,
+    ) -> Result<Vec<Value>> {
         ws.send_text(&request.to_string())?;
-        let mine = request["transaction"].as_str().ok_or("request without transaction")?.to_owned();
+        let mine = request["transaction"]
+            .as_str()
+            .ok_or("request without transaction")?
+            .to_owned();
         let (mut got, mut loose) = (Vec::new(), 0);
         while got.len() < replies || loose < untagged {
             let text = ws.recv_text()?;
             let v: Value = serde_json::from_str(&text)?;
-            let verb = v["janus"].as_str().ok_or("message without janus")?.to_owned();
+            let verb = v["janus"]
+                .as_str()
+                .ok_or("message without janus")?
+                .to_owned();
             match v["transaction"].as_str() {
                 Some(t) if t == mine => {
                     self.save(&verb, name, &text)?;
@@ -62,7 +75,9 @@ impl Recorder {
 }
 
 fn id(v: &Value) -> Result<u64> {
-    v["data"]["id"].as_u64().ok_or_else(|| format!("no data.id in {v}").into())
+    v["data"]["id"]
+        .as_u64()
+        .ok_or_else(|| format!("no data.id in {v}").into())
 }
 
 fn tx(n: &str) -> String {
@@ -70,7 +85,10 @@ fn tx(n: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    let out = std::env::args().nth(1).map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../janus-proto/tests/fixtures"), PathBuf::from);
+    let out = std::env::args().nth(1).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../janus-proto/tests/fixtures"),
+        PathBuf::from,
+    );
     match record(out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -81,16 +99,45 @@ fn main() -> ExitCode {
 }
 
 fn record(out: PathBuf) -> Result<()> {
-    let janus = Janus::builder().session_timeout(4).reclaim_session_timeout(10).launch()?;
+    let janus = Janus::builder()
+        .session_timeout(4)
+        .reclaim_session_timeout(10)
+        .launch()?;
     let http = HttpClient::new().with_timeout(Duration::from_secs(40));
-    let mut r = Recorder { out, written: BTreeMap::new() };
-    println!("recording from Janus at {} into {}", janus.ws_url(), r.out.display());
+    let mut r = Recorder {
+        out,
+        written: BTreeMap::new(),
+    };
+    println!(
+        "recording from Janus at {} into {}",
+        janus.ws_url(),
+        r.out.display()
+    );
 
     let mut ws = http.websocket(&janus.ws_url())?;
-    r.exchange(&mut ws, json!({"janus":"info","transaction":tx("info")}), "info", 1, 0)?;
-    r.exchange(&mut ws, json!({"janus":"ping","transaction":tx("ping")}), "ping", 1, 0)?;
-    let s = id(&r.exchange(&mut ws, json!({"janus":"create","transaction":tx("create")}), "create", 1, 0)?[0])?;
-    let base = |verb: &str, name: &str| json!({"janus": verb, "transaction": tx(name), "session_id": s});
+    r.exchange(
+        &mut ws,
+        json!({"janus":"info","transaction":tx("info")}),
+        "info",
+        1,
+        0,
+    )?;
+    r.exchange(
+        &mut ws,
+        json!({"janus":"ping","transaction":tx("ping")}),
+        "ping",
+        1,
+        0,
+    )?;
+    let s = id(&r.exchange(
+        &mut ws,
+        json!({"janus":"create","transaction":tx("create")}),
+        "create",
+        1,
+        0,
+    )?[0])?;
+    let base =
+        |verb: &str, name: &str| json!({"janus": verb, "transaction": tx(name), "session_id": s});
     let mut attach = base("attach", "attach");
     attach["plugin"] = "janus.plugin.echotest".into();
     attach["opaque_id"] = "fixture-opaque".into();
@@ -125,8 +172,20 @@ fn record(out: PathBuf) -> Result<()> {
     let mut trickle = on("trickle", "trickle");
     trickle["candidate"] = json!({"completed": true});
     r.exchange(&mut ws, trickle, "trickle-completed", 1, 0)?;
-    r.exchange(&mut ws, json!({"janus":"bogus","transaction":tx("bogus")}), "unknown-request", 1, 0)?;
-    r.exchange(&mut ws, json!({"janus":"claim","transaction":tx("claim-none"),"session_id":1}), "session-not-found", 1, 0)?;
+    r.exchange(
+        &mut ws,
+        json!({"janus":"bogus","transaction":tx("bogus")}),
+        "unknown-request",
+        1,
+        0,
+    )?;
+    r.exchange(
+        &mut ws,
+        json!({"janus":"claim","transaction":tx("claim-none"),"session_id":1}),
+        "session-not-found",
+        1,
+        0,
+    )?;
     let mut jsep = on("message", "bad-jsep");
     jsep["body"] = json!({});
     jsep["jsep"] = json!({"type": "bogus", "sdp": "v=0"});
@@ -141,7 +200,13 @@ fn record(out: PathBuf) -> Result<()> {
     let orphan = id(&first.request(&json!({"janus":"create","transaction":tx("orphan")}))?)?;
     drop(first);
     std::thread::sleep(Duration::from_millis(200));
-    r.exchange(&mut ws, json!({"janus":"claim","transaction":tx("claim"),"session_id":orphan}), "claim", 1, 0)?;
+    r.exchange(
+        &mut ws,
+        json!({"janus":"claim","transaction":tx("claim"),"session_id":orphan}),
+        "claim",
+        1,
+        0,
+    )?;
 
     // The server's timeout: a session nobody keeps alive.
     let idle = id(&ws.request(&json!({"janus":"create","transaction":tx("idle")}))?)?;
@@ -172,13 +237,22 @@ fn record(out: PathBuf) -> Result<()> {
     let janus = Janus::launch()?;
     let api = janus.http_url();
     let post = |path: &str, body: Value| http.post_json(&format!("{api}{path}"), &body);
-    let created = post("", json!({"janus":"create","transaction":tx("http-create")}))?;
+    let created = post(
+        "",
+        json!({"janus":"create","transaction":tx("http-create")}),
+    )?;
     r.save("success", "http-create", &created.body)?;
     let hs: u64 = id(&serde_json::from_str(&created.body)?)?;
-    let attached = post(&format!("/{hs}"), json!({"janus":"attach","transaction":tx("http-attach"),"plugin":"janus.plugin.echotest"}))?;
+    let attached = post(
+        &format!("/{hs}"),
+        json!({"janus":"attach","transaction":tx("http-attach"),"plugin":"janus.plugin.echotest"}),
+    )?;
     let hh = id(&serde_json::from_str(&attached.body)?)?;
     for n in 0..3 {
-        let acked = post(&format!("/{hs}/{hh}"), json!({"janus":"message","transaction":tx(&format!("http-msg-{n}")),"body":{"bitrate": 1000 * (n + 1)}}))?;
+        let acked = post(
+            &format!("/{hs}/{hh}"),
+            json!({"janus":"message","transaction":tx(&format!("http-msg-{n}")),"body":{"bitrate": 1000 * (n + 1)}}),
+        )?;
         if n == 0 {
             r.save("ack", "http-message", &acked.body)?;
         }
@@ -187,7 +261,11 @@ fn record(out: PathBuf) -> Result<()> {
     let batch = http.get(&format!("{api}/{hs}?maxev=5&rid=1"))?;
     r.save("longpoll", "batch-of-three-events", &batch.body)?;
     let gone = http.get(&format!("{api}/1?maxev=1&rid=2"))?;
-    r.save("longpoll", &format!("unknown-session-http-{}", gone.status), &gone.body)?;
+    r.save(
+        "longpoll",
+        &format!("unknown-session-http-{}", gone.status),
+        &gone.body,
+    )?;
     println!("  (waiting out the 30 s long-poll hold)");
     let idle_poll = http.get(&format!("{api}/{hs}?maxev=1&rid=3"))?;
     r.save("longpoll", "idle-keepalive", &idle_poll.body)?;
