@@ -23,6 +23,13 @@ pub enum Error {
     /// Waiting for an event took longer than asked.
     #[error("timed out waiting")]
     Timeout,
+    /// The WebRTC side refused (bad SDP from Janus, unknown mid or channel, closed
+    /// connection, ...).
+    #[error(transparent)]
+    Rtc(#[from] janus_rtc::Error),
+    /// A socket or thread could not be set up.
+    #[error("I/O: {0}")]
+    Io(String),
     /// The client is closed (its driver thread ended).
     #[error("client closed")]
     Closed,

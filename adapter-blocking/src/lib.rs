@@ -12,9 +12,12 @@ mod client;
 mod driver;
 mod error;
 mod http;
+mod peer;
 mod tls;
 mod ws;
 
 pub use client::{Builder, Client, Events, Handle, PluginReply, Session};
 pub use error::Error;
 pub use janus_proto as proto;
+pub use janus_rtc as rtc;
+pub use peer::Peer;

@@ -25,6 +25,7 @@
 mod config;
 mod error;
 pub mod http;
+pub mod media;
 mod janus;
 pub mod netns;
 mod ports;

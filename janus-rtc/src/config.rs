@@ -1,0 +1,45 @@
+//! How a [`PeerConnection`](crate::PeerConnection) is set up.
+
+use std::time::Duration;
+
+/// Settings of a [`PeerConnection`](crate::PeerConnection).
+///
+/// ```
+/// let config = janus_rtc::PeerConfig { trickle: false, ..Default::default() };
+/// assert!(config.opus && config.vp8);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerConfig {
+    /// Trickle our candidates (janus.js `trickle`, on by default). Off: every candidate is in
+    /// the SDP and the JSEP says `"trickle": false`.
+    pub trickle: bool,
+    /// How often receive statistics are taken; [`PeerConnection::bitrate`] is computed
+    /// between two of them. `None` turns statistics (and the bitrate) off.
+    ///
+    /// [`PeerConnection::bitrate`]: crate::PeerConnection::bitrate
+    pub stats_interval: Option<Duration>,
+    /// Offer Opus.
+    pub opus: bool,
+    /// Offer PCMU and PCMA (8 kHz audio; what DTMF needs with Janus).
+    pub g711: bool,
+    /// Offer VP8.
+    pub vp8: bool,
+    /// Offer H.264.
+    pub h264: bool,
+    /// Offer VP9.
+    pub vp9: bool,
+}
+
+impl Default for PeerConfig {
+    fn default() -> Self {
+        Self {
+            trickle: true,
+            stats_interval: Some(Duration::from_secs(1)),
+            opus: true,
+            g711: true,
+            vp8: true,
+            h264: true,
+            vp9: false,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! What comes out of a [`PeerConnection`](crate::PeerConnection).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use janus_proto::Trickle;
+
+use crate::{Error, TrackInfo};
+
+/// One result of [`PeerConnection::poll_output`](crate::PeerConnection::poll_output).
+#[derive(Debug)]
+pub enum Output {
+    /// A datagram to send.
+    Transmit(Transmit),
+    /// Something the application hears about.
+    Event(Event),
+    /// Nothing more now: call `handle_timeout` at this instant (or earlier with input).
+    Timeout(Instant),
+}
+
+/// A UDP datagram to send from `source` (one of the addresses the adapter bound) to
+/// `destination`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The local address to send from.
+    pub source: SocketAddr,
+    /// Where to.
+    pub destination: SocketAddr,
+    /// The bytes.
+    pub contents: Vec<u8>,
+}
+
+/// ICE connectivity, as janus.js `iceState` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IceState {
+    /// Waiting for remote candidates.
+    New,
+    /// Checking pairs.
+    Checking,
+    /// A pair works.
+    Connected,
+    /// Checks are over and a pair works.
+    Completed,
+    /// Connectivity was lost.
+    Disconnected,
+}
+
+/// An encoded frame received on a track (depacketised: one whole frame).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFrame {
+    /// The mid of the track.
+    pub mid: String,
+    /// The codec, as named in the SDP (`opus`, `VP8`, `H264`, ...).
+    pub codec: String,
+    /// The RTP timestamp, in `clock_rate` units.
+    pub rtp_time: u64,
+    /// The codec's RTP clock rate.
+    pub clock_rate: u32,
+    /// When its first packet arrived.
+    pub network_time: Instant,
+    /// A keyframe (video).
+    pub keyframe: bool,
+    /// False after a gap in the packets: a decoder may need a keyframe.
+    pub contiguous: bool,
+    /// The frame.
+    pub data: Arc<[u8]>,
+}
+
+/// A data-channel message received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataMessage {
+    /// The channel's label.
+    pub label: String,
+    /// Sent as binary (`true`) or text.
+    pub binary: bool,
+    /// The payload.
+    pub data: Vec<u8>,
+}
+
+/// What a [`PeerConnection`](crate::PeerConnection) tells the application.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// One of our candidates (then [`Trickle::Completed`]) to trickle to Janus.
+    LocalCandidate(Trickle),
+    /// ICE state change (janus.js `iceState`).
+    IceState(IceState),
+    /// ICE and DTLS are up: media and data may flow (Janus will say `webrtcup`).
+    Connected,
+    /// A local track started (`on`) or stopped being sent (janus.js `onlocaltrack`).
+    LocalTrack {
+        /// The track.
+        track: TrackInfo,
+        /// Added or removed.
+        on: bool,
+    },
+    /// A remote track started or stopped arriving (janus.js `onremotetrack`).
+    RemoteTrack {
+        /// The track.
+        track: TrackInfo,
+        /// Added or removed.
+        on: bool,
+    },
+    /// An encoded frame from Janus.
+    Media(MediaFrame),
+    /// A DTMF (RFC 4733) telephone event received on an audio track.
+    Dtmf {
+        /// The audio track's mid.
+        mid: String,
+        /// The digit: `0`-`9`, `*`, `#`, `A`-`D`.
+        digit: char,
+    },
+    /// Janus asks for a keyframe on a video track we send (PLI or FIR).
+    KeyframeRequest {
+        /// The track's mid.
+        mid: String,
+    },
+    /// A data channel opened (janus.js `ondataopen`).
+    DataOpen {
+        /// Its label.
+        label: String,
+    },
+    /// A data-channel message (janus.js `ondata`).
+    Data(DataMessage),
+    /// A data channel closed.
+    DataClosed {
+        /// Its label.
+        label: String,
+    },
+    /// The WebRTC engine failed; the connection is unusable (then [`Event::Closed`]).
+    Failed(Error),
+    /// The connection is closed, by us ([`close`](crate::PeerConnection::close)) or by the
+    /// other side (janus.js `oncleanup`).
+    Closed,
+}
