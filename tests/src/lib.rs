@@ -25,10 +25,11 @@
 mod config;
 mod error;
 pub mod http;
-pub mod media;
 mod janus;
+pub mod media;
 pub mod netns;
 mod ports;
+mod proxy;
 mod tls;
 mod token;
 
@@ -37,4 +38,5 @@ pub use error::{HarnessError, Result};
 pub use http::{HttpClient, HttpResponse, WebSocket};
 pub use janus::{Janus, janus_binary};
 pub use netns::{MEDIA_INTERFACE, MEDIA_IP, require_namespace};
+pub use proxy::TcpProxy;
 pub use token::{TOKEN_REALM, signed_token};

@@ -1,0 +1,421 @@
+//! The public face: `Client`, `Session`, `Handle` and their `Events`. Every call is an
+//! `async fn` that resolves when Janus answers (or the core's deadline passes); events wait
+//! in bounded queues.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use janus_proto::plugin::PluginRequest;
+use janus_proto::{
+    ClientConfig, Event, HandleRef, Jsep, PluginData, Reply, ServerInfo, SessionId, TransportKind,
+    Trickle,
+};
+use serde_json::Value;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use crate::Error;
+use crate::driver::{Command, Connected, Driver, Op, Outcome};
+use crate::tls::Roots;
+
+/// Events of a client, a session or a handle, in the order Janus sent them.
+///
+/// The queue is bounded ([`Builder::event_capacity`]): while it is full the client stops
+/// reading from the server (timers and calls go on), so nothing is dropped. Drain it.
+///
+/// Readers take turns: a second `recv` waits until the first has its event.
+#[derive(Debug)]
+pub struct Events {
+    rx: Mutex<mpsc::Receiver<Event>>,
+}
+
+impl Events {
+    fn new(rx: mpsc::Receiver<Event>) -> Self {
+        Self { rx: Mutex::new(rx) }
+    }
+
+    /// The next event; `Err(Error::Closed)` once the queue's owner is gone (detached
+    /// handle, lost or destroyed session, closed client) and every event was read.
+    /// Cancel-safe: an event is taken only when the future resolves.
+    pub async fn recv(&self) -> Result<Event, Error> {
+        self.rx.lock().await.recv().await.ok_or(Error::Closed)
+    }
+
+    /// The next event within `timeout`.
+    pub async fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
+        tokio::time::timeout(timeout, self.recv())
+            .await
+            .map_err(|_| Error::Timeout)?
+    }
+
+    /// The next event if one is queued (`None` as well while another task is in `recv`).
+    pub fn try_recv(&self) -> Result<Option<Event>, Error> {
+        let Ok(mut rx) = self.rx.try_lock() else {
+            return Ok(None);
+        };
+        match rx.try_recv() {
+            Ok(e) => Ok(Some(e)),
+            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
+            Err(mpsc::error::TryRecvError::Disconnected) => Err(Error::Closed),
+        }
+    }
+
+    /// Waits (up to `timeout`) for the first event that `pick` maps to `Some`, skipping others.
+    pub async fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut pick: impl FnMut(Event) -> Option<T>,
+    ) -> Result<T, Error> {
+        let wait = async {
+            loop {
+                if let Some(t) = pick(self.recv().await?) {
+                    return Ok(t);
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| Error::Timeout)?
+    }
+
+    /// The events as a [`Stream`](futures_core::Stream), which ends when the queue closes.
+    pub fn stream(&self) -> EventStream<'_> {
+        EventStream {
+            events: self,
+            next: None,
+        }
+    }
+}
+
+type NextEvent<'a> = Pin<Box<dyn Future<Output = Option<Event>> + Send + 'a>>;
+
+/// [`Events`] as a [`Stream`](futures_core::Stream) (see [`Events::stream`]).
+pub struct EventStream<'a> {
+    events: &'a Events,
+    next: Option<NextEvent<'a>>,
+}
+
+impl std::fmt::Debug for EventStream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream").finish_non_exhaustive()
+    }
+}
+
+impl futures_core::Stream for EventStream<'_> {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let events = self.events;
+        let next = self
+            .next
+            .get_or_insert_with(|| Box::pin(async move { events.recv().await.ok() }));
+        let item = std::task::ready!(next.as_mut().poll(cx));
+        self.next = None;
+        Poll::Ready(item)
+    }
+}
+
+/// How to build a [`Client`].
+#[derive(Debug)]
+pub struct Builder {
+    config: ClientConfig,
+    roots: Roots,
+    cap: usize,
+}
+
+impl Builder {
+    /// Trusts the certificates of this PEM (e.g. a test CA) instead of the web PKI.
+    pub fn add_root_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        self.roots.add_pem(pem)?;
+        Ok(self)
+    }
+
+    /// Capacity of each event queue (default 1024).
+    #[must_use]
+    pub fn event_capacity(mut self, n: usize) -> Self {
+        self.cap = n.max(1);
+        self
+    }
+
+    /// Connects to the first server of the list that answers, and returns once one did.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (the driver is a task of the current runtime).
+    pub async fn connect(self) -> Result<Client, Error> {
+        let spawned = Driver::spawn(self.config, &self.roots, self.cap)?;
+        let server = spawned.startup.await.map_err(|_| Error::Closed)??;
+        Ok(Client {
+            commands: spawned.commands,
+            events: Arc::new(Events::new(spawned.client_events)),
+            server: Arc::new(server),
+        })
+    }
+}
+
+/// Sends a command to the driver and waits for its outcome.
+async fn call(commands: &mpsc::Sender<Command>, op: Op) -> Result<Outcome, Error> {
+    let (reply, rx) = oneshot::channel();
+    commands
+        .send(Command { op, reply })
+        .await
+        .map_err(|_| Error::Closed)?;
+    rx.await.map_err(|_| Error::Closed)
+}
+
+async fn request(commands: &mpsc::Sender<Command>, op: Op) -> Result<Reply, Error> {
+    call(commands, op).await?.result
+}
+
+/// A connection to Janus (WebSocket or HTTP long poll, from the URL), driven by one task.
+/// Clones share it; its task ends when the last clone, session and handle are dropped.
+///
+/// ```no_run
+/// use janus_tokio::Client;
+/// use janus_proto::ClientConfig;
+/// use serde_json::json;
+///
+/// # async fn run() -> Result<(), janus_tokio::Error> {
+/// let client = Client::connect(ClientConfig::new(["ws://127.0.0.1:8188"]).unwrap()).await?;
+/// let session = client.create_session().await?;
+/// let echo = session.attach("janus.plugin.echotest").await?;
+/// let reply = echo.message(json!({"audio": true}), None).await?;
+/// println!("{}", reply.data.data);
+/// session.destroy().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    commands: mpsc::Sender<Command>,
+    events: Arc<Events>,
+    server: Arc<Connected>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.server.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects with default settings. See [`Client::builder`].
+    pub async fn connect(config: ClientConfig) -> Result<Self, Error> {
+        Self::builder(config).connect().await
+    }
+
+    /// A builder, for TLS roots and queue sizes.
+    pub fn builder(config: ClientConfig) -> Builder {
+        Builder {
+            config,
+            roots: Roots::default(),
+            cap: 1024,
+        }
+    }
+
+    /// Index (in the configured list) and URL of the server in use.
+    pub fn server(&self) -> (usize, &str) {
+        (self.server.server, &self.server.url)
+    }
+
+    /// Its transport.
+    pub fn transport(&self) -> TransportKind {
+        self.server.transport
+    }
+
+    /// What the server said of itself when the client connected.
+    pub fn server_info(&self) -> &ServerInfo {
+        &self.server.info
+    }
+
+    /// Connection events: `Disconnected`, `Connected` after a reconnect, `ServerFailed`.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// `info`, asked now.
+    pub async fn info(&self) -> Result<ServerInfo, Error> {
+        match request(&self.commands, Op::Info).await? {
+            Reply::ServerInfo(i) => Ok(*i),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// `ping`.
+    pub async fn ping(&self) -> Result<(), Error> {
+        request(&self.commands, Op::Ping).await.map(drop)
+    }
+
+    /// A new session, kept alive (WebSocket) or long-polled (HTTP) until destroyed or the
+    /// client closes.
+    pub async fn create_session(&self) -> Result<Session, Error> {
+        self.session_from(Op::Create).await
+    }
+
+    /// Takes over a session that lives on the server.
+    pub async fn claim_session(&self, id: SessionId) -> Result<Session, Error> {
+        self.session_from(Op::Claim(id)).await
+    }
+
+    async fn session_from(&self, op: Op) -> Result<Session, Error> {
+        let outcome = call(&self.commands, op).await?;
+        let id = match outcome.result? {
+            Reply::SessionCreated(s) | Reply::SessionClaimed(s) => s,
+            other => return Err(unexpected(&other)),
+        };
+        let rx = outcome.events.ok_or(Error::Closed)?;
+        Ok(Session {
+            id,
+            commands: self.commands.clone(),
+            events: Events::new(rx),
+        })
+    }
+}
+
+/// A Janus session.
+#[derive(Debug)]
+pub struct Session {
+    id: SessionId,
+    commands: mpsc::Sender<Command>,
+    events: Events,
+}
+
+impl Session {
+    /// Its id on the server.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// Session events: `SessionLost`, `SessionReclaimed`, unknown messages naming it, and
+    /// events of handles that no `Handle` object listens to.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// A handle on a plugin, e.g. `janus.plugin.echotest`.
+    pub async fn attach(&self, plugin: &str) -> Result<Handle, Error> {
+        self.attach_with(plugin, None).await
+    }
+
+    /// A handle with an `opaque_id`.
+    pub async fn attach_with(
+        &self,
+        plugin: &str,
+        opaque_id: Option<&str>,
+    ) -> Result<Handle, Error> {
+        let op = Op::Attach {
+            session: self.id,
+            plugin: plugin.to_owned(),
+            opaque_id: opaque_id.map(str::to_owned),
+        };
+        let outcome = call(&self.commands, op).await?;
+        let handle = match outcome.result? {
+            Reply::Attached(h) => h,
+            other => return Err(unexpected(&other)),
+        };
+        let rx = outcome.events.ok_or(Error::Closed)?;
+        Ok(Handle {
+            handle,
+            commands: self.commands.clone(),
+            events: Events::new(rx),
+        })
+    }
+
+    /// A `keepalive` now (the client sends them by itself too).
+    pub async fn keepalive(&self) -> Result<(), Error> {
+        request(&self.commands, Op::Keepalive(self.id))
+            .await
+            .map(drop)
+    }
+
+    /// `destroy`.
+    pub async fn destroy(self) -> Result<(), Error> {
+        request(&self.commands, Op::Destroy(self.id))
+            .await
+            .map(drop)
+    }
+}
+
+/// A plugin's answer to a message: its data and, possibly, a JSEP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginReply {
+    /// What the plugin said.
+    pub data: PluginData,
+    /// Its session description.
+    pub jsep: Option<Jsep>,
+}
+
+/// A plugin handle (janus.js `pluginHandle`).
+#[derive(Debug)]
+pub struct Handle {
+    handle: HandleRef,
+    commands: mpsc::Sender<Command>,
+    events: Events,
+}
+
+impl Handle {
+    /// Its session and id.
+    pub fn id(&self) -> HandleRef {
+        self.handle
+    }
+
+    /// Handle events: plugin events (janus.js `onmessage`), `WebrtcUp`, `Media`, `SlowLink`,
+    /// `Hangup`, `IceFailed`, `Trickle`, and finally `Detached`.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// A plugin `message`; returns the plugin's reply, synchronous or asynchronous.
+    pub async fn message(&self, body: Value, jsep: Option<Jsep>) -> Result<PluginReply, Error> {
+        let op = Op::Message {
+            handle: self.handle,
+            body,
+            jsep,
+        };
+        match request(&self.commands, op).await? {
+            Reply::Plugin { data, jsep, .. } => Ok(PluginReply { data, jsep }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// A typed plugin request.
+    pub async fn send<R: PluginRequest>(
+        &self,
+        request: &R,
+        jsep: Option<Jsep>,
+    ) -> Result<PluginReply, Error> {
+        self.message(request.to_body()?, jsep).await
+    }
+
+    /// `trickle`: candidates, or `Trickle::Completed`.
+    pub async fn trickle(&self, candidates: Vec<Trickle>) -> Result<(), Error> {
+        let op = Op::Trickle {
+            handle: self.handle,
+            candidates,
+        };
+        request(&self.commands, op).await.map(drop)
+    }
+
+    /// `hangup`: closes the PeerConnection, keeps the handle.
+    pub async fn hangup(&self) -> Result<(), Error> {
+        request(&self.commands, Op::Hangup(self.handle))
+            .await
+            .map(drop)
+    }
+
+    /// `detach`.
+    pub async fn detach(self) -> Result<(), Error> {
+        request(&self.commands, Op::Detach(self.handle))
+            .await
+            .map(drop)
+    }
+}
+
+fn unexpected(r: &Reply) -> Error {
+    Error::Request(janus_proto::RequestError::Malformed(format!(
+        "unexpected reply {r:?}"
+    )))
+}

@@ -1,0 +1,55 @@
+//! The adapter's one error type (the same as `janus-blocking`'s).
+
+use janus_proto::{ErrorCode, RequestError};
+
+/// What a call on the tokio client can fail with.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The core refused the call before sending anything (unknown handle, session lost,
+    /// too many requests in flight, JSEP out of order, ...).
+    #[error(transparent)]
+    Local(#[from] janus_proto::Error),
+    /// The request was sent and failed: a Janus error, a plugin error, a timeout, or the
+    /// loss of the transport or the session.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// No server of the list could be reached.
+    #[error("no server answered: {0}")]
+    Unreachable(String),
+    /// The TLS configuration is unusable (e.g. a root certificate does not parse).
+    #[error("TLS configuration: {0}")]
+    Tls(String),
+    /// Waiting for an event took longer than asked.
+    #[error("timed out waiting")]
+    Timeout,
+    /// The client is closed (its driver task ended).
+    #[error("client closed")]
+    Closed,
+}
+
+impl Error {
+    /// The Janus core error code, if Janus answered with one.
+    pub fn janus_code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Request(RequestError::Janus(e)) => Some(e.code),
+            _ => None,
+        }
+    }
+
+    /// The plugin's own `error_code`, if the plugin answered with one.
+    pub fn plugin_code(&self) -> Option<u16> {
+        match self {
+            Self::Request(RequestError::Plugin(e)) => Some(e.code),
+            _ => None,
+        }
+    }
+
+    /// Whether a deadline passed (a request's, or an event wait's).
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout | Self::Request(RequestError::TimedOut { .. })
+        )
+    }
+}
