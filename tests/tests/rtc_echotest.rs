@@ -207,3 +207,338 @@ fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
     }
     assert_eq!(receiving, BTreeSet::from([audio, video]));
 }
+
+/// Writes audio (20 ms) and video (40 ms) frames until `stop`, skipping muted or removed
+/// tracks' errors; returns how many video bytes were written.
+fn send_media(
+    peer: &Peer,
+    audio: &str,
+    video: Option<&str>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> u64 {
+    let mut bytes = 0;
+    let mut n = 0u32;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let _ = peer.write_frame(audio, u64::from(n) * OPUS_TICKS, &opus_frame(n, 80));
+        if let Some(video) = video
+            && n % 2 == 0
+        {
+            let frame = vp8_frame(n, n % 50 == 0, 2000);
+            if let Ok(true) =
+                peer.write_frame(video, u64::from(n / 2) * 2 * VP8_TICKS * 2 / 3, &frame)
+            {
+                bytes += frame.len() as u64;
+            }
+        }
+        n += 1;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bytes
+}
+
+/// Waits for Janus's `media` event about `mid` saying `receiving`.
+fn janus_media(handle: &Handle, mid: &str, receiving: bool) {
+    handle
+        .events()
+        .wait_for(WAIT, |ev| match ev {
+            Event::Media { media, .. }
+                if media.mid.as_deref() == Some(mid) && media.receiving == receiving =>
+            {
+                Some(())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|e| panic!("no media event for {mid} receiving={receiving}: {e}"));
+}
+
+/// Waits for one echoed frame on `mid` (dropping other events).
+fn echoed_on(peer: &Peer, mid: &str) {
+    peer.wait_for(WAIT, |ev| match ev {
+        RtcEvent::Media(f) if f.mid == mid => Some(()),
+        _ => None,
+    })
+    .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
+}
+
+#[test]
+fn without_trickle_every_candidate_is_in_the_offer_and_it_connects() {
+    let e = echo_with(PeerConfig {
+        trickle: false,
+        ..PeerConfig::default()
+    });
+    let jsep = e
+        .peer
+        .create_offer(&[Track::audio(), Track::data("echo")], false)
+        .unwrap();
+    assert_eq!(jsep.trickle, Some(false));
+    assert!(jsep.sdp.contains("a=candidate:"), "{}", jsep.sdp);
+    let reply = e
+        .handle
+        .message(json!({"audio": true}), Some(jsep))
+        .unwrap();
+    e.peer
+        .handle_remote_jsep(reply.jsep.as_ref().unwrap())
+        .unwrap();
+    assert!(
+        e.peer.take_local_candidates().is_empty(),
+        "nothing to trickle"
+    );
+    e.peer
+        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Connected).then_some(()))
+        .unwrap();
+    e.handle
+        .events()
+        .wait_for(WAIT, |ev| {
+            matches!(ev, Event::WebrtcUp { .. }).then_some(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn bitrate_of_the_echoed_video_is_close_to_what_was_sent() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::video()]);
+    let (audio, video) = mids(&e.peer);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let started = Instant::now();
+    let (sent, measured) = std::thread::scope(|s| {
+        let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
+        // Keep the event queue drained while the statistics accumulate.
+        while started.elapsed() < Duration::from_secs(4) {
+            let _ = e.peer.recv_timeout(Duration::from_millis(10));
+        }
+        let measured = e.peer.bitrate(&video).unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (sender.join().unwrap(), measured)
+    });
+    let sent_bps = sent as f64 * 8.0 / started.elapsed().as_secs_f64();
+    let measured = measured.expect("a bitrate after 4 s") as f64;
+    eprintln!("video sent {sent_bps:.0} bit/s, echoed bitrate {measured:.0} bit/s");
+    let ratio = measured / sent_bps;
+    assert!((0.8..1.3).contains(&ratio), "ratio {ratio:.2}");
+}
+
+#[test]
+fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::video()]);
+    let (audio, video) = mids(&e.peer);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
+        janus_media(&e.handle, &audio, true);
+        e.peer.set_muted(&audio, true).unwrap();
+        assert!(
+            e.peer
+                .call({
+                    let audio = audio.clone();
+                    move |pc, _| pc.is_muted(&audio)
+                })
+                .unwrap()
+        );
+        janus_media(&e.handle, &audio, false);
+        e.peer.set_muted(&audio, false).unwrap();
+        janus_media(&e.handle, &audio, true);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn renegotiation_adds_video_to_an_audio_call_then_removes_it() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::data("echo")]);
+    let audio = e.peer.call(|pc, _| pc.local_tracks()).unwrap()[0]
+        .mid
+        .clone();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let sender = s.spawn(|| send_media(&e.peer, &audio, None, &stop));
+        echoed_on(&e.peer, &audio);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+    });
+
+    // Add video.
+    e.peer
+        .offer(&e.handle, json!({"video": true}), &[Track::video()], false)
+        .unwrap();
+    let video = e
+        .peer
+        .wait_for(WAIT, |ev| match ev {
+            RtcEvent::LocalTrack { track, on: true } if track.kind == TrackKind::Video => {
+                Some(track.mid)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
+        echoed_on(&e.peer, &video);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+    });
+
+    // Remove it again: no longer a local track, audio still echoed.
+    e.peer
+        .offer(
+            &e.handle,
+            json!({}),
+            &[Track::remove(TrackKind::Video, video.clone())],
+            false,
+        )
+        .unwrap();
+    e.peer
+        .wait_for(WAIT, |ev| match ev {
+            RtcEvent::LocalTrack { track, on: false } if track.mid == video => Some(()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        e.peer
+            .write_frame(&video, 0, &vp8_frame(0, true, 100))
+            .is_err()
+    );
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let sender = s.spawn(|| send_media(&e.peer, &audio, None, &stop));
+        echoed_on(&e.peer, &audio);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+    });
+}
+
+/// Sends one text message and waits for its echo.
+fn data_round_trip(peer: &Peer, text: &str) -> Duration {
+    let sent = Instant::now();
+    peer.send_data("echo", false, text.as_bytes()).unwrap();
+    let want = format!("Janus EchoTest here! You wrote: {text}");
+    peer.wait_for(WAIT, |ev| match ev {
+        RtcEvent::Data(m) if m.data == want.as_bytes() => Some(()),
+        _ => None,
+    })
+    .unwrap();
+    sent.elapsed()
+}
+
+#[test]
+fn ice_restart_negotiates_new_credentials_and_data_keeps_flowing() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::data("echo")]);
+    e.peer
+        .wait_for(WAIT, |ev| {
+            matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
+        })
+        .unwrap();
+    data_round_trip(&e.peer, "before");
+    let first = e.peer.create_offer(&[], true).unwrap();
+    let ufrag = |sdp: &str| {
+        sdp.lines()
+            .find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+            .unwrap()
+            .to_owned()
+    };
+    let reply = e.handle.message(json!({}), Some(first.clone())).unwrap();
+    let answer = reply.jsep.unwrap();
+    e.peer.handle_remote_jsep(&answer).unwrap();
+    e.peer.trickle(&e.handle).unwrap();
+    // Janus answers a restart with credentials of its own, new as well.
+    let restarted = e.peer.create_offer(&[], true).unwrap();
+    assert_ne!(
+        ufrag(&first.sdp),
+        ufrag(&restarted.sdp),
+        "new local credentials each restart"
+    );
+    let reply = e.handle.message(json!({}), Some(restarted)).unwrap();
+    e.peer
+        .handle_remote_jsep(reply.jsep.as_ref().unwrap())
+        .unwrap();
+    e.peer.trickle(&e.handle).unwrap();
+    assert_ne!(ufrag(&answer.sdp), ufrag(&reply.jsep.unwrap().sdp));
+    for i in 0..20 {
+        data_round_trip(&e.peer, &format!("after {i}"));
+    }
+}
+
+#[test]
+fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::data("echo")]);
+    e.handle.hangup().unwrap();
+    let hangup = e
+        .handle
+        .events()
+        .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(ev))
+        .unwrap();
+    e.peer.on_janus_event(&hangup).unwrap();
+    e.peer
+        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Closed).then_some(()))
+        .unwrap();
+    assert!(matches!(
+        e.peer.create_offer(&[Track::audio()], false),
+        Err(janus_blocking::Error::Rtc(
+            janus_blocking::rtc::Error::Closed
+        ))
+    ));
+    // janus.js makes a new PeerConnection for the next call; so do we.
+    let again = Peer::bind(PeerConfig::default(), e.peer.local_addr().ip(), 1024).unwrap();
+    again
+        .offer(
+            &e.handle,
+            json!({"audio": true, "data": true}),
+            &[Track::audio(), Track::data("echo")],
+            false,
+        )
+        .unwrap();
+    again
+        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Connected).then_some(()))
+        .unwrap();
+    e.handle
+        .events()
+        .wait_for(WAIT, |ev| {
+            matches!(ev, Event::WebrtcUp { .. }).then_some(())
+        })
+        .unwrap();
+    again
+        .wait_for(WAIT, |ev| {
+            matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
+        })
+        .unwrap();
+    data_round_trip(&again, "second call");
+}
+
+#[test]
+fn broken_sdp_from_either_side_is_a_typed_error() {
+    let e = echo_with(PeerConfig::default());
+    let _ = e.peer.create_offer(&[Track::audio()], false).unwrap();
+    let bad = janus_proto::Jsep::answer("v=0\r\nthis is not sdp\r\n");
+    assert!(matches!(
+        e.peer.handle_remote_jsep(&bad),
+        Err(janus_blocking::Error::Rtc(janus_blocking::rtc::Error::Sdp(
+            _
+        )))
+    ));
+    let bad_offer = janus_proto::Jsep::offer("m=audio\r\n");
+    assert!(matches!(
+        e.peer.create_answer(&bad_offer),
+        Err(janus_blocking::Error::Rtc(janus_blocking::rtc::Error::Sdp(
+            _
+        )))
+    ));
+    // An offer where an answer belongs, and an answer with no offer out.
+    let offer = janus_proto::Jsep::offer("v=0\r\n");
+    assert!(e.peer.handle_remote_jsep(&offer).is_err());
+    // Janus refuses a broken offer with a plugin/core error, typed by the signalling side.
+    let err = e
+        .handle
+        .message(
+            json!({"audio": true}),
+            Some(janus_proto::Jsep::offer("v=0\r\nnonsense\r\n")),
+        )
+        .unwrap_err();
+    assert!(
+        err.janus_code().is_some() || err.plugin_code().is_some(),
+        "{err:?}"
+    );
+}
