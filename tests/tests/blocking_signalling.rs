@@ -341,3 +341,111 @@ fn a_killed_server_fails_requests_then_a_restarted_one_serves_new_sessions() {
         fresh.attach(ECHOTEST).unwrap();
     }
 }
+
+// ------------------------------------------------------------------ long poll batches, reconnect
+
+/// Waits until `cond` holds, checking every few milliseconds, for at most `limit`.
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) {
+    let until = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < until, "condition not met within {limit:?}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn long_poll_with_maxev_delivers_queued_events_in_one_batch_in_order() {
+    let janus = Janus::launch().unwrap();
+    let proxy = janus_tests::TcpProxy::start(janus.http_port()).unwrap();
+    let url = format!("http://127.0.0.1:{}/janus", proxy.port());
+    let client = Client::connect(ClientConfig::new([&url]).unwrap().long_poll_maxev(10)).unwrap();
+    let session = client.create_session().unwrap();
+    let echo = session.attach(ECHOTEST).unwrap();
+    let (s, h) = (session.id().0, echo.id().handle.0);
+    let post = |tx: &str| {
+        let body = json!({"janus":"message","transaction":tx,"body":{"audio":true}});
+        janus.api_post(&format!("/{s}/{h}"), &body).unwrap()["janus"].clone()
+    };
+    let next_tx = || match echo.events().recv_timeout(Duration::from_secs(10)) {
+        Ok(Event::PluginEvent { tx: Some(tx), .. }) => tx.as_str().to_owned(),
+        other => panic!("expected a plugin event, got {other:?}"),
+    };
+    // The client's long poll is out. Hold whatever it sends next (its next GET), then answer
+    // that poll with one event: from now on events queue up in Janus.
+    wait_until(Duration::from_secs(10), || proxy.gets() >= 1);
+    proxy.hold();
+    assert_eq!(post("first"), "ack");
+    assert_eq!(next_tx(), "first");
+    let gets = proxy.gets();
+    let sent: Vec<_> = (0..8).map(|i| format!("queued-{i}")).collect();
+    for tx in &sent {
+        assert_eq!(post(tx), "ack");
+    }
+    proxy.release();
+    let got: Vec<_> = sent.iter().map(|_| next_tx()).collect();
+    assert_eq!(got, sent, "in the order Janus queued them");
+    // The held GET fetched the queue (a second one at most if the plugin was still pushing),
+    // and the next one hangs: far fewer GETs than events.
+    let used = proxy.gets() - gets;
+    assert!(used <= 3, "{used} GETs for {} queued events", sent.len());
+}
+
+#[test]
+fn a_cut_websocket_reconnects_claims_and_the_handle_keeps_working() {
+    let janus = Janus::builder()
+        .reclaim_session_timeout(20)
+        .launch()
+        .unwrap();
+    let proxy = janus_tests::TcpProxy::start(janus.ws_port()).unwrap();
+    let policy = Reconnect {
+        max_rounds: 20,
+        initial_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(250),
+    };
+    let config = ClientConfig::new([format!("ws://127.0.0.1:{}", proxy.port())])
+        .unwrap()
+        .request_timeout(Duration::from_secs(5))
+        .reconnect(policy);
+    let client = Client::connect(config).unwrap();
+    let session = client.create_session().unwrap();
+    let echo = session.attach(ECHOTEST).unwrap();
+    let reply = echo.message(json!({"audio":true}), None).unwrap();
+    assert_eq!(reply.data.data["result"], "ok");
+
+    proxy.cut();
+    let dropped = client
+        .events()
+        .wait_for(Duration::from_secs(10), |e| match e {
+            Event::Disconnected { reason } => Some(reason),
+            _ => None,
+        });
+    assert!(dropped.is_ok(), "the client saw the drop: {dropped:?}");
+    let reclaimed = session
+        .events()
+        .wait_for(Duration::from_secs(15), |e| match e {
+            Event::SessionReclaimed { session } => Some(session),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(reclaimed, session.id());
+    assert!(proxy.connections() >= 2, "a new connection");
+
+    // The same handle works, and every event after the claim arrives: 20 messages at once,
+    // each answered by its own event.
+    thread::scope(|scope| {
+        let asks: Vec<_> = (0..20u32)
+            .map(|i| {
+                let echo = &echo;
+                scope.spawn(move || echo.message(json!({"bitrate": 10_000 + i}), None))
+            })
+            .collect();
+        for ask in asks {
+            assert_eq!(ask.join().unwrap().unwrap().data.data["result"], "ok");
+        }
+    });
+    assert!(
+        echo.events().try_recv().unwrap().is_none(),
+        "no stray event"
+    );
+    session.destroy().unwrap();
+}
