@@ -207,6 +207,19 @@ impl Peer {
         Ok(self.call(move |pc, now| pc.write_frame(now, &mid, rtp_time, &data))??)
     }
 
+    /// Queues DTMF tones on an audio track (janus.js `dtmf`): see
+    /// [`PeerConnection::insert_dtmf`].
+    pub fn insert_dtmf(
+        &self,
+        mid: &str,
+        tones: &str,
+        duration: Duration,
+        gap: Duration,
+    ) -> Result<(), Error> {
+        let (mid, tones) = (mid.to_owned(), tones.to_owned());
+        Ok(self.call(move |pc, now| pc.insert_dtmf(now, &mid, &tones, duration, gap))??)
+    }
+
     /// Sends a data-channel message (janus.js `data`).
     pub fn send_data(&self, label: &str, binary: bool, data: &[u8]) -> Result<(), Error> {
         let (label, data) = (label.to_owned(), data.to_vec());

@@ -28,6 +28,12 @@ pub struct PeerConfig {
     pub h264: bool,
     /// Offer VP9.
     pub vp9: bool,
+    /// Offer `telephone-event/8000` for DTMF ([`PeerConnection::insert_dtmf`]). Janus maps
+    /// only the 8 kHz one, and a telephone event must share its audio codec's clock: DTMF
+    /// needs G.711 on the audio track, so turn `opus` off (or let the other side pick G.711).
+    ///
+    /// [`PeerConnection::insert_dtmf`]: crate::PeerConnection::insert_dtmf
+    pub dtmf: bool,
 }
 
 impl Default for PeerConfig {
@@ -40,6 +46,7 @@ impl Default for PeerConfig {
             vp8: true,
             h264: true,
             vp9: false,
+            dtmf: true,
         }
     }
 }

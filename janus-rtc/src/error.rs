@@ -31,6 +31,9 @@ pub enum Error {
     /// The connection is closed; a new negotiation needs a new `PeerConnection`.
     #[error("the peer connection is closed")]
     Closed,
+    /// Not a DTMF digit (`0`-`9`, `*`, `#`, `A`-`D`).
+    #[error("not a DTMF tone: {0:?}")]
+    Dtmf(char),
     /// str0m refused the operation.
     #[error("webrtc: {0}")]
     Rtc(String),

@@ -3,13 +3,15 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use janus_proto::{IceCandidate, Jsep, SdpType, Trickle};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::{ChannelConfig, ChannelId};
-use str0m::format::CodecExtra;
-use str0m::media::{Direction, MediaKind, MediaTime, Mid, Simulcast, SimulcastLayer};
+use str0m::format::{Codec, CodecExtra, FormatParams};
+use str0m::media::{
+    Direction, Frequency, MediaKind, MediaTime, Mid, Pt, Simulcast, SimulcastLayer, TelephoneEvent,
+};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, IceConnectionState, Rtc};
 
@@ -38,6 +40,11 @@ pub struct PeerConnection {
     has_data_mline: bool,
     ingress: HashMap<String, Ingress>,
     last_dtmf: Option<(String, u64)>,
+    /// Tones waiting for their time: (when, mid, RFC 4733 event code, duration).
+    dtmf_out: VecDeque<(Instant, String, u8, Duration)>,
+    /// Per sent audio mid: when the last frame was written and its RTP time, so that a
+    /// tone lands on the same RTP timeline.
+    audio_clock: HashMap<String, (Instant, u64)>,
     queue: VecDeque<Output>,
     deadline: Instant,
     closed: bool,
@@ -68,7 +75,7 @@ impl PeerConnection {
     /// A connection whose host candidates are `local_addrs`: the addresses of the UDP
     /// sockets the adapter bound (127.0.0.2 in the test namespace).
     pub fn new(config: PeerConfig, now: Instant, local_addrs: &[SocketAddr]) -> Self {
-        let builder = Rtc::builder()
+        let mut builder = Rtc::builder()
             .set_stats_interval(config.stats_interval)
             .clear_codecs()
             .enable_opus(config.opus, false)
@@ -77,6 +84,17 @@ impl PeerConnection {
             .enable_vp8(config.vp8)
             .enable_h264(config.h264)
             .enable_vp9(config.vp9);
+        if config.dtmf {
+            // 126: clear of str0m's default payload types (RTX among them uses 101).
+            builder.codec_config().add_config(
+                Pt::from(126),
+                None,
+                Codec::Tele,
+                Frequency::EIGHT_KHZ,
+                None,
+                FormatParams::default(),
+            );
+        }
         let rtc = builder.build(now);
         Self {
             rtc,
@@ -92,6 +110,8 @@ impl PeerConnection {
             has_data_mline: false,
             ingress: HashMap::new(),
             last_dtmf: None,
+            dtmf_out: VecDeque::new(),
+            audio_clock: HashMap::new(),
             queue: VecDeque::new(),
             deadline: now,
             closed: false,
@@ -299,13 +319,110 @@ impl PeerConnection {
         }
         let result = self.rtc.handle_input(str0m::Input::Timeout(now));
         self.after_input(result);
+        self.send_due_dtmf(now);
+    }
+
+    /// Queues DTMF tones on the audio track `mid` (janus.js `dtmf`): `tones` of `0`-`9`,
+    /// `*`, `#`, `A`-`D`, each lasting `duration` with `gap` between them (janus.js
+    /// defaults: 500 ms and 50 ms; the gap is at least 50 ms). Sent as RFC 4733 telephone
+    /// events, at their time, by [`handle_timeout`](Self::handle_timeout).
+    pub fn insert_dtmf(
+        &mut self,
+        now: Instant,
+        mid: &str,
+        tones: &str,
+        duration: Duration,
+        gap: Duration,
+    ) -> Result<(), Error> {
+        self.ensure_open()?;
+        let track = self
+            .local
+            .get(mid)
+            .ok_or_else(|| Error::UnknownMid(mid.to_owned()))?;
+        if track.kind != TrackKind::Audio {
+            return Err(Error::UnknownMid(mid.to_owned()));
+        }
+        let codes = tones
+            .chars()
+            .map(|c| dtmf_code(c).ok_or(Error::Dtmf(c)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let duration = duration.clamp(Duration::from_millis(40), Duration::from_secs(6));
+        let gap = gap.max(Duration::from_millis(50));
+        let mut at = self
+            .dtmf_out
+            .back()
+            .map_or(now, |(t, _, _, d)| *t + *d + gap)
+            .max(now);
+        for code in codes {
+            self.dtmf_out
+                .push_back((at, mid.to_owned(), code, duration));
+            at += duration + gap;
+        }
+        Ok(())
+    }
+
+    fn send_due_dtmf(&mut self, now: Instant) {
+        while let Some((at, ..)) = self.dtmf_out.front() {
+            if *at > now {
+                break;
+            }
+            let Some((_, mid, code, duration)) = self.dtmf_out.pop_front() else {
+                break;
+            };
+            if let Err(e) = self.write_tone(now, &mid, code, duration) {
+                self.queue.push_back(Output::Event(Event::Failed(e)));
+            }
+        }
+    }
+
+    fn write_tone(
+        &mut self,
+        now: Instant,
+        mid: &str,
+        code: u8,
+        duration: Duration,
+    ) -> Result<(), Error> {
+        if !self.rtc.is_connected() {
+            return Err(Error::Rtc("DTMF before the connection is up".into()));
+        }
+        let elapsed = |at: Instant| now.saturating_duration_since(at);
+        let (since, rtp) = self.audio_clock.get(mid).copied().unwrap_or((now, 0));
+        let writer = self
+            .rtc
+            .writer(Mid::from(mid))
+            .ok_or_else(|| Error::UnknownMid(mid.to_owned()))?;
+        // The audio codec whose clock a telephone event can share.
+        let params = writer
+            .payload_params()
+            .find(|p| p.spec().codec.is_audio() && p.spec().clock_rate == Frequency::EIGHT_KHZ)
+            .copied()
+            .ok_or(Error::Rtc(
+                "DTMF needs G.711 (8 kHz) audio and telephone-event/8000".into(),
+            ))?;
+        let clock = params.spec().clock_rate;
+        let ticks = (elapsed(since).as_secs_f64() * f64::from(clock.get())) as u64;
+        let event = TelephoneEvent {
+            event: code,
+            end: true,
+            volume: 10,
+            duration,
+        };
+        let result = writer.telephone_event(event).write(
+            params.pt(),
+            now,
+            MediaTime::new(rtp + ticks, clock),
+            Vec::new(),
+        );
+        self.drain();
+        result.map_err(Error::from)
     }
 
     /// The next datagram to send, event, or the deadline when there is nothing else.
     pub fn poll_output(&mut self) -> Output {
-        self.queue
-            .pop_front()
-            .unwrap_or(Output::Timeout(self.deadline))
+        self.queue.pop_front().unwrap_or_else(|| {
+            let dtmf = self.dtmf_out.front().map(|t| t.0);
+            Output::Timeout(dtmf.map_or(self.deadline, |d| d.min(self.deadline)))
+        })
     }
 
     /// Writes one encoded frame (an Opus packet, a VP8 or H.264 frame) to the local track
@@ -330,10 +447,17 @@ impl PeerConnection {
         let Some(writer) = self.rtc.writer(Mid::from(mid)) else {
             return Err(Error::UnknownMid(mid.to_owned()));
         };
-        let Some(params) = writer.payload_params().next().copied() else {
+        let Some(params) = writer
+            .payload_params()
+            .find(|p| p.spec().codec.is_audio() || p.spec().codec.is_video())
+            .copied()
+        else {
             return Err(Error::Rtc(format!("no codec negotiated on {mid}")));
         };
         let clock = params.spec().clock_rate;
+        if params.spec().codec.is_audio() {
+            self.audio_clock.insert(mid.to_owned(), (now, rtp_time));
+        }
         let result = writer.write(
             params.pt(),
             now,
@@ -349,7 +473,9 @@ impl PeerConnection {
     /// negotiated.
     pub fn send_codec(&mut self, mid: &str) -> Option<(String, u32)> {
         let writer = self.rtc.writer(Mid::from(mid))?;
-        let params = writer.payload_params().next()?;
+        let params = writer
+            .payload_params()
+            .find(|p| p.spec().codec.is_audio() || p.spec().codec.is_video())?;
         let spec = params.spec();
         let codec = (spec.codec.to_string(), spec.clock_rate.get());
         Some(codec)
@@ -745,6 +871,14 @@ fn known_mid(mids: &[Mid], mid: Option<&str>) -> Result<Mid, Error> {
         .ok_or_else(|| Error::UnknownMid(mid.to_owned()))
 }
 
+/// The RFC 4733 event code of a DTMF digit.
+fn dtmf_code(digit: char) -> Option<u8> {
+    const DIGITS: &str = "0123456789*#ABCD";
+    DIGITS
+        .find(digit.to_ascii_uppercase())
+        .and_then(|i| u8::try_from(i).ok())
+}
+
 /// RFC 4733 event codes 0-15.
 fn dtmf_digit(event: u8) -> Option<char> {
     const DIGITS: &[u8; 16] = b"0123456789*#ABCD";
@@ -762,5 +896,9 @@ mod tests {
         assert_eq!(dtmf_digit(11), Some('#'));
         assert_eq!(dtmf_digit(15), Some('D'));
         assert_eq!(dtmf_digit(16), None);
+        for d in "0123456789*#ABCD".chars() {
+            assert_eq!(dtmf_code(d).and_then(dtmf_digit), Some(d));
+        }
+        assert_eq!(dtmf_code('x'), None);
     }
 }
