@@ -542,3 +542,32 @@ fn broken_sdp_from_either_side_is_a_typed_error() {
         "{err:?}"
     );
 }
+
+#[test]
+fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
+    let janus = Janus::builder().full_trickle(true).launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let handle = session.attach(ECHOTEST).unwrap();
+    let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024).unwrap();
+    peer.offer(&handle, json!({"audio": true}), &[Track::audio(), Track::data("echo")], false)
+        .unwrap();
+    // Janus's candidates come as `trickle` events; the peer gets each from the handle.
+    let mut candidates = 0;
+    loop {
+        let ev = handle.events().recv_timeout(WAIT).unwrap();
+        if let Event::Trickle { trickle, .. } = &ev {
+            if matches!(trickle, janus_proto::Trickle::Candidate(_)) {
+                candidates += 1;
+            }
+        }
+        peer.on_janus_event(&ev).unwrap();
+        if matches!(ev, Event::WebrtcUp { .. }) {
+            break;
+        }
+    }
+    assert!(candidates >= 1, "Janus trickled its candidates");
+    peer.wait_for(WAIT, |ev| matches!(ev, RtcEvent::DataOpen { .. }).then_some(()))
+        .unwrap();
+    data_round_trip(&peer, "trickled");
+}
