@@ -207,6 +207,18 @@ impl Peer {
         Ok(self.call(move |pc, now| pc.write_frame(now, &mid, rtp_time, &data))??)
     }
 
+    /// Writes a frame of one simulcast layer: see [`PeerConnection::write_simulcast_frame`].
+    pub fn write_simulcast_frame(
+        &self,
+        mid: &str,
+        rid: &str,
+        rtp_time: u64,
+        data: &[u8],
+    ) -> Result<bool, Error> {
+        let (mid, rid, data) = (mid.to_owned(), rid.to_owned(), data.to_vec());
+        Ok(self.call(move |pc, now| pc.write_simulcast_frame(now, &mid, &rid, rtp_time, &data))??)
+    }
+
     /// Queues DTMF tones on an audio track (janus.js `dtmf`): see
     /// [`PeerConnection::insert_dtmf`].
     pub fn insert_dtmf(

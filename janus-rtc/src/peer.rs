@@ -10,7 +10,8 @@ use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::{ChannelConfig, ChannelId};
 use str0m::format::{Codec, CodecExtra, FormatParams};
 use str0m::media::{
-    Direction, Frequency, MediaKind, MediaTime, Mid, Pt, Simulcast, SimulcastLayer, TelephoneEvent,
+    Direction, Frequency, MediaKind, MediaTime, Mid, Pt, Rid, Simulcast, SimulcastLayer,
+    TelephoneEvent,
 };
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, IceConnectionState, Rtc};
@@ -437,6 +438,31 @@ impl PeerConnection {
         rtp_time: u64,
         data: &[u8],
     ) -> Result<bool, Error> {
+        self.write_layer(now, mid, None, rtp_time, data)
+    }
+
+    /// Writes one frame of the simulcast layer `rid` (`h`, `m` or `l`, as offered by a
+    /// [`Track::simulcast`] video track) to `mid`. Janus forwards one layer to each
+    /// subscriber, as it chooses (`substream` 2, 1, 0 for `h`, `m`, `l`).
+    pub fn write_simulcast_frame(
+        &mut self,
+        now: Instant,
+        mid: &str,
+        rid: &str,
+        rtp_time: u64,
+        data: &[u8],
+    ) -> Result<bool, Error> {
+        self.write_layer(now, mid, Some(rid), rtp_time, data)
+    }
+
+    fn write_layer(
+        &mut self,
+        now: Instant,
+        mid: &str,
+        rid: Option<&str>,
+        rtp_time: u64,
+        data: &[u8],
+    ) -> Result<bool, Error> {
         self.ensure_open()?;
         if !self.local.contains_key(mid) {
             return Err(Error::UnknownMid(mid.to_owned()));
@@ -444,9 +470,12 @@ impl PeerConnection {
         if !self.rtc.is_connected() || self.muted.iter().any(|m| m == mid) {
             return Ok(false);
         }
-        let Some(writer) = self.rtc.writer(Mid::from(mid)) else {
+        let Some(mut writer) = self.rtc.writer(Mid::from(mid)) else {
             return Err(Error::UnknownMid(mid.to_owned()));
         };
+        if let Some(rid) = rid {
+            writer = writer.rid(Rid::from(rid));
+        }
         let Some(params) = writer
             .payload_params()
             .find(|p| p.spec().codec.is_audio() || p.spec().codec.is_video())
