@@ -132,7 +132,7 @@ impl Driver {
         let (client_tx, client_rx) = mpsc::channel(cap);
         let (startup_tx, startup_rx) = oneshot::channel();
         let now = Instant::now();
-        let mut core = janus_proto::Client::new(config, now);
+        let mut core = janus_proto::Client::new(config.seed_if_unset(os_seed()), now);
         core.connect(now);
         let driver = Self {
             core,
@@ -492,4 +492,16 @@ async fn room(queue: Option<&mpsc::Sender<Event>>) {
         Some(q) => drop(q.reserve().await),
         None => std::future::pending().await,
     }
+}
+
+/// Entropy for transaction ids (the core draws none of its own): std's OS-seeded hasher
+/// keys, mixed with the clock. Used only when the application fixed no seed.
+fn os_seed() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    h.write_u128(since.as_nanos());
+    h.finish()
 }

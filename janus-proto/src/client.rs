@@ -229,7 +229,7 @@ enum HttpPurpose {
 impl Client {
     /// A client for this configuration, not yet connected. Call [`Client::connect`].
     pub fn new(cfg: ClientConfig, now: Instant) -> Self {
-        let ids = Box::new(SeededIds::new(cfg.seed));
+        let ids = Box::new(SeededIds::new(cfg.seed.unwrap_or(0)));
         Self::with_id_source(cfg, ids, now)
     }
 

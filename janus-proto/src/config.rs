@@ -115,7 +115,7 @@ pub struct ClientConfig {
     pub(crate) max_poll_failures: u32,
     pub(crate) reconnect: Reconnect,
     pub(crate) max_in_flight: usize,
-    pub(crate) seed: u64,
+    pub(crate) seed: Option<u64>,
 }
 
 impl ClientConfig {
@@ -145,7 +145,7 @@ impl ClientConfig {
             max_poll_failures: 3,
             reconnect: Reconnect::default(),
             max_in_flight: 4096,
-            seed: 0,
+            seed: None,
         })
     }
 
@@ -225,10 +225,20 @@ impl ClientConfig {
         self
     }
 
-    /// Seed of the transaction-id source. Adapters pass OS entropy; tests a constant.
+    /// Seed of the transaction-id source, fixed by the application (tests: a constant).
+    /// Without one, the adapter's [`ClientConfig::seed_if_unset`] applies, else 0.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The seed to use unless the application fixed one with [`ClientConfig::seed`]: adapters
+    /// pass OS entropy here, so that two clients do not draw the same transaction ids while
+    /// a test that fixed its seed stays reproducible.
+    #[must_use]
+    pub fn seed_if_unset(mut self, seed: u64) -> Self {
+        self.seed.get_or_insert(seed);
         self
     }
 }

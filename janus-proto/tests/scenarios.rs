@@ -45,6 +45,34 @@ fn connecting_over_websocket_probes_info_and_reports_the_server() {
 }
 
 #[test]
+fn adapter_entropy_seeds_transaction_ids_unless_the_application_fixed_the_seed() {
+    // The first transaction id (the connect probe's `info`) of a client built from `config`.
+    let first_tx = |config: ClientConfig| {
+        let mut w = World::new(config);
+        w.client.connect(w.now);
+        w.drain();
+        w.input_opened();
+        w.next_request("info").0
+    };
+    let url = "ws://janus:8188";
+    let from = |seed| ClientConfig::new([url]).unwrap().seed_if_unset(seed);
+    // Two clients an adapter seeded differently draw different ids...
+    assert_ne!(first_tx(from(1)), first_tx(from(2)));
+    // ...unless the application fixed the seed: then the adapter's entropy is ignored.
+    let fixed = |seed| {
+        ClientConfig::new([url])
+            .unwrap()
+            .seed(7)
+            .seed_if_unset(seed)
+    };
+    assert_eq!(first_tx(fixed(1)), first_tx(fixed(2)));
+    assert_eq!(
+        first_tx(fixed(1)),
+        first_tx(ClientConfig::new([url]).unwrap().seed(7))
+    );
+}
+
+#[test]
 fn an_absurd_session_timeout_keeps_the_default_keepalive_period() {
     // Found by fuzz/client_inputs: half of `session-timeout` in milliseconds overflowed.
     let mut w = World::new(ClientConfig::new(["ws://janus:8188"]).unwrap());
