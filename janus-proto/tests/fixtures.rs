@@ -161,3 +161,54 @@ fn recorded_replies_carry_what_the_client_relies_on() {
     };
     assert_eq!(p.error().map(|e| e.code), Some(426));
 }
+
+#[test]
+fn recorded_webrtc_events_carry_their_details() {
+    let read = |p: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(p);
+        Incoming::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    assert!(matches!(
+        read("webrtcup/echotest.json"),
+        Incoming::WebrtcUp {
+            session: Some(_),
+            sender: Some(_)
+        }
+    ));
+    for (file, kind, receiving) in [
+        ("media/audio-receiving.json", "audio", true),
+        ("media/video-receiving.json", "video", true),
+        ("media/audio-stopped.json", "audio", false),
+    ] {
+        let Incoming::Media { media, .. } = read(file) else {
+            panic!("{file}")
+        };
+        assert_eq!(
+            (media.kind.as_str(), media.receiving),
+            (kind, receiving),
+            "{file}"
+        );
+        assert!(media.mid.is_some(), "{file}: Janus 1.1 names the mid");
+    }
+    let Incoming::Hangup { reason, .. } = read("hangup/after-webrtc.json") else {
+        panic!("hangup")
+    };
+    assert_eq!(reason.as_deref(), Some("Janus API"));
+    // With full trickle Janus trickles a candidate, then the end of candidates.
+    let trickles: Vec<_> = [
+        "trickle/offer-answered.json",
+        "trickle/offer-answered-2.json",
+    ]
+    .into_iter()
+    .map(|f| match read(f) {
+        Incoming::Trickle { trickle, .. } => trickle,
+        other => panic!("{f}: {other:?}"),
+    })
+    .collect();
+    assert!(trickles.iter().any(
+        |t| matches!(t, janus_proto::Trickle::Candidate(c) if c.candidate.contains("127.0.0.2"))
+    ));
+    assert!(trickles.contains(&janus_proto::Trickle::Completed));
+}

@@ -19,11 +19,20 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 struct Recorder {
     out: PathBuf,
     written: BTreeMap<String, usize>,
+    /// Files written by this run (older ones are overwritten, this run's are not).
+    session_files: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Recorder {
     fn save(&mut self, dir: &str, name: &str, text: &str) -> Result<()> {
-        let path = self.out.join(dir).join(format!("{name}.json"));
+        // A second message of the same kind in one scenario gets its own file.
+        let mut path = self.out.join(dir).join(format!("{name}.json"));
+        let mut k = 2;
+        while path.exists() && self.session_files.contains(&path) {
+            path = self.out.join(dir).join(format!("{name}-{k}.json"));
+            k += 1;
+        }
+        self.session_files.insert(path.clone());
         std::fs::create_dir_all(path.parent().ok_or("no parent")?)?;
         std::fs::write(&path, text)?;
         *self.written.entry(dir.to_owned()).or_default() += 1;
@@ -107,6 +116,7 @@ fn record(out: PathBuf) -> Result<()> {
     let mut r = Recorder {
         out,
         written: BTreeMap::new(),
+        session_files: std::collections::BTreeSet::new(),
     };
     println!(
         "recording from Janus at {} into {}",
@@ -270,6 +280,130 @@ fn record(out: PathBuf) -> Result<()> {
     let idle_poll = http.get(&format!("{api}/{hs}?maxev=1&rid=3"))?;
     r.save("longpoll", "idle-keepalive", &idle_poll.body)?;
 
+    drop(janus);
+    record_webrtc(&mut r, &http)?;
+
     println!("done: {:?}", r.written);
     Ok(())
+}
+
+/// The events of a real PeerConnection with the EchoTest (`janus-rtc` through
+/// `janus-blocking`'s `Peer`), with full trickle so that Janus trickles too: the offer's
+/// ack and answer, `trickle`, `webrtcup`, `media` (receiving, then stopped), and the
+/// `hangup` with the EchoTest's `done`. (No `slowlink`: loopback loses nothing.)
+fn record_webrtc(r: &mut Recorder, http: &HttpClient) -> Result<()> {
+    use janus_blocking::Peer;
+    use janus_blocking::rtc::{PeerConfig, Track, TrackKind};
+    use janus_tests::media::{OPUS_TICKS, VP8_TICKS, opus_frame, vp8_frame};
+
+    let janus = Janus::builder().full_trickle(true).launch()?;
+    let mut ws = http.websocket(&janus.ws_url())?;
+    let s = id(&ws.request(&json!({"janus":"create","transaction":tx("rtc-create")}))?)?;
+    let h = id(
+        &ws.request(&json!({"janus":"attach","transaction":tx("rtc-attach"),
+        "session_id":s,"plugin":"janus.plugin.echotest"}))?,
+    )?;
+    let on = |verb: &str, name: &str| json!({"janus":verb,"transaction":tx(name),"session_id":s,"handle_id":h});
+    let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024)?;
+    let offer = peer.create_offer(
+        &[Track::audio(), Track::video(), Track::data("fixtures")],
+        false,
+    )?;
+    let mut message = on("message", "rtc-offer");
+    message["body"] = json!({"audio": true, "video": true, "data": true});
+    message["jsep"] = serde_json::to_value(&offer)?;
+    let replies = r.exchange(&mut ws, message, "offer-answered", 2, 0)?;
+    let answer = replies
+        .iter()
+        .find(|v| v.get("jsep").is_some())
+        .ok_or("no answer")?;
+    peer.handle_remote_jsep(&serde_json::from_value(answer["jsep"].clone())?)?;
+    let candidates: Vec<Value> = peer
+        .take_local_candidates()
+        .iter()
+        .map(janus_proto::Trickle::to_value)
+        .collect();
+    let mut trickle = on("trickle", "rtc-trickle");
+    trickle["candidates"] = Value::Array(candidates);
+    r.exchange(&mut ws, trickle, "candidates", 1, 0)?;
+
+    let tracks = peer.call(|pc, _| pc.local_tracks())?;
+    let mid = |k| {
+        tracks
+            .iter()
+            .find(|t| t.kind == k)
+            .map(|t| t.mid.clone())
+            .ok_or("no track")
+    };
+    let (audio, video) = (mid(TrackKind::Audio)?, mid(TrackKind::Video)?);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let sending = std::sync::atomic::AtomicBool::new(true);
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(|| {
+            let mut n = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if sending.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = peer.write_frame(&audio, u64::from(n) * OPUS_TICKS, &opus_frame(n, 80));
+                    let _ = peer.write_frame(
+                        &video,
+                        u64::from(n) * VP8_TICKS,
+                        &vp8_frame(n, n % 30 == 0, 800),
+                    );
+                }
+                n += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        // Until Janus has said webrtcup and that it receives both mids, then that it
+        // stopped receiving once the frames stop.
+        let (mut up, mut receiving, mut stopped) = (false, 0, 0);
+        let started = Instant::now();
+        let result = (|| -> Result<()> {
+            while !(up && receiving >= 2 && stopped >= 1) {
+                if started.elapsed() > Duration::from_secs(20) {
+                    return Err("no webrtcup/media events".into());
+                }
+                let text = ws.recv_text()?;
+                let v: Value = serde_json::from_str(&text)?;
+                match v["janus"].as_str() {
+                    Some("webrtcup") if !up => {
+                        up = true;
+                        r.save("webrtcup", "echotest", &text)?;
+                    }
+                    Some("media") if v["receiving"] == true && receiving < 2 => {
+                        receiving += 1;
+                        let kind = v["type"].as_str().unwrap_or("unknown");
+                        r.save("media", &format!("{kind}-receiving"), &text)?;
+                        if receiving == 2 {
+                            sending.store(false, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                    Some("media") if v["receiving"] == false && stopped < 1 => {
+                        stopped += 1;
+                        let kind = v["type"].as_str().unwrap_or("unknown");
+                        r.save("media", &format!("{kind}-stopped"), &text)?;
+                    }
+                    Some("trickle") => r.save("trickle", "from-janus", &text)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        })();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        result
+    })?;
+    r.exchange(&mut ws, on("hangup", "rtc-hangup"), "after-webrtc", 1, 0)?;
+    // Then, in some order: Janus's `hangup`, the EchoTest's `done`, a late `media`.
+    loop {
+        let text = ws.recv_text()?;
+        let v: Value = serde_json::from_str(&text)?;
+        let verb = v["janus"]
+            .as_str()
+            .ok_or("message without janus")?
+            .to_owned();
+        r.save(&verb, "after-webrtc", &text)?;
+        if verb == "hangup" {
+            return Ok(());
+        }
+    }
 }
