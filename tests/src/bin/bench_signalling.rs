@@ -1,4 +1,5 @@
-//! Signalling benchmark: our clients against a private Janus, measured the way the anchor
+//! Signalling benchmark: our clients (janus-blocking, janus-tokio) against a private Janus,
+//! measured the way the anchor
 //! scripts in `../shared/anchors` measure janode and the raw Node floors, so that the
 //! figures can be put side by side as ratios.
 //!
@@ -7,11 +8,17 @@
 //! Janus is pinned to CPU 1 and this process to CPU 0 (`taskset`), as `PIN=1` does for the
 //! anchors. For each transport (WebSocket, HTTP long poll): create+attach latency;
 //! sequential loops of `keepalive`, `info` and EchoTest `message` (ack, then the event);
-//! the same with 50 requests in flight; client and Janus CPU per request.
+//! the same with 50 requests in flight; client and Janus CPU per request; and the issue's
+//! figure, one sequential loop of 1,000 EchoTest messages (msg/s). janus-blocking uses
+//! threads for the requests in flight, janus-tokio tasks on a two-worker runtime (both
+//! workers pinned to the client's CPU with the rest of the process).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::process::Command;
 use std::time::Instant;
+
+use std::future::Future;
+use std::sync::Arc;
 
 use janus_blocking::{Client, Handle, Session};
 use janus_proto::ClientConfig;
@@ -184,6 +191,123 @@ fn bench_transport(janus: &Janus, url: &str) -> Value {
     out
 }
 
+// ------------------------------------------------------------------ janus-tokio
+
+async fn seq_async<F, Fut>(n: usize, f: &F) -> Vec<f64>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await;
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    lat
+}
+
+async fn conc_async<F, Fut>(n: usize, k: usize, f: Arc<F>) -> Vec<f64>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..k {
+        let f = Arc::clone(&f);
+        tasks.spawn(async move { seq_async(n / k, &*f).await });
+    }
+    tasks.join_all().await.into_iter().flatten().collect()
+}
+
+/// The same measures as [`bench_transport`], with the tokio client on `rt`.
+fn bench_transport_tokio(rt: &tokio::runtime::Runtime, janus: &Janus, url: &str) -> Value {
+    let pid = janus.pid().unwrap().to_string();
+    let config = ClientConfig::new([url]).unwrap().seed(1);
+    let client = rt.block_on(janus_tokio::Client::connect(config)).unwrap();
+    let mut out = json!({"url": url});
+
+    let mut setup = Vec::new();
+    rt.block_on(async {
+        for i in 0..N_SETUP + 5 {
+            let t = Instant::now();
+            let s = client.create_session().await.unwrap();
+            let h = s.attach("janus.plugin.echotest").await.unwrap();
+            if i >= 5 {
+                setup.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            h.detach().await.unwrap();
+            s.destroy().await.unwrap();
+        }
+    });
+    setup.sort_by(f64::total_cmp);
+    println!(
+        "  create+attach               median {:.1} us  p99 {:.1} us",
+        percentile(&setup, 0.5),
+        percentile(&setup, 0.99)
+    );
+    out["setup_median_us"] = percentile(&setup, 0.5).into();
+
+    let session = Arc::new(rt.block_on(client.create_session()).unwrap());
+    let handle = Arc::new(
+        rt.block_on(session.attach("janus.plugin.echotest"))
+            .unwrap(),
+    );
+    let client = Arc::new(client);
+    macro_rules! op {
+        ($name:literal, $f:expr) => {{
+            let f = Arc::new($f);
+            rt.block_on(seq_async(200, &*f));
+            rt.block_on(conc_async(2000, CONC, Arc::clone(&f)));
+            let s = median_run(
+                (0..RUNS)
+                    .map(|_| measure(&pid, N_SEQ, || rt.block_on(seq_async(N_SEQ, &*f))))
+                    .collect(),
+            );
+            out["seq"][$name] = report(&format!("seq {}", $name), &s);
+            let c = median_run(
+                (0..RUNS)
+                    .map(|_| {
+                        measure(&pid, N_CONC, || {
+                            rt.block_on(conc_async(N_CONC, CONC, Arc::clone(&f)))
+                        })
+                    })
+                    .collect(),
+            );
+            out["conc"][$name] = report(&format!("{CONC}-in-flight {}", $name), &c);
+            f
+        }};
+    }
+    let s = Arc::clone(&session);
+    op!("keepalive", move || {
+        let s = Arc::clone(&s);
+        async move { s.keepalive().await.unwrap() }
+    });
+    let c = Arc::clone(&client);
+    op!("info", move || {
+        let c = Arc::clone(&c);
+        async move { drop(c.info().await.unwrap()) }
+    });
+    let h = Arc::clone(&handle);
+    let message = op!("echotest_msg", move || {
+        let h = Arc::clone(&h);
+        async move {
+            let r = h.message(json!({"audio": true}), None).await.unwrap();
+            assert_eq!(r.data.data["result"], "ok");
+        }
+    });
+    // The figure: one sequential loop of 1,000 EchoTest messages.
+    let one = measure(&pid, 1000, || rt.block_on(seq_async(1000, &*message)));
+    println!("  1,000 sequential EchoTest messages: {:.0} msg/s", one.rps);
+    out["echotest_1000_seq_rps"] = one.rps.into();
+    drop(message);
+    let handle = Arc::try_unwrap(handle).unwrap();
+    rt.block_on(handle.detach()).unwrap();
+    let session = Arc::try_unwrap(session).unwrap();
+    rt.block_on(session.destroy()).unwrap();
+    out
+}
+
 fn main() {
     let out_path = std::env::args()
         .nth(1)
@@ -191,10 +315,28 @@ fn main() {
     let janus = Janus::builder().session_timeout(60).launch().unwrap();
     pin(&janus.pid().unwrap().to_string(), "1");
     pin(&std::process::id().to_string(), "0");
-    let mut results = json!({"client": "janus-blocking", "n_seq": N_SEQ, "n_conc": N_CONC, "conc": CONC, "runs": RUNS});
+    let mut results = json!({"n_seq": N_SEQ, "n_conc": N_CONC, "conc": CONC, "runs": RUNS});
     for (name, url) in [("http", janus.http_url()), ("ws", janus.ws_url())] {
         println!("janus-blocking over {name} ({url})");
-        results[name] = bench_transport(&janus, &url);
+        results["janus-blocking"][name] = bench_transport(&janus, &url);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for (name, url) in [("http", janus.http_url()), ("ws", janus.ws_url())] {
+        println!("janus-tokio over {name} ({url})");
+        results["janus-tokio"][name] = bench_transport_tokio(&rt, &janus, &url);
+    }
+    println!("\n1,000 sequential EchoTest messages (msg/s):");
+    for client in ["janus-blocking", "janus-tokio"] {
+        for name in ["ws", "http"] {
+            let rps = results[client][name]["echotest_1000_seq_rps"]
+                .as_f64()
+                .unwrap_or(0.0);
+            println!("  {client:<15} {name:<5} {rps:>8.0}");
+        }
     }
     if let Some(dir) = std::path::Path::new(&out_path).parent() {
         let _ = std::fs::create_dir_all(dir);
