@@ -191,14 +191,11 @@ impl Peer {
     /// Hands a handle event to the connection: Janus's trickled candidates are applied and
     /// its `hangup` closes the connection (as janus.js does). Other events are ignored.
     pub fn on_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
-        match event {
-            JanusEvent::Trickle { trickle, .. } => {
-                let trickle = trickle.clone();
-                Ok(self.call(move |pc, _| pc.add_remote_candidate(&trickle))??)
-            }
-            JanusEvent::Hangup { .. } => self.call(|pc, _| pc.close()),
-            _ => Ok(()),
+        if !PeerConnection::wants_janus_event(event) {
+            return Ok(());
         }
+        let event = event.clone();
+        Ok(self.call(move |pc, _| pc.handle_janus_event(&event))??)
     }
 
     /// Writes an encoded frame to a local track: see [`PeerConnection::write_frame`].

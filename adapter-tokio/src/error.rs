@@ -23,7 +23,14 @@ pub enum Error {
     /// Waiting for an event took longer than asked.
     #[error("timed out waiting")]
     Timeout,
-    /// The client is closed (its driver task ended).
+    /// The WebRTC side refused (bad SDP from Janus, unknown mid or channel, closed
+    /// connection, ...).
+    #[error(transparent)]
+    Rtc(#[from] janus_rtc::Error),
+    /// A socket could not be set up.
+    #[error("I/O: {0}")]
+    Io(String),
+    /// The client is closed (its driver task ended), or the peer's task.
     #[error("client closed")]
     Closed,
 }

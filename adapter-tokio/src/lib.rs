@@ -34,8 +34,9 @@
 //! - **Decide anything about the protocol.** What to send, when to retry, keep alive, poll,
 //!   reconnect or claim, how a reply completes a request: all of it is `janus-proto`'s. A
 //!   rule this crate would need, `janus-blocking` would need too: it belongs in the core.
-//! - **Block a runtime thread**, or spawn tasks other than its driver and the driver's HTTP
-//!   requests.
+//! - **Block a runtime thread**, or spawn tasks other than its driver, the driver's HTTP
+//!   requests and one task per WebRTC [`Peer`] (its UDP socket, its calls and its
+//!   deadline in one `select!`; it ends when the `Peer` is dropped).
 //! - **Outlive its users.** The driver task ends when the last `Client`, `Session` and
 //!   `Handle` are dropped (the command channel closes); its HTTP tasks are aborted and the
 //!   WebSocket closed with it. Sessions are not destroyed then: call `destroy` first (on a
@@ -53,9 +54,12 @@ mod client;
 mod driver;
 mod error;
 mod http;
+mod peer;
 mod tls;
 mod ws;
 
 pub use client::{Builder, Client, EventStream, Events, Handle, PluginReply, Session};
 pub use error::Error;
 pub use janus_proto as proto;
+pub use janus_rtc as rtc;
+pub use peer::Peer;

@@ -293,6 +293,30 @@ impl PeerConnection {
         Ok(())
     }
 
+    /// Hands over an event of the plugin handle this connection belongs to, as janus.js
+    /// does with its handle's messages: Janus's trickled candidates are applied and its
+    /// `hangup` closes the connection. Every other event needs nothing here (see
+    /// [`wants_janus_event`](Self::wants_janus_event)).
+    pub fn handle_janus_event(&mut self, event: &janus_proto::Event) -> Result<(), Error> {
+        match event {
+            janus_proto::Event::Trickle { trickle, .. } => self.add_remote_candidate(trickle),
+            janus_proto::Event::Hangup { .. } => {
+                self.close();
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether [`handle_janus_event`](Self::handle_janus_event) does anything with this
+    /// event, so that an adapter can skip handing over the others.
+    pub fn wants_janus_event(event: &janus_proto::Event) -> bool {
+        matches!(
+            event,
+            janus_proto::Event::Trickle { .. } | janus_proto::Event::Hangup { .. }
+        )
+    }
+
     /// A datagram received on one of the adapter's sockets (`destination` is that socket's
     /// address). A datagram that is not WebRTC (STUN, DTLS, RTP, RTCP) is an error the
     /// adapter may log and ignore.

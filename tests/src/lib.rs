@@ -30,6 +30,7 @@ pub mod media;
 pub mod netns;
 mod ports;
 mod proxy;
+pub mod rtc;
 mod tls;
 mod token;
 

@@ -1,0 +1,424 @@
+//! WebRTC for a handle: a `janus-rtc` peer connection on a tokio UDP socket, driven by a
+//! task of its own that waits in one `select!` on the socket, the calls and the
+//! connection's deadline. Every WebRTC decision is `janus-rtc`'s; this moves datagrams and
+//! calls.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use janus_proto::{Event as JanusEvent, Jsep, Trickle};
+use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track};
+use serde_json::Value;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tracing::{debug, warn};
+
+use crate::{Error, Handle, PluginReply};
+
+/// Calls waiting for the connection's task.
+const CALLS: usize = 64;
+/// Our candidates waiting to be trickled.
+const CANDIDATES: usize = 64;
+/// str0m wants at least this long between wake-ups when its deadline is "now".
+const MIN_WAIT: Duration = Duration::from_millis(1);
+
+type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
+
+/// A WebRTC peer connection with Janus for one plugin handle, on a UDP socket of its own
+/// (janus.js `createOffer`/`createAnswer`/`handleRemoteJsep`, `data`, `getBitrate`,
+/// `muteAudio`, `hangup`): the tokio twin of `janus_blocking::Peer`, same names, `async fn`s
+/// where it waits.
+///
+/// One task owns the socket and the connection; it ends when the `Peer` is dropped.
+/// Events (tracks, frames, data, ICE state, closing) come from [`recv`](Self::recv) and
+/// [`wait_for`](Self::wait_for), in order. Received media frames are dropped when the
+/// application does not keep up (a late frame is worth nothing);
+/// [`dropped_frames`](Self::dropped_frames) counts them. Every other event waits for room,
+/// and while it waits the task reads neither the socket nor calls: drain the events.
+///
+/// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
+/// the whole exchange for the usual case, and the handle's `Trickle` and `Hangup` events are
+/// passed on with [`on_janus_event`](Self::on_janus_event).
+///
+/// ```no_run
+/// use janus_tokio::rtc::{Event as RtcEvent, PeerConfig, Track};
+/// use janus_tokio::{Client, Peer};
+/// use janus_proto::ClientConfig;
+/// use serde_json::json;
+/// use std::time::Duration;
+///
+/// # async fn run() -> Result<(), janus_tokio::Error> {
+/// let client = Client::connect(ClientConfig::new(["ws://127.0.0.1:8188"]).unwrap()).await?;
+/// let session = client.create_session().await?;
+/// let echo = session.attach("janus.plugin.echotest").await?;
+/// let peer = Peer::bind(PeerConfig::default(), "127.0.0.2".parse().unwrap(), 1024).await?;
+/// peer.offer(&echo, json!({"audio": true, "data": true}),
+///            &[Track::audio(), Track::data("chat")], false).await?;
+/// peer.wait_for(Duration::from_secs(10), |e| matches!(e, RtcEvent::DataOpen { .. }).then_some(()))
+///     .await?;
+/// peer.send_data("chat", false, b"hello").await?;
+/// # Ok(()) }
+/// ```
+pub struct Peer {
+    calls: mpsc::Sender<Call>,
+    events: Mutex<mpsc::Receiver<Event>>,
+    candidates: std::sync::Mutex<mpsc::Receiver<Trickle>>,
+    dropped: Arc<AtomicU64>,
+    local_addr: SocketAddr,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Peer {
+    /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
+    /// spawns the connection's task. `event_capacity` bounds the event queue.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (the task is spawned on the current one).
+    pub async fn bind(
+        config: PeerConfig,
+        ip: IpAddr,
+        event_capacity: usize,
+    ) -> Result<Self, Error> {
+        let socket = UdpSocket::bind((ip, 0))
+            .await
+            .map_err(|e| Error::Io(e.to_string()))?;
+        let local_addr = socket.local_addr().map_err(|e| Error::Io(e.to_string()))?;
+        let (calls, calls_rx) = mpsc::channel(CALLS);
+        let (events_tx, events) = mpsc::channel(event_capacity.max(1));
+        let (candidates_tx, candidates) = mpsc::channel(CANDIDATES);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let task = MediaTask {
+            pc: PeerConnection::new(config, Instant::now(), &[local_addr]),
+            socket,
+            local_addr,
+            calls: calls_rx,
+            events: events_tx,
+            candidates: candidates_tx,
+            dropped: Arc::clone(&dropped),
+        };
+        tokio::spawn(task.run());
+        Ok(Self {
+            calls,
+            events: Mutex::new(events),
+            candidates: std::sync::Mutex::new(candidates),
+            dropped,
+            local_addr,
+        })
+    }
+
+    /// The UDP address our host candidate carries.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Runs `f` on the connection, in its task, and returns what it returns.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut PeerConnection, Instant) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let (tx, rx) = oneshot::channel();
+        let call: Call = Box::new(move |pc, now| {
+            let _ = tx.send(f(pc, now));
+        });
+        self.calls.send(call).await.map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)
+    }
+
+    /// janus.js `createOffer`: see [`PeerConnection::create_offer`].
+    pub async fn create_offer(&self, tracks: &[Track], ice_restart: bool) -> Result<Jsep, Error> {
+        let tracks = tracks.to_vec();
+        Ok(self
+            .call(move |pc, _| pc.create_offer(&tracks, ice_restart))
+            .await??)
+    }
+
+    /// janus.js `createAnswer`: see [`PeerConnection::create_answer`].
+    pub async fn create_answer(&self, offer: &Jsep) -> Result<Jsep, Error> {
+        let offer = offer.clone();
+        Ok(self.call(move |pc, _| pc.create_answer(&offer)).await??)
+    }
+
+    /// janus.js `handleRemoteJsep`: applies Janus's answer.
+    pub async fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
+        let jsep = jsep.clone();
+        Ok(self
+            .call(move |pc, _| pc.handle_remote_jsep(&jsep))
+            .await??)
+    }
+
+    /// Our candidates produced since the last call, ready for [`Handle::trickle`]
+    /// (ending with [`Trickle::Completed`] once all are out).
+    pub fn take_local_candidates(&self) -> Vec<Trickle> {
+        let mut rx = self
+            .candidates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    /// The usual exchange with a plugin that answers our offer (EchoTest, VideoRoom
+    /// publisher, VideoCall caller): makes the offer, sends it in a `message` with `body`,
+    /// applies the answer, and trickles our candidates. Returns the plugin's reply.
+    pub async fn offer(
+        &self,
+        handle: &Handle,
+        body: Value,
+        tracks: &[Track],
+        ice_restart: bool,
+    ) -> Result<PluginReply, Error> {
+        let jsep = self.create_offer(tracks, ice_restart).await?;
+        let reply = handle.message(body, Some(jsep)).await?;
+        let Some(answer) = &reply.jsep else {
+            return Err(Error::Rtc(janus_rtc::Error::NoPendingOffer));
+        };
+        self.handle_remote_jsep(answer).await?;
+        self.trickle(handle).await?;
+        Ok(reply)
+    }
+
+    /// The exchange with a plugin that offers (Streaming `watch`, VideoRoom subscriber):
+    /// answers `offer` and sends the answer in a `message` with `body` (e.g. `start`).
+    pub async fn answer(
+        &self,
+        handle: &Handle,
+        body: Value,
+        offer: &Jsep,
+    ) -> Result<PluginReply, Error> {
+        let jsep = self.create_answer(offer).await?;
+        let reply = handle.message(body, Some(jsep)).await?;
+        self.trickle(handle).await?;
+        Ok(reply)
+    }
+
+    /// Sends our pending candidates to Janus.
+    pub async fn trickle(&self, handle: &Handle) -> Result<(), Error> {
+        let candidates = self.take_local_candidates();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        handle.trickle(candidates).await
+    }
+
+    /// Hands a handle event to the connection: Janus's trickled candidates are applied and
+    /// its `hangup` closes the connection (see [`PeerConnection::handle_janus_event`]).
+    pub async fn on_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
+        if !PeerConnection::wants_janus_event(event) {
+            return Ok(());
+        }
+        let event = event.clone();
+        Ok(self
+            .call(move |pc, _| pc.handle_janus_event(&event))
+            .await??)
+    }
+
+    /// Writes an encoded frame to a local track: see [`PeerConnection::write_frame`].
+    pub async fn write_frame(&self, mid: &str, rtp_time: u64, data: &[u8]) -> Result<bool, Error> {
+        let (mid, data) = (mid.to_owned(), data.to_vec());
+        Ok(self
+            .call(move |pc, now| pc.write_frame(now, &mid, rtp_time, &data))
+            .await??)
+    }
+
+    /// Writes a frame of one simulcast layer: see [`PeerConnection::write_simulcast_frame`].
+    pub async fn write_simulcast_frame(
+        &self,
+        mid: &str,
+        rid: &str,
+        rtp_time: u64,
+        data: &[u8],
+    ) -> Result<bool, Error> {
+        let (mid, rid, data) = (mid.to_owned(), rid.to_owned(), data.to_vec());
+        Ok(self
+            .call(move |pc, now| pc.write_simulcast_frame(now, &mid, &rid, rtp_time, &data))
+            .await??)
+    }
+
+    /// Queues DTMF tones on an audio track (janus.js `dtmf`): see
+    /// [`PeerConnection::insert_dtmf`].
+    pub async fn insert_dtmf(
+        &self,
+        mid: &str,
+        tones: &str,
+        duration: Duration,
+        gap: Duration,
+    ) -> Result<(), Error> {
+        let (mid, tones) = (mid.to_owned(), tones.to_owned());
+        Ok(self
+            .call(move |pc, now| pc.insert_dtmf(now, &mid, &tones, duration, gap))
+            .await??)
+    }
+
+    /// Sends a data-channel message (janus.js `data`).
+    pub async fn send_data(&self, label: &str, binary: bool, data: &[u8]) -> Result<(), Error> {
+        let (label, data) = (label.to_owned(), data.to_vec());
+        Ok(self
+            .call(move |pc, _| pc.send_data(&label, binary, &data))
+            .await??)
+    }
+
+    /// Mutes (`true`) or unmutes a local track.
+    pub async fn set_muted(&self, mid: &str, muted: bool) -> Result<(), Error> {
+        let mid = mid.to_owned();
+        let toggle = move |pc: &mut PeerConnection, _| {
+            if muted {
+                pc.mute(&mid)
+            } else {
+                pc.unmute(&mid)
+            }
+        };
+        Ok(self.call(toggle).await??)
+    }
+
+    /// The received bitrate on `mid` in bits per second (janus.js `getBitrate`).
+    pub async fn bitrate(&self, mid: &str) -> Result<Option<u64>, Error> {
+        let mid = mid.to_owned();
+        self.call(move |pc, _| pc.bitrate(&mid)).await
+    }
+
+    /// The next event; `Err(Error::Closed)` once the task ended and every event was read.
+    /// Cancel-safe: an event is taken only when the future resolves.
+    pub async fn recv(&self) -> Result<Event, Error> {
+        self.events.lock().await.recv().await.ok_or(Error::Closed)
+    }
+
+    /// The next event within `timeout`.
+    pub async fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
+        tokio::time::timeout(timeout, self.recv())
+            .await
+            .map_err(|_| Error::Timeout)?
+    }
+
+    /// The next event if one is queued (`None` as well while another task is in `recv`).
+    pub fn try_recv(&self) -> Result<Option<Event>, Error> {
+        let Ok(mut rx) = self.events.try_lock() else {
+            return Ok(None);
+        };
+        match rx.try_recv() {
+            Ok(e) => Ok(Some(e)),
+            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
+            Err(mpsc::error::TryRecvError::Disconnected) => Err(Error::Closed),
+        }
+    }
+
+    /// Waits (up to `timeout`) for the first event that `pick` maps to `Some`, skipping others.
+    pub async fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut pick: impl FnMut(Event) -> Option<T>,
+    ) -> Result<T, Error> {
+        let wait = async {
+            loop {
+                if let Some(t) = pick(self.recv().await?) {
+                    return Ok(t);
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| Error::Timeout)?
+    }
+
+    /// Received frames dropped because the event queue was full.
+    pub fn dropped_frames(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Closes the connection (janus.js `hangup(false)`; send [`Handle::hangup`] too to
+    /// tell Janus). [`Event::Closed`] is the last event.
+    pub async fn close(&self) -> Result<(), Error> {
+        self.call(|pc, _| pc.close()).await
+    }
+}
+
+/// The task: owns the socket and the connection. Dropping the [`Peer`] closes both of its
+/// channels, which ends the task at its next wake-up (calls gone) or at once (an event
+/// waiting for room finds nobody to read it).
+struct MediaTask {
+    pc: PeerConnection,
+    socket: UdpSocket,
+    local_addr: SocketAddr,
+    calls: mpsc::Receiver<Call>,
+    events: mpsc::Sender<Event>,
+    candidates: mpsc::Sender<Trickle>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl MediaTask {
+    async fn run(mut self) {
+        let mut buf = vec![0u8; 2048];
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(sleep);
+        loop {
+            let Some(deadline) = self.flush().await else {
+                break;
+            };
+            let wake = deadline.max(Instant::now() + MIN_WAIT);
+            sleep.as_mut().reset(tokio::time::Instant::from_std(wake));
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((n, from)) => {
+                        let now = Instant::now();
+                        if let Err(e) = self.pc.handle_receive(now, from, self.local_addr, &buf[..n]) {
+                            debug!(error = %e, %from, "datagram ignored");
+                        }
+                    }
+                    Err(e) => debug!(error = %e, "recv failed"),
+                },
+                call = self.calls.recv() => {
+                    let Some(call) = call else {
+                        self.pc.close();
+                        let _ = self.flush().await;
+                        break;
+                    };
+                    call(&mut self.pc, Instant::now());
+                }
+                () = &mut sleep => {}
+            }
+            // The deadline is checked against the clock, not trusted from the timer.
+            let now = Instant::now();
+            if now >= deadline {
+                self.pc.handle_timeout(now);
+            }
+        }
+        debug!(local = %self.local_addr, "peer task ends");
+    }
+
+    /// Sends what the connection wants sent and delivers its events; `None` when the
+    /// application is gone.
+    async fn flush(&mut self) -> Option<Instant> {
+        loop {
+            match self.pc.poll_output() {
+                Output::Timeout(at) => return Some(at),
+                Output::Transmit(t) => {
+                    if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
+                        debug!(error = %e, to = %t.destination, "send failed");
+                    }
+                }
+                Output::Event(Event::LocalCandidate(c)) => {
+                    if self.candidates.try_send(c).is_err() {
+                        warn!("local candidate dropped: nobody trickles them");
+                    }
+                }
+                Output::Event(e @ Event::Media(_)) => match self.events.try_send(e) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        self.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(TrySendError::Closed(_)) => return None,
+                },
+                Output::Event(e) => self.events.send(e).await.ok()?,
+            }
+        }
+    }
+}

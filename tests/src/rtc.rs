@@ -1,0 +1,131 @@
+//! What the WebRTC tests of both adapters share: plugin names, the wait, the media and data
+//! they send, and what the plugins send back. Adapter-free, so that the blocking and the
+//! tokio tests check the very same things.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
+
+/// The EchoTest plugin.
+pub const ECHOTEST: &str = "janus.plugin.echotest";
+/// The VideoCall plugin.
+pub const VIDEOCALL: &str = "janus.plugin.videocall";
+/// The VideoRoom plugin.
+pub const VIDEOROOM: &str = "janus.plugin.videoroom";
+/// How long a test waits for any one thing (an event, a reply, an echo).
+pub const WAIT: Duration = Duration::from_secs(10);
+/// The senders' tick: one Opus frame each, one VP8 frame every second one (25 fps).
+pub const TICK: Duration = Duration::from_millis(20);
+
+/// What the EchoTest sends back for a data-channel text message.
+pub fn echoed_text(sent: &str) -> String {
+    format!("Janus EchoTest here! You wrote: {sent}")
+}
+
+/// The `i`th binary data-channel message of a test (echoed unchanged).
+pub fn binary_message(i: usize) -> Vec<u8> {
+    let i = i.to_le_bytes()[0];
+    vec![i, 0, 255, i.wrapping_mul(7)]
+}
+
+/// The `i`th text data-channel message of a test.
+pub fn text_message(i: usize) -> String {
+    format!("text {i}")
+}
+
+/// One encoded frame to write, with its RTP time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// RTP time in the codec's clock.
+    pub rtp_time: u64,
+    /// The frame.
+    pub data: Vec<u8>,
+}
+
+/// Audio frame `n` of a test: 80-byte Opus, 20 ms apart.
+pub fn audio_frame(n: u32) -> Frame {
+    Frame {
+        rtp_time: u64::from(n) * OPUS_TICKS,
+        data: opus_frame(n, 80),
+    }
+}
+
+/// Video frame for tick `n` (even ticks only: 25 frames a second), a keyframe every two
+/// seconds; `None` on odd ticks.
+pub fn video_frame(n: u32) -> Option<Frame> {
+    (n % 2 == 0).then(|| Frame {
+        rtp_time: u64::from(n / 2) * VP8_TICKS * 6 / 5,
+        data: vp8_frame(n, n % 100 == 0, 2000),
+    })
+}
+
+/// The frame an echo of frame `n` must equal, audio or video.
+pub fn sent_frame(audio: bool, n: u32) -> Vec<u8> {
+    if audio {
+        audio_frame(n).data
+    } else {
+        video_frame(n).map(|f| f.data).unwrap_or_default()
+    }
+}
+
+/// The ICE username fragment of an SDP.
+pub fn ice_ufrag(sdp: &str) -> Option<&str> {
+    sdp.lines().find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+}
+
+/// The simulcast layers a VideoRoom publisher sends: (rid, first frame number, size).
+/// Frame numbers tell the layers apart: h from 1,000,000, m from 2,000,000, l from 3,000,000.
+pub const LAYERS: [(&str, u32, usize); 3] = [
+    ("h", 1_000_000, 2400),
+    ("m", 2_000_000, 1200),
+    ("l", 3_000_000, 400),
+];
+/// The simulcast senders' tick: 25 frames a second on each layer.
+pub const LAYER_TICK: Duration = Duration::from_millis(40);
+
+/// Tick `n` of the simulcast sender: a frame of each layer (rid, frame), a keyframe every
+/// 10 ticks, all at the same RTP time (returned first).
+pub fn layer_frames(n: u32) -> (u64, [(&'static str, Vec<u8>); 3]) {
+    let rtp_time = u64::from(n) * VP8_TICKS * 6 / 5;
+    (
+        rtp_time,
+        LAYERS.map(|(rid, base, len)| (rid, vp8_frame(base + n, n % 10 == 0, len))),
+    )
+}
+
+/// The layer (rid) a received simulcast frame came from.
+pub fn layer_of(frame: &[u8]) -> Option<&'static str> {
+    let n = frame_number(frame)?;
+    LAYERS
+        .iter()
+        .find(|(_, base, _)| (*base..base + 1_000_000).contains(&n))
+        .map(|(rid, ..)| *rid)
+}
+
+/// Sets the flag when dropped, so that a sender that watches it stops even when an
+/// assertion fails.
+#[derive(Debug)]
+pub struct StopOnDrop<'a>(pub &'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_and_layers_read_back() {
+        assert_eq!(frame_number(&audio_frame(5).data), Some(5));
+        assert!(video_frame(3).is_none());
+        assert_eq!(frame_number(&sent_frame(false, 4)), Some(4));
+        let (_, frames) = layer_frames(7);
+        let rids: Vec<_> = frames.iter().map(|(_, f)| layer_of(f)).collect();
+        assert_eq!(rids, [Some("h"), Some("m"), Some("l")]);
+        assert_eq!(ice_ufrag("v=0\r\na=ice-ufrag:abcd\r\n"), Some("abcd"));
+    }
+}
