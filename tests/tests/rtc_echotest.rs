@@ -550,8 +550,13 @@ fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
     let session = client.create_session().unwrap();
     let handle = session.attach(ECHOTEST).unwrap();
     let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024).unwrap();
-    peer.offer(&handle, json!({"audio": true}), &[Track::audio(), Track::data("echo")], false)
-        .unwrap();
+    peer.offer(
+        &handle,
+        json!({"audio": true}),
+        &[Track::audio(), Track::data("echo")],
+        false,
+    )
+    .unwrap();
     // Janus's candidates come as `trickle` events; the peer gets each from the handle.
     let mut candidates = 0;
     loop {
@@ -567,7 +572,9 @@ fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
         }
     }
     assert!(candidates >= 1, "Janus trickled its candidates");
-    peer.wait_for(WAIT, |ev| matches!(ev, RtcEvent::DataOpen { .. }).then_some(()))
-        .unwrap();
+    peer.wait_for(WAIT, |ev| {
+        matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
+    })
+    .unwrap();
     data_round_trip(&peer, "trickled");
 }
