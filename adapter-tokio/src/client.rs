@@ -26,32 +26,34 @@ use crate::tls::Roots;
 /// reading from the server (timers and calls go on), so nothing is dropped. Drain it.
 ///
 /// Readers take turns: a second `recv` waits until the first has its event.
+///
+/// A [`Peer`](crate::Peer) reads its WebRTC events through the same queue type.
 #[derive(Debug)]
-pub struct Events {
-    rx: Mutex<mpsc::Receiver<Event>>,
+pub struct Events<E = Event> {
+    rx: Mutex<mpsc::Receiver<E>>,
 }
 
-impl Events {
-    fn new(rx: mpsc::Receiver<Event>) -> Self {
+impl<E> Events<E> {
+    pub(crate) fn new(rx: mpsc::Receiver<E>) -> Self {
         Self { rx: Mutex::new(rx) }
     }
 
     /// The next event; `Err(Error::Closed)` once the queue's owner is gone (detached
     /// handle, lost or destroyed session, closed client) and every event was read.
     /// Cancel-safe: an event is taken only when the future resolves.
-    pub async fn recv(&self) -> Result<Event, Error> {
+    pub async fn recv(&self) -> Result<E, Error> {
         self.rx.lock().await.recv().await.ok_or(Error::Closed)
     }
 
     /// The next event within `timeout`.
-    pub async fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
+    pub async fn recv_timeout(&self, timeout: Duration) -> Result<E, Error> {
         tokio::time::timeout(timeout, self.recv())
             .await
             .map_err(|_| Error::Timeout)?
     }
 
     /// The next event if one is queued (`None` as well while another task is in `recv`).
-    pub fn try_recv(&self) -> Result<Option<Event>, Error> {
+    pub fn try_recv(&self) -> Result<Option<E>, Error> {
         let Ok(mut rx) = self.rx.try_lock() else {
             return Ok(None);
         };
@@ -66,7 +68,7 @@ impl Events {
     pub async fn wait_for<T>(
         &self,
         timeout: Duration,
-        mut pick: impl FnMut(Event) -> Option<T>,
+        mut pick: impl FnMut(E) -> Option<T>,
     ) -> Result<T, Error> {
         let wait = async {
             loop {
@@ -81,7 +83,10 @@ impl Events {
     }
 
     /// The events as a [`Stream`](futures_core::Stream), which ends when the queue closes.
-    pub fn stream(&self) -> EventStream<'_> {
+    pub fn stream(&self) -> EventStream<'_, E>
+    where
+        E: Send,
+    {
         EventStream {
             events: self,
             next: None,
@@ -89,24 +94,24 @@ impl Events {
     }
 }
 
-type NextEvent<'a> = Pin<Box<dyn Future<Output = Option<Event>> + Send + 'a>>;
+type NextEvent<'a, E> = Pin<Box<dyn Future<Output = Option<E>> + Send + 'a>>;
 
 /// [`Events`] as a [`Stream`](futures_core::Stream) (see [`Events::stream`]).
-pub struct EventStream<'a> {
-    events: &'a Events,
-    next: Option<NextEvent<'a>>,
+pub struct EventStream<'a, E = Event> {
+    events: &'a Events<E>,
+    next: Option<NextEvent<'a, E>>,
 }
 
-impl std::fmt::Debug for EventStream<'_> {
+impl<E> std::fmt::Debug for EventStream<'_, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventStream").finish_non_exhaustive()
     }
 }
 
-impl futures_core::Stream for EventStream<'_> {
-    type Item = Event;
+impl<E: Send> futures_core::Stream for EventStream<'_, E> {
+    type Item = E;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<E>> {
         let events = self.events;
         let next = self
             .next

@@ -13,10 +13,10 @@ use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track};
 use serde_json::Value;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
-use crate::{Error, Handle, PluginReply};
+use crate::{Error, Events, Handle, PluginReply};
 
 /// Calls waiting for the connection's task.
 const CALLS: usize = 64;
@@ -33,8 +33,8 @@ type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
 /// where it waits.
 ///
 /// One task owns the socket and the connection; it ends when the `Peer` is dropped.
-/// Events (tracks, frames, data, ICE state, closing) come from [`recv`](Self::recv) and
-/// [`wait_for`](Self::wait_for), in order. Received media frames are dropped when the
+/// Events (tracks, frames, data, ICE state, closing) come from [`events`](Self::events),
+/// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order. Received media frames are dropped when the
 /// application does not keep up (a late frame is worth nothing);
 /// [`dropped_frames`](Self::dropped_frames) counts them. Every other event waits for room,
 /// and while it waits the task reads neither the socket nor calls: drain the events.
@@ -64,7 +64,7 @@ type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
 /// ```
 pub struct Peer {
     calls: mpsc::Sender<Call>,
-    events: Mutex<mpsc::Receiver<Event>>,
+    events: Events<Event>,
     candidates: std::sync::Mutex<mpsc::Receiver<Trickle>>,
     dropped: Arc<AtomicU64>,
     local_addr: SocketAddr,
@@ -110,7 +110,7 @@ impl Peer {
         tokio::spawn(task.run());
         Ok(Self {
             calls,
-            events: Mutex::new(events),
+            events: Events::new(events),
             candidates: std::sync::Mutex::new(candidates),
             dropped,
             local_addr,
@@ -286,47 +286,24 @@ impl Peer {
         self.call(move |pc, _| pc.bitrate(&mid)).await
     }
 
-    /// The next event; `Err(Error::Closed)` once the task ended and every event was read.
-    /// Cancel-safe: an event is taken only when the future resolves.
-    pub async fn recv(&self) -> Result<Event, Error> {
-        self.events.lock().await.recv().await.ok_or(Error::Closed)
+    /// The event queue, for `recv`, `try_recv` and `stream` (closed once the task ended
+    /// and every event was read).
+    pub fn events(&self) -> &Events<Event> {
+        &self.events
     }
 
     /// The next event within `timeout`.
     pub async fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
-        tokio::time::timeout(timeout, self.recv())
-            .await
-            .map_err(|_| Error::Timeout)?
-    }
-
-    /// The next event if one is queued (`None` as well while another task is in `recv`).
-    pub fn try_recv(&self) -> Result<Option<Event>, Error> {
-        let Ok(mut rx) = self.events.try_lock() else {
-            return Ok(None);
-        };
-        match rx.try_recv() {
-            Ok(e) => Ok(Some(e)),
-            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
-            Err(mpsc::error::TryRecvError::Disconnected) => Err(Error::Closed),
-        }
+        self.events.recv_timeout(timeout).await
     }
 
     /// Waits (up to `timeout`) for the first event that `pick` maps to `Some`, skipping others.
     pub async fn wait_for<T>(
         &self,
         timeout: Duration,
-        mut pick: impl FnMut(Event) -> Option<T>,
+        pick: impl FnMut(Event) -> Option<T>,
     ) -> Result<T, Error> {
-        let wait = async {
-            loop {
-                if let Some(t) = pick(self.recv().await?) {
-                    return Ok(t);
-                }
-            }
-        };
-        tokio::time::timeout(timeout, wait)
-            .await
-            .map_err(|_| Error::Timeout)?
+        self.events.wait_for(timeout, pick).await
     }
 
     /// Received frames dropped because the event queue was full.

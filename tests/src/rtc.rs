@@ -103,6 +103,66 @@ pub fn layer_of(frame: &[u8]) -> Option<&'static str> {
         .map(|(rid, ..)| *rid)
 }
 
+/// Pickers for the adapters' `wait_for(timeout, pick)`, which both take the same
+/// `FnMut(event) -> Option<T>`: what a test waits for, written once.
+pub mod pick {
+    use janus_proto::{Event, Jsep};
+    use janus_rtc::Event as RtcEvent;
+    use serde_json::Value;
+
+    /// Janus's `media` event about `mid` saying `receiving`.
+    pub fn janus_media(mid: &str, receiving: bool) -> impl FnMut(Event) -> Option<()> + '_ {
+        move |ev| match ev {
+            Event::Media { media, .. }
+                if media.mid.as_deref() == Some(mid) && media.receiving == receiving =>
+            {
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// A plugin event whose data `pred` accepts: its data and JSEP.
+    pub fn plugin_event(
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> impl FnMut(Event) -> Option<(Value, Option<Jsep>)> {
+        move |ev| match ev {
+            Event::PluginEvent { data, jsep, .. } if pred(&data.data) => Some((data.data, jsep)),
+            _ => None,
+        }
+    }
+
+    /// The VideoCall event named `name` (`incomingcall`, `accepted`, ...).
+    pub fn videocall_event(name: &str) -> impl FnMut(Event) -> Option<(Value, Option<Jsep>)> + '_ {
+        plugin_event(move |d| d["result"]["event"] == name)
+    }
+
+    /// An echoed frame on `mid`.
+    pub fn frame_on(mid: &str) -> impl FnMut(RtcEvent) -> Option<()> + '_ {
+        move |ev| match ev {
+            RtcEvent::Media(f) if f.mid == mid => Some(()),
+            _ => None,
+        }
+    }
+
+    /// The simulcast layer of the next frame received (`None` inside: not a test frame).
+    pub fn layer(ev: RtcEvent) -> Option<Option<&'static str>> {
+        match ev {
+            RtcEvent::Media(f) => Some(super::layer_of(&f.data)),
+            _ => None,
+        }
+    }
+
+    /// The EchoTest's echo of the text message `sent`.
+    pub fn echo_of(sent: &str) -> impl FnMut(RtcEvent) -> Option<()> {
+        let want = super::echoed_text(sent);
+        move |ev| match ev {
+            RtcEvent::Data(m) if m.data == want.as_bytes() => Some(()),
+            _ => None,
+        }
+    }
+}
+
 /// Sets the flag when dropped, so that a sender that watches it stops even when an
 /// assertion fails.
 #[derive(Debug)]

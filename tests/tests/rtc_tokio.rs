@@ -14,7 +14,7 @@ use janus_proto::{ClientConfig, Event, Jsep, Trickle};
 use janus_tests::media::frame_number;
 use janus_tests::rtc::{
     ECHOTEST, LAYER_TICK, StopOnDrop, TICK, VIDEOCALL, VIDEOROOM, WAIT, audio_frame,
-    binary_message, echoed_text, ice_ufrag, layer_frames, layer_of, sent_frame, text_message,
+    binary_message, echoed_text, ice_ufrag, layer_frames, pick, sent_frame, text_message,
     video_frame,
 };
 use janus_tests::{Janus, JanusBuilder};
@@ -148,28 +148,18 @@ async fn while_sending<T>(
 
 /// Waits for Janus's `media` event about `mid` saying `receiving`.
 async fn janus_media(handle: &Handle, mid: &str, receiving: bool) {
-    handle
+    let seen = handle
         .events()
-        .wait_for(WAIT, |ev| match ev {
-            Event::Media { media, .. }
-                if media.mid.as_deref() == Some(mid) && media.receiving == receiving =>
-            {
-                Some(())
-            }
-            _ => None,
-        })
-        .await
+        .wait_for(WAIT, pick::janus_media(mid, receiving));
+    seen.await
         .unwrap_or_else(|e| panic!("no media event for {mid} receiving={receiving}: {e}"));
 }
 
 /// Waits for one echoed frame on `mid` (dropping other events).
 async fn echoed_on(peer: &Peer, mid: &str) {
-    peer.wait_for(WAIT, |ev| match ev {
-        RtcEvent::Media(f) if f.mid == mid => Some(()),
-        _ => None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
+    let seen = peer.wait_for(WAIT, pick::frame_on(mid));
+    seen.await
+        .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
 }
 
 /// Sends one text message on `echo` and waits for its echo.
@@ -177,13 +167,10 @@ async fn data_round_trip(peer: &Peer, text: &str) {
     peer.send_data("echo", false, text.as_bytes())
         .await
         .unwrap();
-    let want = echoed_text(text);
-    peer.wait_for(WAIT, |ev| match ev {
-        RtcEvent::Data(m) if m.data == want.as_bytes() => Some(()),
-        _ => None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("no echo of {text:?}: {e}"));
+    let echoed = peer.wait_for(WAIT, pick::echo_of(text));
+    echoed
+        .await
+        .unwrap_or_else(|e| panic!("no echo of {text:?}: {e}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -583,14 +570,8 @@ async fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() 
 
 /// The next VideoCall event named `name` on `handle`, with its JSEP.
 async fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
-    handle
-        .events()
-        .wait_for(WAIT, |ev| match ev {
-            Event::PluginEvent { data, jsep, .. } if data.data["result"]["event"] == name => {
-                Some((data.data, jsep))
-            }
-            _ => None,
-        })
+    let event = handle.events().wait_for(WAIT, pick::videocall_event(name));
+    event
         .await
         .unwrap_or_else(|e| panic!("no {name} event: {e}"))
 }
@@ -707,13 +688,8 @@ async fn send_layers(peer: &Peer, mid: &str, stop: &AtomicBool) {
 async fn receives_layer(peer: &Peer, rid: &str, count: usize) {
     let mut run = 0;
     while run < count {
-        let layer = peer
-            .wait_for(WAIT, |e| match e {
-                RtcEvent::Media(f) => Some(layer_of(&f.data)),
-                _ => None,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("waiting for layer {rid}: {e}"));
+        let layer = peer.wait_for(WAIT, pick::layer).await;
+        let layer = layer.unwrap_or_else(|e| panic!("waiting for layer {rid}: {e}"));
         run = if layer == Some(rid) { run + 1 } else { 0 };
     }
 }
@@ -763,16 +739,8 @@ async fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for(
             let low = json!({"request": "configure", "substream": 0});
             subscriber.message(low, None).await.unwrap();
             // Janus says when it has switched (after a keyframe of the new layer).
-            let switched = subscriber
-                .events()
-                .wait_for(WAIT, |ev| match ev {
-                    Event::PluginEvent { data, .. } if data.data["substream"] == 0 => {
-                        Some(data.data)
-                    }
-                    _ => None,
-                })
-                .await
-                .unwrap();
+            let switched = pick::plugin_event(|d| d["substream"] == 0);
+            let (switched, _) = subscriber.events().wait_for(WAIT, switched).await.unwrap();
             assert_eq!(switched["videoroom"], "event", "{switched}");
             receives_layer(&sub_peer, "l", 10).await;
             let middle = json!({"request": "configure", "substream": 1});

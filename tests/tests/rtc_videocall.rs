@@ -10,21 +10,14 @@ use janus_blocking::{Client, Handle, Peer};
 use janus_proto::{ClientConfig, Event, Jsep};
 use janus_tests::Janus;
 use janus_tests::media::{frame_number, opus_frame};
+use janus_tests::rtc::{VIDEOCALL, WAIT, pick};
 use serde_json::{Value, json};
-
-const VIDEOCALL: &str = "janus.plugin.videocall";
-const WAIT: Duration = Duration::from_secs(10);
 
 /// The next VideoCall event named `name` on `handle`, with its JSEP.
 fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
     handle
         .events()
-        .wait_for(WAIT, |ev| match ev {
-            Event::PluginEvent { data, jsep, .. } if data.data["result"]["event"] == name => {
-                Some((data.data, jsep))
-            }
-            _ => None,
-        })
+        .wait_for(WAIT, pick::videocall_event(name))
         .unwrap_or_else(|e| panic!("no {name} event: {e}"))
 }
 

@@ -4,60 +4,24 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use janus_blocking::rtc::{Event as RtcEvent, PeerConfig, Track, TrackKind};
-use janus_blocking::{Client, Handle, Peer};
-use janus_proto::{ClientConfig, Event, Jsep};
+use janus_blocking::{Client, Peer};
+use janus_proto::{ClientConfig, Event};
 use janus_tests::Janus;
-use janus_tests::media::{VP8_TICKS, frame_number, vp8_frame};
-use serde_json::{Value, json};
+use janus_tests::rtc::{LAYER_TICK, StopOnDrop, VIDEOROOM, WAIT, layer_frames, pick};
+use serde_json::json;
 
-const VIDEOROOM: &str = "janus.plugin.videoroom";
-const WAIT: Duration = Duration::from_secs(10);
-/// Frame numbers tell the layers apart: h from 1,000,000, m from 2,000,000, l from 3,000,000.
-const LAYERS: [(&str, u32, usize); 3] = [
-    ("h", 1_000_000, 2400),
-    ("m", 2_000_000, 1200),
-    ("l", 3_000_000, 400),
-];
-
-fn layer_of(frame: &[u8]) -> Option<&'static str> {
-    let n = frame_number(frame)?;
-    LAYERS
-        .iter()
-        .find(|(_, base, _)| (*base..base + 1_000_000).contains(&n))
-        .map(|(rid, ..)| *rid)
-}
-
-fn plugin_event(handle: &Handle, pick: impl Fn(&Value) -> bool) -> (Value, Option<Jsep>) {
-    handle
-        .events()
-        .wait_for(WAIT, |ev| match ev {
-            Event::PluginEvent { data, jsep, .. } if pick(&data.data) => Some((data.data, jsep)),
-            _ => None,
-        })
-        .unwrap()
-}
-
-/// Sends the three layers, 25 frames a second each, a keyframe every 10 frames.
+/// Sends the three layers every [`LAYER_TICK`] until `stop`.
 fn send_layers(peer: &Peer, mid: &str, stop: &AtomicBool) {
     let mut n = 0u32;
     while !stop.load(Ordering::Relaxed) {
-        for (rid, base, len) in LAYERS {
-            let frame = vp8_frame(base + n, n % 10 == 0, len);
-            let _ = peer.write_simulcast_frame(mid, rid, u64::from(n) * VP8_TICKS * 6 / 5, &frame);
+        let (rtp_time, frames) = layer_frames(n);
+        for (rid, frame) in frames {
+            let _ = peer.write_simulcast_frame(mid, rid, rtp_time, &frame);
         }
         n += 1;
-        std::thread::sleep(Duration::from_millis(40));
-    }
-}
-
-struct StopOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
+        std::thread::sleep(LAYER_TICK);
     }
 }
 
@@ -66,10 +30,7 @@ fn receives_layer(peer: &Peer, rid: &str, count: usize) {
     let mut run = 0;
     while run < count {
         let layer = peer
-            .wait_for(WAIT, |e| match e {
-                RtcEvent::Media(f) => Some(layer_of(&f.data)),
-                _ => None,
-            })
+            .wait_for(WAIT, pick::layer)
             .unwrap_or_else(|e| panic!("waiting for layer {rid}: {e}"));
         run = if layer == Some(rid) { run + 1 } else { 0 };
     }
@@ -104,6 +65,11 @@ fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for() {
     assert_eq!(reply.data.data["configured"], "ok", "{reply:?}");
     pub_peer
         .wait_for(WAIT, |e| matches!(e, RtcEvent::Connected).then_some(()))
+        .unwrap();
+    // The feed exists for subscribers once Janus has its side up too.
+    publisher
+        .events()
+        .wait_for(WAIT, |e| matches!(e, Event::WebrtcUp { .. }).then_some(()))
         .unwrap();
     let video = pub_peer.call(|pc, _| pc.local_tracks()).unwrap()[0].clone();
     assert_eq!(video.kind, TrackKind::Video);
@@ -143,7 +109,8 @@ fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for() {
             .message(json!({"request": "configure", "substream": 0}), None)
             .unwrap();
         // Janus says when it has switched (after a keyframe of the new layer).
-        let (event, _) = plugin_event(&subscriber, |d| d["substream"] == 0);
+        let switched = pick::plugin_event(|d| d["substream"] == 0);
+        let (event, _) = subscriber.events().wait_for(WAIT, switched).unwrap();
         assert_eq!(event["videoroom"], "event", "{event}");
         receives_layer(&sub_peer, "l", 10);
         subscriber
