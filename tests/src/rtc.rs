@@ -34,6 +34,41 @@ pub fn text_message(i: usize) -> String {
     format!("text {i}")
 }
 
+/// The EchoTest's echoes of `count` text and `count` binary messages, collected in the
+/// order they come back.
+#[derive(Debug, Default)]
+pub struct DataEchoes {
+    texts: Vec<Vec<u8>>,
+    binaries: Vec<Vec<u8>>,
+}
+
+impl DataEchoes {
+    /// Takes an echoed message (on the `echo` channel).
+    pub fn push(&mut self, msg: janus_rtc::DataMessage) {
+        assert_eq!(msg.label, "echo");
+        if msg.binary {
+            self.binaries.push(msg.data);
+        } else {
+            self.texts.push(msg.data);
+        }
+    }
+
+    /// Whether `count` of each came back.
+    pub fn complete(&self, count: usize) -> bool {
+        self.texts.len() >= count && self.binaries.len() >= count
+    }
+
+    /// Asserts they came back in order: text prefixed by the EchoTest, binary unchanged.
+    pub fn check(&self) {
+        for (i, t) in self.texts.iter().enumerate() {
+            assert_eq!(String::from_utf8_lossy(t), echoed_text(&text_message(i)));
+        }
+        for (i, b) in self.binaries.iter().enumerate() {
+            assert_eq!(*b, binary_message(i), "binary message {i}");
+        }
+    }
+}
+
 /// One encoded frame to write, with its RTP time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
@@ -149,6 +184,14 @@ pub mod pick {
     pub fn layer(ev: RtcEvent) -> Option<Option<&'static str>> {
         match ev {
             RtcEvent::Media(f) => Some(super::layer_of(&f.data)),
+            _ => None,
+        }
+    }
+
+    /// Any data-channel message.
+    pub fn data(ev: RtcEvent) -> Option<janus_rtc::DataMessage> {
+        match ev {
+            RtcEvent::Data(m) => Some(m),
             _ => None,
         }
     }

@@ -10,10 +10,8 @@ use janus_blocking::{Client, Handle, Peer, Session};
 use janus_proto::{ClientConfig, Event};
 use janus_tests::Janus;
 use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
+use janus_tests::rtc::{DataEchoes, ECHOTEST, WAIT, binary_message, pick, text_message};
 use serde_json::json;
-
-const ECHOTEST: &str = "janus.plugin.echotest";
-const WAIT: Duration = Duration::from_secs(10);
 
 struct Echo {
     _janus: Janus,
@@ -96,35 +94,15 @@ fn data_channel_echoes_text_and_binary_in_order() {
         .unwrap();
     for i in 0..100 {
         e.peer
-            .send_data("echo", false, format!("text {i}").as_bytes())
+            .send_data("echo", false, text_message(i).as_bytes())
             .unwrap();
-        e.peer
-            .send_data("echo", true, &[i as u8, 0, 255, (i * 7) as u8])
-            .unwrap();
+        e.peer.send_data("echo", true, &binary_message(i)).unwrap();
     }
-    let (mut texts, mut binaries) = (Vec::new(), Vec::new());
-    while texts.len() < 100 || binaries.len() < 100 {
-        let msg = e
-            .peer
-            .wait_for(WAIT, |ev| match ev {
-                RtcEvent::Data(m) => Some(m),
-                _ => None,
-            })
-            .unwrap();
-        assert_eq!(msg.label, "echo");
-        if msg.binary {
-            binaries.push(msg.data);
-        } else {
-            texts.push(String::from_utf8(msg.data).unwrap());
-        }
+    let mut echoes = DataEchoes::default();
+    while !echoes.complete(100) {
+        echoes.push(e.peer.wait_for(WAIT, pick::data).unwrap());
     }
-    // The EchoTest prefixes text, and echoes binary unchanged.
-    for (i, t) in texts.iter().enumerate() {
-        assert_eq!(*t, format!("Janus EchoTest here! You wrote: text {i}"));
-    }
-    for (i, b) in binaries.iter().enumerate() {
-        assert_eq!(*b, vec![i as u8, 0, 255, (i * 7) as u8]);
-    }
+    echoes.check();
 }
 
 #[test]
@@ -240,24 +218,14 @@ fn send_media(
 fn janus_media(handle: &Handle, mid: &str, receiving: bool) {
     handle
         .events()
-        .wait_for(WAIT, |ev| match ev {
-            Event::Media { media, .. }
-                if media.mid.as_deref() == Some(mid) && media.receiving == receiving =>
-            {
-                Some(())
-            }
-            _ => None,
-        })
+        .wait_for(WAIT, pick::janus_media(mid, receiving))
         .unwrap_or_else(|e| panic!("no media event for {mid} receiving={receiving}: {e}"));
 }
 
 /// Waits for one echoed frame on `mid` (dropping other events).
 fn echoed_on(peer: &Peer, mid: &str) {
-    peer.wait_for(WAIT, |ev| match ev {
-        RtcEvent::Media(f) if f.mid == mid => Some(()),
-        _ => None,
-    })
-    .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
+    peer.wait_for(WAIT, pick::frame_on(mid))
+        .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
 }
 
 #[test]
@@ -410,16 +378,10 @@ fn renegotiation_adds_video_to_an_audio_call_then_removes_it() {
 }
 
 /// Sends one text message and waits for its echo.
-fn data_round_trip(peer: &Peer, text: &str) -> Duration {
-    let sent = Instant::now();
+fn data_round_trip(peer: &Peer, text: &str) {
     peer.send_data("echo", false, text.as_bytes()).unwrap();
-    let want = format!("Janus EchoTest here! You wrote: {text}");
-    peer.wait_for(WAIT, |ev| match ev {
-        RtcEvent::Data(m) if m.data == want.as_bytes() => Some(()),
-        _ => None,
-    })
-    .unwrap();
-    sent.elapsed()
+    peer.wait_for(WAIT, pick::echo_of(text))
+        .unwrap_or_else(|e| panic!("no echo of {text:?}: {e}"));
 }
 
 #[test]

@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 use janus_proto::{ClientConfig, Event, Jsep, Trickle};
 use janus_tests::media::frame_number;
 use janus_tests::rtc::{
-    ECHOTEST, LAYER_TICK, StopOnDrop, TICK, VIDEOCALL, VIDEOROOM, WAIT, audio_frame,
-    binary_message, echoed_text, ice_ufrag, layer_frames, pick, sent_frame, text_message,
-    video_frame,
+    DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TICK, VIDEOCALL, VIDEOROOM, WAIT, audio_frame,
+    binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message, video_frame,
 };
 use janus_tests::{Janus, JanusBuilder};
 use janus_tokio::rtc::{Error as RtcError, Event as RtcEvent, PeerConfig, Track, TrackKind};
@@ -205,27 +204,11 @@ async fn data_channel_echoes_text_and_binary_in_order() {
                 .await
                 .unwrap();
         }
-        let (mut texts, mut binaries) = (Vec::new(), Vec::new());
-        while texts.len() < 100 || binaries.len() < 100 {
-            let pick = |ev| match ev {
-                RtcEvent::Data(m) => Some(m),
-                _ => None,
-            };
-            let msg = e.peer.wait_for(WAIT, pick).await.unwrap();
-            assert_eq!(msg.label, "echo");
-            if msg.binary {
-                binaries.push(msg.data);
-            } else {
-                texts.push(String::from_utf8(msg.data).unwrap());
-            }
+        let mut echoes = DataEchoes::default();
+        while !echoes.complete(100) {
+            echoes.push(e.peer.wait_for(WAIT, pick::data).await.unwrap());
         }
-        // The EchoTest prefixes text, and echoes binary unchanged.
-        for (i, t) in texts.iter().enumerate() {
-            assert_eq!(*t, echoed_text(&text_message(i)));
-        }
-        for (i, b) in binaries.iter().enumerate() {
-            assert_eq!(*b, binary_message(i));
-        }
+        echoes.check();
     })
     .await;
 }
