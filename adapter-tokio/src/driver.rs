@@ -10,10 +10,9 @@ use std::task::Poll;
 use std::time::Instant;
 
 use janus_proto::{
-    Event, HandleRef, HttpResponse, Input, Jsep, Output, Reply, RequestId, Route, ServerInfo,
-    SessionId, TransactionId, Transmit, TransportKind, Trickle,
+    Event, HandleRef, HttpResponse, Input, Output, Reply, RequestId, Route, ServerInfo, SessionId,
+    TransactionId, Transmit, TransportKind,
 };
-use serde_json::Value;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinError, JoinSet};
@@ -24,31 +23,8 @@ use crate::Error;
 use crate::http::{self, HttpResult};
 use crate::ws::{self, Socket, Ws, WsIo};
 
-/// An application request.
-pub(crate) enum Op {
-    Info,
-    Ping,
-    Create,
-    Claim(SessionId),
-    Keepalive(SessionId),
-    Destroy(SessionId),
-    Attach {
-        session: SessionId,
-        plugin: String,
-        opaque_id: Option<String>,
-    },
-    Message {
-        handle: HandleRef,
-        body: Value,
-        jsep: Option<Jsep>,
-    },
-    Trickle {
-        handle: HandleRef,
-        candidates: Vec<Trickle>,
-    },
-    Hangup(HandleRef),
-    Detach(HandleRef),
-}
+/// An application request: the core's own [`janus_proto::Command`].
+pub(crate) use janus_proto::Command as Op;
 
 /// An application request and where its outcome goes.
 pub(crate) struct Command {
@@ -270,25 +246,7 @@ impl Driver {
 
     fn command(&mut self, c: Command) {
         let now = Instant::now();
-        let core = &mut self.core;
-        let r = match c.op {
-            Op::Info => core.info(now),
-            Op::Ping => core.ping(now),
-            Op::Create => core.create_session(now),
-            Op::Claim(s) => core.claim_session(now, s),
-            Op::Keepalive(s) => core.keepalive(now, s),
-            Op::Destroy(s) => core.destroy_session(now, s),
-            Op::Attach {
-                session,
-                plugin,
-                opaque_id,
-            } => core.attach(now, session, &plugin, opaque_id.as_deref()),
-            Op::Message { handle, body, jsep } => core.message(now, handle, body, jsep),
-            Op::Trickle { handle, candidates } => core.trickle(now, handle, candidates),
-            Op::Hangup(h) => core.hangup(now, h),
-            Op::Detach(h) => core.detach(now, h),
-        };
-        match r {
+        match self.core.execute(now, c.op) {
             Ok(tx) => {
                 self.waiting.insert(tx, c.reply);
             }

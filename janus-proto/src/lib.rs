@@ -62,6 +62,7 @@
 //!   negotiation state (who may offer, glare, early remote candidates held).
 
 mod client;
+mod command;
 mod config;
 mod error;
 mod event;
@@ -76,6 +77,7 @@ pub mod plugin;
 mod timer;
 
 pub use client::{Client, HandleInfo, SessionState};
+pub use command::Command;
 pub use config::{ClientConfig, Reconnect, Secret, Server, TransportKind};
 pub use error::{Error, ErrorCode, JanusError, ParseError, PluginError, RequestError};
 pub use event::{DisconnectReason, Event, Reply, Route, SessionLostReason};
