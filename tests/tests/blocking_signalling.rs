@@ -170,47 +170,65 @@ fn janus_and_plugin_errors_come_back_typed() {
 }
 
 #[test]
-fn keepalives_carry_a_websocket_session_past_the_server_timeout() {
+fn keepalives_carry_sessions_past_the_server_timeout_on_both_transports() {
     let janus = Janus::builder().session_timeout(3).launch().unwrap();
-    let client = connect(&janus.ws_url());
-    let session = client.create_session().unwrap();
-    let echo = session.attach(ECHOTEST).unwrap();
+    let live: Vec<_> = both(&janus)
+        .into_iter()
+        .map(|url| {
+            let client = connect(&url);
+            let session = client.create_session().unwrap();
+            let echo = session.attach(ECHOTEST).unwrap();
+            (url, client, session, echo)
+        })
+        .collect();
+    // Both wait at once: three session timeouts.
     thread::sleep(Duration::from_secs(10));
-    assert!(
-        session.events().try_recv().unwrap().is_none(),
-        "no timeout after three session timeouts"
-    );
-    assert_eq!(
-        echo.message(json!({"audio":true}), None).unwrap().data.data["result"],
-        "ok"
-    );
+    for (url, _client, session, echo) in &live {
+        assert!(
+            session.events().try_recv().unwrap().is_none(),
+            "{url}: no timeout after three session timeouts"
+        );
+        let reply = echo.message(json!({"audio":true}), None).unwrap();
+        assert_eq!(reply.data.data["result"], "ok", "{url}");
+    }
 }
 
 #[test]
 fn a_session_without_keepalives_times_out_and_the_application_hears_it() {
     let janus = Janus::builder().session_timeout(2).launch().unwrap();
-    let config = ClientConfig::new([janus.ws_url()])
-        .unwrap()
-        .keepalive(Duration::from_secs(3600));
-    let client = Client::connect(config).unwrap();
-    let session = client.create_session().unwrap();
-    let started = Instant::now();
-    let e = session
-        .events()
-        .recv_timeout(Duration::from_secs(15))
-        .unwrap();
-    assert_eq!(
-        e,
-        Event::SessionLost {
-            session: session.id(),
-            reason: SessionLostReason::Timeout
-        }
-    );
-    assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(matches!(
-        session.attach(ECHOTEST),
-        Err(Error::Local(janus_proto::Error::SessionLost { .. }))
-    ));
+    // Over HTTP the `timeout` event comes back on the long poll.
+    let idle: Vec<_> = both(&janus)
+        .into_iter()
+        .map(|url| {
+            let config = ClientConfig::new([url.as_str()])
+                .unwrap()
+                .keepalive(Duration::from_secs(3600));
+            let client = Client::connect(config).unwrap();
+            let session = client.create_session().unwrap();
+            (url, client, session)
+        })
+        .collect();
+    for (url, _client, session) in &idle {
+        let e = session
+            .events()
+            .recv_timeout(Duration::from_secs(15))
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(
+            e,
+            Event::SessionLost {
+                session: session.id(),
+                reason: SessionLostReason::Timeout
+            },
+            "{url}"
+        );
+        assert!(
+            matches!(
+                session.attach(ECHOTEST),
+                Err(Error::Local(janus_proto::Error::SessionLost { .. }))
+            ),
+            "{url}"
+        );
+    }
 }
 
 #[test]

@@ -238,27 +238,38 @@ fn keepalives_carry_sessions_past_the_server_timeout_on_both_transports() {
 fn a_session_without_keepalives_times_out_and_the_application_hears_it() {
     run(Duration::from_secs(60), async {
         let janus = blocking(|| Janus::builder().session_timeout(2).launch()).unwrap();
-        let config = ClientConfig::new([janus.ws_url()])
-            .unwrap()
-            .keepalive(Duration::from_secs(3600));
-        let client = Client::connect(config).await.unwrap();
-        let session = client.create_session().await.unwrap();
-        let e = session
-            .events()
-            .recv_timeout(Duration::from_secs(15))
-            .await
-            .unwrap();
-        assert_eq!(
-            e,
-            Event::SessionLost {
-                session: session.id(),
-                reason: SessionLostReason::Timeout
-            }
-        );
-        assert!(matches!(
-            session.attach(ECHOTEST).await,
-            Err(Error::Local(janus_proto::Error::SessionLost { .. }))
-        ));
+        // Over HTTP the `timeout` event comes back on the long poll.
+        let mut idle = Vec::new();
+        for url in both(&janus) {
+            let config = ClientConfig::new([url.as_str()])
+                .unwrap()
+                .keepalive(Duration::from_secs(3600));
+            let client = Client::connect(config).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            idle.push((url, client, session));
+        }
+        for (url, _client, session) in &idle {
+            let e = session
+                .events()
+                .recv_timeout(Duration::from_secs(15))
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(
+                e,
+                Event::SessionLost {
+                    session: session.id(),
+                    reason: SessionLostReason::Timeout
+                },
+                "{url}"
+            );
+            assert!(
+                matches!(
+                    session.attach(ECHOTEST).await,
+                    Err(Error::Local(janus_proto::Error::SessionLost { .. }))
+                ),
+                "{url}"
+            );
+        }
     });
 }
 
