@@ -33,6 +33,34 @@ pub fn vp8_frame(n: u32, key: bool, len: usize) -> Vec<u8> {
     f
 }
 
+/// The `n`th H.264 access unit in Annex B: SPS, PPS and an IDR slice when `key`, else a
+/// non-IDR slice; the slice carries `n` as text (`H264#<n>#`) so that no byte pattern of the
+/// number can look like a start code. Real NAL headers, made-up slice data.
+pub fn h264_frame(n: u32, key: bool, len: usize) -> Vec<u8> {
+    const START: [u8; 4] = [0, 0, 0, 1];
+    let mut f = Vec::with_capacity(len + 32);
+    if key {
+        // SPS (constrained baseline 3.1) and PPS.
+        f.extend(START);
+        f.extend([0x67, 0x42, 0xE0, 0x1F, 0x8D, 0x68, 0x14, 0x03, 0xDA]);
+        f.extend(START);
+        f.extend([0x68, 0xCE, 0x3C, 0x80]);
+    }
+    f.extend(START);
+    f.push(if key { 0x65 } else { 0x41 });
+    f.extend(format!("H264#{n}#").bytes());
+    // Filler without zero bytes: never an accidental start code.
+    f.extend((0..len).map(|i| 0x20 + ((i as u32 + n) % 90) as u8));
+    f
+}
+
+/// The number an [`h264_frame`] carries.
+pub fn h264_number(frame: &[u8]) -> Option<u32> {
+    let at = frame.windows(5).position(|w| w == b"H264#")? + 5;
+    let end = frame[at..].iter().position(|b| *b == b'#')? + at;
+    std::str::from_utf8(&frame[at..end]).ok()?.parse().ok()
+}
+
 /// The frame number a [`opus_frame`] or [`vp8_frame`] carries, read back from an echo.
 pub fn frame_number(frame: &[u8]) -> Option<u32> {
     let at = frame.windows(4).position(|w| w == b"JNUS")?;
@@ -66,5 +94,7 @@ mod tests {
         assert_eq!(&key[3..6], &[0x9d, 0x01, 0x2a]);
         assert_eq!(frame_number(&key), Some(9));
         assert_eq!(vp8_frame(10, false, 500)[0] & 1, 1);
+        assert_eq!(h264_number(&h264_frame(1, true, 300)), Some(1));
+        assert_eq!(h264_number(&h264_frame(100, false, 30)), Some(100));
     }
 }
