@@ -1,25 +1,35 @@
-//! HTTP requests on worker threads (ureq). Plain requests share a small pool; each long
-//! poll gets its own thread, since it may hang for 30 s.
+//! HTTP requests on worker threads (ureq), one request per thread at a time. The pool grows
+//! when every worker is busy (a long poll may hold one for 30 s, so no fixed size fits) and
+//! shrinks when workers stay idle; the core's bounded pending table bounds it.
 
 use std::io::Read as _;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
-use janus_proto::{HttpMethod, HttpRequest, RequestId};
+use janus_proto::{HttpMethod, HttpRequest};
 
 use crate::driver::Wake;
 
-/// How many plain requests may be in flight at once per client.
-const POOL: usize = 8;
+/// A worker idle this long ends.
+const IDLE_EXIT: Duration = Duration::from_secs(60);
+/// Idle keep-alive connections kept for reuse.
+const IDLE_CONNECTIONS: usize = 64;
 /// Largest HTTP body accepted (a long-poll batch of big SDPs fits easily).
 const MAX_BODY: u64 = 16 << 20;
 
 pub(crate) type HttpResult = Result<(u16, String), String>;
 
+type Job = (String, HttpRequest);
+
 pub(crate) struct Http {
     agent: ureq::Agent,
-    jobs: Sender<(String, HttpRequest)>,
+    jobs: Sender<Job>,
+    queue: Arc<Mutex<Receiver<Job>>>,
+    /// Workers waiting for a job and not yet promised one.
+    idle: Arc<AtomicUsize>,
     wake: crate::driver::WakeTx,
 }
 
@@ -27,55 +37,84 @@ impl Http {
     pub(crate) fn new(tls: ureq::tls::TlsConfig, wake: crate::driver::WakeTx) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Keep a connection per request in flight: ureq's default (3 per host) made
+            // every request beyond the third open a new TCP connection.
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
             .tls_config(tls)
             .build()
             .into();
-        let (jobs, rx) = channel::<(String, HttpRequest)>();
-        let rx = Arc::new(Mutex::new(rx));
-        for i in 0..POOL {
-            let (agent, rx, wake) = (agent.clone(), Arc::clone(&rx), wake.clone());
-            let _ = thread::Builder::new()
-                .name(format!("janus-http-{i}"))
-                .spawn(move || worker(&agent, &rx, &wake));
+        let (jobs, rx) = channel::<Job>();
+        Self {
+            agent,
+            jobs,
+            queue: Arc::new(Mutex::new(rx)),
+            idle: Arc::new(AtomicUsize::new(0)),
+            wake,
         }
-        Self { agent, jobs, wake }
     }
 
     pub(crate) fn send(&self, base: &str, req: HttpRequest) {
         let url = format!("{base}{}", req.path);
-        if req.method == HttpMethod::Get {
-            let (agent, wake) = (self.agent.clone(), self.wake.clone());
+        let id = req.id;
+        // Promise the job to an idle worker, or start one: a request never waits behind
+        // another (a held long poll least of all).
+        let promised = self
+            .idle
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok();
+        if !promised {
+            let (agent, queue, idle, wake) = (
+                self.agent.clone(),
+                Arc::clone(&self.queue),
+                Arc::clone(&self.idle),
+                self.wake.clone(),
+            );
             let spawned = thread::Builder::new()
-                .name("janus-longpoll".into())
-                .spawn(move || {
-                    let id = req.id;
-                    let r = perform(&agent, &url, &req);
-                    wake.send(Wake::Http(id, r));
-                });
+                .name("janus-http".into())
+                .spawn(move || worker(&agent, &queue, &idle, &wake));
             if let Err(e) = spawned {
-                self.wake.send(Wake::Http(RequestId(0), Err(e.to_string())));
+                self.wake.send(Wake::Http(id, Err(e.to_string())));
+                return;
             }
-        } else if let Err(std::sync::mpsc::SendError((_, req))) = self.jobs.send((url, req)) {
+        }
+        if self.jobs.send((url, req)).is_err() {
             self.wake
-                .send(Wake::Http(req.id, Err("http workers gone".into())));
+                .send(Wake::Http(id, Err("http workers gone".into())));
         }
     }
 }
 
+/// Serves jobs; each job was promised to some worker before it was queued.
 fn worker(
     agent: &ureq::Agent,
-    rx: &Mutex<Receiver<(String, HttpRequest)>>,
+    queue: &Mutex<Receiver<Job>>,
+    idle: &AtomicUsize,
     wake: &crate::driver::WakeTx,
 ) {
     loop {
-        let job = match rx.lock() {
-            Ok(guard) => guard.recv(),
+        let job = match queue.lock() {
+            Ok(rx) => rx.recv_timeout(IDLE_EXIT),
             Err(_) => return,
         };
-        let Ok((url, req)) = job else { return };
-        let r = perform(agent, &url, &req);
-        if !wake.send(Wake::Http(req.id, r)) {
-            return;
+        match job {
+            Ok((url, req)) => {
+                let r = perform(agent, &url, &req);
+                if !wake.send(Wake::Http(req.id, r)) {
+                    return;
+                }
+                idle.fetch_add(1, Ordering::AcqRel);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                // Retire, unless a job was just promised to us.
+                if idle
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }
