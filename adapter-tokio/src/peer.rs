@@ -345,9 +345,10 @@ impl MediaTask {
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => match received {
                     Ok((n, from)) => {
-                        let now = Instant::now();
-                        if let Err(e) = self.pc.handle_receive(now, from, self.local_addr, &buf[..n]) {
-                            debug!(error = %e, %from, "datagram ignored");
+                        self.receive(from, &buf[..n]);
+                        // Take what else is queued without another trip through select!.
+                        while let Ok((n, from)) = self.socket.try_recv_from(&mut buf) {
+                            self.receive(from, &buf[..n]);
                         }
                     }
                     Err(e) => debug!(error = %e, "recv failed"),
@@ -369,6 +370,16 @@ impl MediaTask {
             }
         }
         debug!(local = %self.local_addr, "peer task ends");
+    }
+
+    /// One received datagram into the connection.
+    fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
+        if let Err(e) = self
+            .pc
+            .handle_receive(Instant::now(), from, self.local_addr, datagram)
+        {
+            debug!(error = %e, %from, "datagram ignored");
+        }
     }
 
     /// Sends what the connection wants sent and delivers its events; `None` when the
