@@ -169,7 +169,13 @@ impl PeerConnection {
                     } else {
                         MediaKind::Video
                     };
-                    new_mids.push(api.add_media(media_kind, dir, None, None, simulcast));
+                    new_mids.push(api.add_media(
+                        media_kind,
+                        dir,
+                        None,
+                        track.label.clone(),
+                        simulcast,
+                    ));
                 }
                 (_, TrackAction::Remove) => {
                     let mid = known_mid(&self.mids, track.mid.as_deref())?;
@@ -862,6 +868,7 @@ impl PeerConnection {
                 kind,
                 send: dir.is_sending(),
                 recv: dir.is_receiving(),
+                label: media.track_id().to_owned(),
             };
             if info.send {
                 local.insert(info.mid.clone(), info.clone());

@@ -44,7 +44,7 @@ pub struct Track {
     pub action: TrackAction,
     /// Offer three simulcast layers (video only).
     pub simulcast: bool,
-    /// The data channel's label (data only).
+    /// The data channel's label, or the msid track id of an audio or video track.
     pub label: Option<String>,
 }
 
@@ -113,6 +113,14 @@ impl Track {
         self
     }
 
+    /// With this label (janus.js track label): the msid track id of an audio or video
+    /// track, the channel label of a data track.
+    #[must_use]
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
     /// With simulcast (video).
     #[must_use]
     pub fn simulcast(mut self) -> Self {
@@ -132,4 +140,6 @@ pub struct TrackInfo {
     pub send: bool,
     /// Whether we receive on it.
     pub recv: bool,
+    /// Its label: the msid track id in our SDP ([`Track::labelled`], or a random one).
+    pub label: String,
 }

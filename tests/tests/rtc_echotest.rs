@@ -75,9 +75,31 @@ fn connect(e: &Echo, tracks: &[Track]) {
 fn audio_video_and_data_connect_and_janus_says_webrtcup() {
     let e = echo_with(PeerConfig::default());
     let started = Instant::now();
-    connect(&e, &[Track::audio(), Track::video(), Track::data("echo")]);
+    connect(
+        &e,
+        &[
+            Track::audio().labelled("mic"),
+            Track::video().labelled("camera"),
+            Track::data("echo"),
+        ],
+    );
     let (audio, video) = mids(&e.peer);
     assert_ne!(audio, video);
+    let labels: Vec<_> = e
+        .peer
+        .call(|pc, _| pc.local_tracks())
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.kind, t.label))
+        .collect();
+    assert!(
+        labels.contains(&(TrackKind::Audio, "mic".to_owned())),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&(TrackKind::Video, "camera".to_owned())),
+        "{labels:?}"
+    );
     let remote = e.peer.call(|pc, _| pc.remote_tracks()).unwrap();
     assert_eq!(remote.len(), 2, "the EchoTest sends both back: {remote:?}");
     eprintln!("offer to webrtcup: {:?}", started.elapsed());
