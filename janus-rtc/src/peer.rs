@@ -333,7 +333,8 @@ impl PeerConnection {
         destination: SocketAddr,
         contents: &[u8],
     ) -> Result<(), Error> {
-        if self.closed {
+        // After `close`, str0m may still have its goodbyes to send.
+        if self.closed && !self.rtc.is_alive() {
             return Ok(());
         }
         let receive = Receive::new(Protocol::Udp, source, destination, contents)
@@ -345,7 +346,7 @@ impl PeerConnection {
 
     /// Time passed: call at the deadline of the last [`Output::Timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.closed {
+        if self.closed && !self.rtc.is_alive() {
             return;
         }
         let result = self.rtc.handle_input(str0m::Input::Timeout(now));
@@ -630,7 +631,11 @@ impl PeerConnection {
         if self.closed {
             return;
         }
-        self.rtc.disconnect();
+        // A graceful close: RTCP BYE, SCTP shutdown and DTLS close_notify go out (now or on
+        // the next timeouts), so the other side learns at once instead of by ICE timeout.
+        if self.rtc.close().is_err() {
+            self.rtc.disconnect();
+        }
         self.drain();
         self.finish();
     }
@@ -740,6 +745,7 @@ impl PeerConnection {
     fn finish(&mut self) {
         if !self.closed {
             self.closed = true;
+            self.dtmf_out.clear();
             for (_, track) in std::mem::take(&mut self.local) {
                 self.queue
                     .push_back(Output::Event(Event::LocalTrack { track, on: false }));
@@ -753,6 +759,10 @@ impl PeerConnection {
     }
 
     fn on_event(&mut self, event: str0m::Event) {
+        // Closed is the last event; what str0m says while it says goodbye is not news.
+        if self.closed {
+            return;
+        }
         let out = match event {
             str0m::Event::Connected => Event::Connected,
             str0m::Event::IceConnectionStateChange(s) => Event::IceState(match s {
