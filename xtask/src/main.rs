@@ -122,7 +122,12 @@ fn extra_test_steps() -> Result {
     // (janus-proto/tests/fuzz_corpus_replay.rs); this adds ~10 s of fresh inputs per target.
     // Network: installing cargo-fuzz and fetching the fuzz crate's dependencies only; the
     // build and the runs are offline. New corpus entries go to fuzz/target, not the tree.
-    const TARGETS: [&str; 3] = ["incoming_json", "client_inputs", "plugin_events"];
+    const TARGETS: [&str; 4] = [
+        "incoming_json",
+        "client_inputs",
+        "plugin_events",
+        "rtc_inputs",
+    ];
     const SECONDS: &str = "-max_total_time=10";
     const RUNS: &str = "-runs=5000000";
     let fuzz_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
