@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use janus_proto::{IceCandidate, Jsep, SdpType, Trickle};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::channel::{ChannelConfig, ChannelId};
-use str0m::format::{Codec, CodecExtra, FormatParams};
+use str0m::format::{Codec, CodecExtra, FormatParams, PayloadParams};
 use str0m::media::{
     Direction, Frequency, MediaKind, MediaTime, Mid, Pt, Rid, Simulcast, SimulcastLayer,
     TelephoneEvent,
@@ -36,8 +36,6 @@ pub struct PeerConnection {
     remote: BTreeMap<String, TrackInfo>,
     muted: Vec<String>,
     channels: HashMap<ChannelId, String>,
-    /// Labels opened once the SCTP association is up.
-    channels_wanted: Vec<String>,
     has_data_mline: bool,
     ingress: HashMap<String, Ingress>,
     last_dtmf: Option<(String, u64)>,
@@ -51,7 +49,7 @@ pub struct PeerConnection {
     closed: bool,
 }
 
-/// The last two receive-statistics samples of a mid.
+/// The last receive-statistics sample of a mid, and the bitrate since the one before.
 #[derive(Debug, Clone, Copy)]
 struct Ingress {
     at: Instant,
@@ -107,7 +105,6 @@ impl PeerConnection {
             remote: BTreeMap::new(),
             muted: Vec::new(),
             channels: HashMap::new(),
-            channels_wanted: Vec::new(),
             has_data_mline: false,
             ingress: HashMap::new(),
             last_dtmf: None,
@@ -135,7 +132,7 @@ impl PeerConnection {
         let first = self.mids.is_empty() && !self.has_data_mline;
         let trickle = self.config.trickle;
         if first && !trickle {
-            self.add_local_candidates(false);
+            self.add_local_candidates();
         }
         let mut new_mids = Vec::new();
         let mut api = self.rtc.sdp_api();
@@ -213,9 +210,8 @@ impl PeerConnection {
         self.pending = Some(pending);
         let sdp = offer.to_sdp_string();
         if trickle {
-            let mid = first_mid(&sdp);
-            self.add_local_candidates(first);
-            self.trickle_candidates(mid);
+            let candidates = self.add_local_candidates();
+            self.trickle_candidates(first_mid(&sdp), candidates);
         }
         self.drain();
         let mut jsep = Jsep::offer(sdp);
@@ -236,7 +232,7 @@ impl PeerConnection {
         let first = self.mids.is_empty() && !self.has_data_mline;
         let trickle = self.config.trickle;
         if first && !trickle {
-            self.add_local_candidates(false);
+            self.add_local_candidates();
         }
         // A pending offer of ours is rolled back by str0m: glare is the core's business.
         self.pending = None;
@@ -248,15 +244,14 @@ impl PeerConnection {
                 return Err(Error::Sdp(e.to_string()));
             }
         };
-        self.learn_mids(&answer.to_sdp_string());
-        if answer.to_sdp_string().contains("m=application") {
+        let sdp = answer.to_sdp_string();
+        self.learn_mids(&sdp);
+        if sdp.contains("m=application") {
             self.has_data_mline = true;
         }
-        let sdp = answer.to_sdp_string();
         if trickle && first {
-            let mid = first_mid(&sdp);
-            self.add_local_candidates(true);
-            self.trickle_candidates(mid);
+            let candidates = self.add_local_candidates();
+            self.trickle_candidates(first_mid(&sdp), candidates);
         }
         self.drain();
         self.refresh_tracks();
@@ -507,11 +502,7 @@ impl PeerConnection {
         if let Some(rid) = rid {
             writer = writer.rid(Rid::from(rid));
         }
-        let Some(params) = writer
-            .payload_params()
-            .find(|p| p.spec().codec.is_audio() || p.spec().codec.is_video())
-            .copied()
-        else {
+        let Some(params) = writer.payload_params().find(|p| is_media_codec(p)).copied() else {
             return Err(Error::Rtc(format!("no codec negotiated on {mid}")));
         };
         let clock = params.spec().clock_rate;
@@ -533,9 +524,7 @@ impl PeerConnection {
     /// negotiated.
     pub fn send_codec(&mut self, mid: &str) -> Option<(String, u32)> {
         let writer = self.rtc.writer(Mid::from(mid))?;
-        let params = writer
-            .payload_params()
-            .find(|p| p.spec().codec.is_audio() || p.spec().codec.is_video())?;
+        let params = writer.payload_params().find(|p| is_media_codec(p))?;
         let spec = params.spec();
         let codec = (spec.codec.to_string(), spec.clock_rate.get());
         Some(codec)
@@ -655,32 +644,30 @@ impl PeerConnection {
 
     fn open_channel(&mut self, label: String) {
         let config = ChannelConfig {
-            label: label.clone(),
+            label,
             ..Default::default()
         };
         self.rtc.direct_api().create_data_channel(config);
-        self.channels_wanted.push(label);
     }
 
-    fn add_local_candidates(&mut self, _after_apply: bool) {
+    /// Adds a host candidate per local address; returns their `candidate:` lines.
+    fn add_local_candidates(&mut self) -> Vec<String> {
+        let mut lines = Vec::with_capacity(self.local_addrs.len());
         for addr in self.local_addrs.clone() {
             match Candidate::host(addr, "udp") {
                 Ok(c) => {
+                    lines.push(c.to_sdp_string());
                     self.rtc.add_local_candidate(c);
                 }
                 Err(e) => tracing::warn!(%addr, error = %e, "unusable local address"),
             }
         }
+        lines
     }
 
-    fn trickle_candidates(&mut self, mid: Option<String>) {
-        let lines: Vec<String> = self
-            .local_addrs
-            .iter()
-            .filter_map(|a| Candidate::host(*a, "udp").ok())
-            .map(|c| c.to_sdp_string())
-            .collect();
-        for candidate in lines {
+    /// Queues `candidates` for trickling (on the first m-line's mid), then their end.
+    fn trickle_candidates(&mut self, mid: Option<String>, candidates: Vec<String>) {
+        for candidate in candidates {
             self.queue
                 .push_back(Output::Event(Event::LocalCandidate(Trickle::Candidate(
                     IceCandidate {
@@ -706,14 +693,11 @@ impl PeerConnection {
     }
 
     fn after_input(&mut self, result: Result<(), str0m::RtcError>) {
-        match result {
-            Ok(()) => self.drain(),
-            Err(e) => {
-                // A datagram str0m cannot use (a stray or late packet) is not fatal.
-                tracing::debug!(error = %e, "input refused");
-                self.drain();
-            }
+        if let Err(e) = result {
+            // A datagram str0m cannot use (a stray or late packet) is not fatal.
+            tracing::debug!(error = %e, "input refused");
         }
+        self.drain();
     }
 
     /// Moves str0m's output into our queue until it names its next deadline.
@@ -810,7 +794,6 @@ impl PeerConnection {
                 }
             }
             str0m::Event::ChannelOpen(id, label) => {
-                self.channels_wanted.retain(|l| *l != label);
                 self.channels.insert(id, label.clone());
                 Event::DataOpen { label }
             }
@@ -922,6 +905,12 @@ impl PeerConnection {
         self.local = local;
         self.remote = remote;
     }
+}
+
+/// A codec frames are written in: not telephone-event, RTX or RED.
+fn is_media_codec(params: &PayloadParams) -> bool {
+    let codec = params.spec().codec;
+    codec.is_audio() || codec.is_video()
 }
 
 fn direction(send: bool, recv: bool) -> Direction {
