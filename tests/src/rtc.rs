@@ -145,6 +145,26 @@ pub mod pick {
     use janus_rtc::Event as RtcEvent;
     use serde_json::Value;
 
+    /// ICE and DTLS up on our side.
+    pub fn connected(ev: RtcEvent) -> Option<()> {
+        matches!(ev, RtcEvent::Connected).then_some(())
+    }
+
+    /// A data channel open.
+    pub fn data_open(ev: RtcEvent) -> Option<()> {
+        matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
+    }
+
+    /// The connection closed.
+    pub fn closed(ev: RtcEvent) -> Option<()> {
+        matches!(ev, RtcEvent::Closed).then_some(())
+    }
+
+    /// Janus's `webrtcup`.
+    pub fn webrtcup(ev: Event) -> Option<()> {
+        matches!(ev, Event::WebrtcUp { .. }).then_some(())
+    }
+
     /// Janus's `media` event about `mid` saying `receiving`.
     pub fn janus_media(mid: &str, receiving: bool) -> impl FnMut(Event) -> Option<()> + '_ {
         move |ev| match ev {

@@ -23,7 +23,11 @@ struct Echo {
 
 /// A Janus, a session with the EchoTest attached, and a peer bound on the media address.
 fn echo_with(config: PeerConfig) -> Echo {
-    let janus = Janus::launch().unwrap();
+    echo_on(Janus::launch().unwrap(), config)
+}
+
+/// The same on a Janus of the test's own configuration.
+fn echo_on(janus: Janus, config: PeerConfig) -> Echo {
     let client = Client::connect(
         ClientConfig::new([janus.ws_url()])
             .unwrap()
@@ -60,15 +64,8 @@ fn connect(e: &Echo, tracks: &[Track]) {
         )
         .unwrap();
     assert_eq!(reply.data.data["result"], "ok", "{reply:?}");
-    e.peer
-        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Connected).then_some(()))
-        .unwrap();
-    e.handle
-        .events()
-        .wait_for(WAIT, |ev| {
-            matches!(ev, Event::WebrtcUp { .. }).then_some(())
-        })
-        .unwrap();
+    e.peer.wait_for(WAIT, pick::connected).unwrap();
+    e.handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
 }
 
 #[test]
@@ -273,15 +270,8 @@ fn without_trickle_every_candidate_is_in_the_offer_and_it_connects() {
         e.peer.take_local_candidates().is_empty(),
         "nothing to trickle"
     );
-    e.peer
-        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Connected).then_some(()))
-        .unwrap();
-    e.handle
-        .events()
-        .wait_for(WAIT, |ev| {
-            matches!(ev, Event::WebrtcUp { .. }).then_some(())
-        })
-        .unwrap();
+    e.peer.wait_for(WAIT, pick::connected).unwrap();
+    e.handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
 }
 
 #[test]
@@ -410,11 +400,7 @@ fn data_round_trip(peer: &Peer, text: &str) {
 fn ice_restart_negotiates_new_credentials_and_data_keeps_flowing() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::data("echo")]);
-    e.peer
-        .wait_for(WAIT, |ev| {
-            matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
-        })
-        .unwrap();
+    e.peer.wait_for(WAIT, pick::data_open).unwrap();
     data_round_trip(&e.peer, "before");
     let first = e.peer.create_offer(&[], true).unwrap();
     let ufrag = |sdp: &str| {
@@ -456,9 +442,7 @@ fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
         .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(ev))
         .unwrap();
     e.peer.on_janus_event(&hangup).unwrap();
-    e.peer
-        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Closed).then_some(()))
-        .unwrap();
+    e.peer.wait_for(WAIT, pick::closed).unwrap();
     assert!(matches!(
         e.peer.create_offer(&[Track::audio()], false),
         Err(janus_blocking::Error::Rtc(
@@ -475,20 +459,9 @@ fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
             false,
         )
         .unwrap();
-    again
-        .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Connected).then_some(()))
-        .unwrap();
-    e.handle
-        .events()
-        .wait_for(WAIT, |ev| {
-            matches!(ev, Event::WebrtcUp { .. }).then_some(())
-        })
-        .unwrap();
-    again
-        .wait_for(WAIT, |ev| {
-            matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
-        })
-        .unwrap();
+    again.wait_for(WAIT, pick::connected).unwrap();
+    e.handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
+    again.wait_for(WAIT, pick::data_open).unwrap();
     data_round_trip(&again, "second call");
 }
 
@@ -530,12 +503,9 @@ fn broken_sdp_from_either_side_is_a_typed_error() {
 #[test]
 fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
     let janus = Janus::builder().full_trickle(true).launch().unwrap();
-    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
-    let session = client.create_session().unwrap();
-    let handle = session.attach(ECHOTEST).unwrap();
-    let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024).unwrap();
+    let Echo { handle, peer, .. } = &echo_on(janus, PeerConfig::default());
     peer.offer(
-        &handle,
+        handle,
         json!({"audio": true}),
         &[Track::audio(), Track::data("echo")],
         false,
@@ -556,11 +526,8 @@ fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
         }
     }
     assert!(candidates >= 1, "Janus trickled its candidates");
-    peer.wait_for(WAIT, |ev| {
-        matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
-    })
-    .unwrap();
-    data_round_trip(&peer, "trickled");
+    peer.wait_for(WAIT, pick::data_open).unwrap();
+    data_round_trip(peer, "trickled");
 }
 
 #[test]

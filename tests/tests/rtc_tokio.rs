@@ -81,25 +81,17 @@ async fn mid_of(peer: &Peer, kind: TrackKind) -> String {
 async fn webrtcup(handle: &Handle) {
     handle
         .events()
-        .wait_for(WAIT, |ev| {
-            matches!(ev, Event::WebrtcUp { .. }).then_some(())
-        })
+        .wait_for(WAIT, pick::webrtcup)
         .await
         .unwrap();
 }
 
 async fn peer_connected(peer: &Peer) {
-    peer.wait_for(WAIT, |ev| matches!(ev, RtcEvent::Connected).then_some(()))
-        .await
-        .unwrap();
+    peer.wait_for(WAIT, pick::connected).await.unwrap();
 }
 
 async fn data_open(peer: &Peer) {
-    peer.wait_for(WAIT, |ev| {
-        matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
-    })
-    .await
-    .unwrap();
+    peer.wait_for(WAIT, pick::data_open).await.unwrap();
 }
 
 /// Offers these tracks to the EchoTest, and waits for both sides to say the connection is up.
@@ -456,10 +448,7 @@ async fn hangup_closes_both_sides_and_a_new_peer_on_the_same_handle_works() {
             .await
             .unwrap();
         e.peer.on_janus_event(&hangup).await.unwrap();
-        e.peer
-            .wait_for(WAIT, |ev| matches!(ev, RtcEvent::Closed).then_some(()))
-            .await
-            .unwrap();
+        e.peer.wait_for(WAIT, pick::closed).await.unwrap();
         let closed = e.peer.create_offer(&[Track::audio()], false).await;
         assert!(
             matches!(closed, Err(Error::Rtc(RtcError::Closed))),

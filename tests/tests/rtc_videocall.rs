@@ -73,8 +73,7 @@ fn a_call_through_videocall_carries_audio_and_dtmf_between_two_peers() {
     );
     pa.handle_remote_jsep(&answer).unwrap();
     for p in [&pa, &pb] {
-        p.wait_for(WAIT, |e| matches!(e, RtcEvent::Connected).then_some(()))
-            .unwrap();
+        p.wait_for(WAIT, pick::connected).unwrap();
     }
     let mid = |p: &Peer| {
         p.call(|pc, _| pc.local_tracks())

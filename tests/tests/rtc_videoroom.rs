@@ -5,9 +5,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use janus_blocking::rtc::{Event as RtcEvent, PeerConfig, Track, TrackKind};
+use janus_blocking::rtc::{PeerConfig, Track, TrackKind};
 use janus_blocking::{Client, Peer};
-use janus_proto::{ClientConfig, Event};
+use janus_proto::ClientConfig;
 use janus_tests::Janus;
 use janus_tests::rtc::{LAYER_TICK, StopOnDrop, VIDEOROOM, WAIT, layer_frames, pick};
 use serde_json::json;
@@ -63,14 +63,9 @@ fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for() {
         )
         .unwrap();
     assert_eq!(reply.data.data["configured"], "ok", "{reply:?}");
-    pub_peer
-        .wait_for(WAIT, |e| matches!(e, RtcEvent::Connected).then_some(()))
-        .unwrap();
+    pub_peer.wait_for(WAIT, pick::connected).unwrap();
     // The feed exists for subscribers once Janus has its side up too.
-    publisher
-        .events()
-        .wait_for(WAIT, |e| matches!(e, Event::WebrtcUp { .. }).then_some(()))
-        .unwrap();
+    publisher.events().wait_for(WAIT, pick::webrtcup).unwrap();
     let video = pub_peer.call(|pc, _| pc.local_tracks()).unwrap()[0].clone();
     assert_eq!(video.kind, TrackKind::Video);
 
@@ -97,9 +92,7 @@ fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for() {
                 attached.jsep.as_ref().unwrap(),
             )
             .unwrap();
-        sub_peer
-            .wait_for(WAIT, |e| matches!(e, RtcEvent::Connected).then_some(()))
-            .unwrap();
+        sub_peer.wait_for(WAIT, pick::connected).unwrap();
         let remote = sub_peer.call(|pc, _| pc.remote_tracks()).unwrap();
         assert_eq!(remote.len(), 1, "{remote:?}");
 

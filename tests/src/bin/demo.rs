@@ -22,6 +22,7 @@ use janus_proto::plugin::echotest;
 use janus_proto::{ClientConfig, Event};
 use janus_tests::Janus;
 use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
+use janus_tests::rtc::pick;
 use serde_json::{Value, json};
 
 const ECHOTEST: &str = "janus.plugin.echotest";
@@ -125,11 +126,11 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
     peer.offer(echo, body, &tracks, false)
         .map_err(step("offer/answer"))?;
     let answered = offered.elapsed();
-    peer.wait_for(WAIT, |e| matches!(e, RtcEvent::Connected).then_some(()))
+    peer.wait_for(WAIT, pick::connected)
         .map_err(step("ICE + DTLS"))?;
     let connected = offered.elapsed();
     echo.events()
-        .wait_for(WAIT, |e| matches!(e, Event::WebrtcUp { .. }).then_some(()))
+        .wait_for(WAIT, pick::webrtcup)
         .map_err(step("webrtcup"))?;
     let up = offered.elapsed();
     println!(
@@ -160,10 +161,8 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
         codecs.0, codecs.1
     );
 
-    peer.wait_for(WAIT, |e| {
-        matches!(e, RtcEvent::DataOpen { .. }).then_some(())
-    })
-    .map_err(step("data channel open"))?;
+    peer.wait_for(WAIT, pick::data_open)
+        .map_err(step("data channel open"))?;
     let mut rtts = Vec::with_capacity(1000);
     for i in 0..1000 {
         let text = format!("ping {i}");
@@ -263,8 +262,7 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
         })
         .map_err(step("hangup event"))?;
     peer.close().map_err(step("close"))?;
-    peer.wait_for(WAIT, |e| matches!(e, RtcEvent::Closed).then_some(()))
-        .map_err(step("cleanup"))?;
+    peer.wait_for(WAIT, pick::closed).map_err(step("cleanup"))?;
     println!(
         "  hangup: Janus said {:?}; peer connection closed",
         reason.unwrap_or_default()
