@@ -509,12 +509,7 @@ impl PeerConnection {
         if params.spec().codec.is_audio() {
             self.audio_clock.insert(mid.to_owned(), (now, rtp_time));
         }
-        let result = writer.write(
-            params.pt(),
-            now,
-            MediaTime::new(rtp_time, clock),
-            data.to_vec(),
-        );
+        let result = writer.write(params.pt(), now, MediaTime::new(rtp_time, clock), data);
         self.drain();
         result?;
         Ok(true)
