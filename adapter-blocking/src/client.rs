@@ -6,14 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use janus_proto::plugin::PluginRequest;
+use janus_proto::router::Connected;
 use janus_proto::{
-    ClientConfig, Event, HandleRef, Jsep, PluginData, Reply, ServerInfo, SessionId, TransportKind,
+    ClientConfig, Event, HandleRef, Jsep, PluginReply, Reply, ServerInfo, SessionId, TransportKind,
     Trickle,
 };
 use serde_json::Value;
 
 use crate::Error;
-use crate::driver::{Command, Driver, Op, Outcome, Wake, WakeTx};
+use crate::driver::{Command, Driver, Op, Outcome, Room, Wake, WakeTx};
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -24,11 +25,23 @@ use crate::tls::Roots;
 pub struct Events {
     // A mutex so that handles can be shared between threads; one reader at a time.
     rx: Mutex<Receiver<Event>>,
+    room: Arc<Room>,
 }
 
 impl Events {
-    fn new(rx: Receiver<Event>) -> Self {
-        Self { rx: Mutex::new(rx) }
+    pub(crate) fn new(rx: Receiver<Event>, room: Arc<Room>) -> Self {
+        Self {
+            rx: Mutex::new(rx),
+            room,
+        }
+    }
+
+    /// Tells a paused driver that this queue has room again.
+    fn taken(&self, e: Result<Event, Error>) -> Result<Event, Error> {
+        if e.is_ok() {
+            self.room.taken();
+        }
+        e
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Receiver<Event>> {
@@ -41,21 +54,21 @@ impl Events {
     /// The next event; `Err(Error::Closed)` once the queue's owner is gone (detached
     /// handle, lost or destroyed session, closed client) and every event was read.
     pub fn recv(&self) -> Result<Event, Error> {
-        self.lock().recv().map_err(|_| Error::Closed)
+        self.taken(self.lock().recv().map_err(|_| Error::Closed))
     }
 
     /// The next event within `timeout`.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
-        self.lock().recv_timeout(timeout).map_err(|e| match e {
+        self.taken(self.lock().recv_timeout(timeout).map_err(|e| match e {
             RecvTimeoutError::Timeout => Error::Timeout,
             RecvTimeoutError::Disconnected => Error::Closed,
-        })
+        }))
     }
 
     /// The next event if one is queued.
     pub fn try_recv(&self) -> Result<Option<Event>, Error> {
         match self.lock().try_recv() {
-            Ok(e) => Ok(Some(e)),
+            Ok(e) => self.taken(Ok(e)).map(Some),
             Err(TryRecvError::Empty) => Ok(None),
             Err(TryRecvError::Disconnected) => Err(Error::Closed),
         }
@@ -102,18 +115,12 @@ impl Builder {
     /// Connects to the first server of the list that answers, and returns once one did.
     pub fn connect(self) -> Result<Client, Error> {
         let spawned = Driver::spawn(self.config, &self.roots, self.cap)?;
-        let (server, url, transport, info) =
-            spawned.startup.recv().map_err(|_| Error::Closed)??;
+        let server = spawned.startup.recv().map_err(|_| Error::Closed)??;
         let inner = Arc::new(Inner { wake: spawned.wake });
         Ok(Client {
             inner,
-            events: Arc::new(Events::new(spawned.client_events)),
-            server: Arc::new(Connected {
-                server,
-                url,
-                transport,
-                info,
-            }),
+            events: Arc::new(spawned.client_events),
+            server: Arc::new(server),
         })
     }
 }
@@ -140,15 +147,6 @@ impl Inner {
     fn request(&self, op: Op) -> Result<Reply, Error> {
         self.call(op)?.result
     }
-}
-
-/// The server a client is connected to.
-#[derive(Debug, Clone)]
-struct Connected {
-    server: usize,
-    url: String,
-    transport: TransportKind,
-    info: Box<ServerInfo>,
 }
 
 /// A connection to Janus (WebSocket or HTTP long poll, from the URL), driven by one thread.
@@ -219,10 +217,7 @@ impl Client {
 
     /// `info`, asked now.
     pub fn info(&self) -> Result<ServerInfo, Error> {
-        match self.inner.request(Op::Info)? {
-            Reply::ServerInfo(i) => Ok(*i),
-            other => Err(unexpected(&other)),
-        }
+        Ok(self.inner.request(Op::Info)?.into_server_info()?)
     }
 
     /// `ping`.
@@ -242,15 +237,10 @@ impl Client {
 
     fn session_from(&self, op: Op) -> Result<Session, Error> {
         let outcome = self.inner.call(op)?;
-        let id = match outcome.result? {
-            Reply::SessionCreated(s) | Reply::SessionClaimed(s) => s,
-            other => return Err(unexpected(&other)),
-        };
-        let rx = outcome.events.ok_or(Error::Closed)?;
         Ok(Session {
-            id,
+            id: outcome.result?.into_session()?,
             inner: Arc::clone(&self.inner),
-            events: Events::new(rx),
+            events: outcome.events.ok_or(Error::Closed)?,
         })
     }
 }
@@ -294,15 +284,10 @@ impl Session {
             opaque_id: opaque_id.map(str::to_owned),
         };
         let outcome = self.inner.call(op)?;
-        let handle = match outcome.result? {
-            Reply::Attached(h) => h,
-            other => return Err(unexpected(&other)),
-        };
-        let rx = outcome.events.ok_or(Error::Closed)?;
         Ok(Handle {
-            handle,
+            handle: outcome.result?.into_handle()?,
             inner: Arc::clone(&self.inner),
-            events: Events::new(rx),
+            events: outcome.events.ok_or(Error::Closed)?,
         })
     }
 
@@ -315,15 +300,6 @@ impl Session {
     pub fn destroy(self) -> Result<(), Error> {
         self.inner.request(Op::Destroy(self.id)).map(drop)
     }
-}
-
-/// A plugin's answer to a message: its data and, possibly, a JSEP.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PluginReply {
-    /// What the plugin said.
-    pub data: PluginData,
-    /// Its session description.
-    pub jsep: Option<Jsep>,
 }
 
 /// A plugin handle (janus.js `pluginHandle`).
@@ -348,14 +324,12 @@ impl Handle {
 
     /// A plugin `message`; returns the plugin's reply, synchronous or asynchronous.
     pub fn message(&self, body: Value, jsep: Option<Jsep>) -> Result<PluginReply, Error> {
-        match self.inner.request(Op::Message {
+        let op = Op::Message {
             handle: self.handle,
             body,
             jsep,
-        })? {
-            Reply::Plugin { data, jsep, .. } => Ok(PluginReply { data, jsep }),
-            other => Err(unexpected(&other)),
-        }
+        };
+        Ok(self.inner.request(op)?.into_plugin()?)
     }
 
     /// A typed plugin request.
@@ -386,10 +360,4 @@ impl Handle {
     pub fn detach(self) -> Result<(), Error> {
         self.inner.request(Op::Detach(self.handle)).map(drop)
     }
-}
-
-fn unexpected(r: &Reply) -> Error {
-    Error::Request(janus_proto::RequestError::Malformed(format!(
-        "unexpected reply {r:?}"
-    )))
 }

@@ -2,28 +2,28 @@
 //! for the socket, a waker (commands, HTTP results, handshakes) and the core's deadline.
 //! No protocol decision is made here: it moves bytes and routes the core's events.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
+use janus_proto::router::{Connected, Mailboxes, Offer, Router};
 use janus_proto::{
-    Event, HandleRef, HttpResponse, Input, Output, Reply, Route, ServerInfo, SessionId,
-    TransactionId, Transmit,
+    DisconnectReason, Event, HttpResponse, Input, Output, Reply, RequestError, Transmit,
 };
 use mio::unix::SourceFd;
 use mio::{Interest, Poll, Token};
 use tracing::{debug, error, warn};
 
 use crate::Error;
+use crate::client::Events;
 use crate::http::{Http, HttpResult};
 use crate::ws::{self, Socket};
 
 const WAKER: Token = Token(0);
 const WS: Token = Token(1);
-/// While an event queue is full, how often the driver retries delivering.
-const BACKLOG_RETRY: Duration = Duration::from_millis(5);
 const WS_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Something for the driver: from the application, a worker thread or a handshake.
@@ -62,19 +62,11 @@ pub(crate) struct Command {
 /// The end of a request, with the event queue of what it created (session or handle).
 pub(crate) struct Outcome {
     pub(crate) result: Result<Reply, Error>,
-    pub(crate) events: Option<Receiver<Event>>,
+    pub(crate) events: Option<Events>,
 }
 
 /// What `connect` waits for.
-pub(crate) type Startup =
-    Result<(usize, String, janus_proto::TransportKind, Box<ServerInfo>), Error>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Target {
-    Client,
-    Session(SessionId),
-    Handle(HandleRef),
-}
+pub(crate) type Startup = Result<Connected, Error>;
 
 pub(crate) struct Driver {
     core: janus_proto::Client,
@@ -86,19 +78,16 @@ pub(crate) struct Driver {
     ws: Option<Socket>,
     ws_generation: u64,
     ws_unread: bool,
-    cap: usize,
-    waiting: HashMap<TransactionId, SyncSender<Outcome>>,
-    client_events: SyncSender<Event>,
-    queues: HashMap<Target, SyncSender<Event>>,
-    backlog: VecDeque<(Target, Event)>,
+    router: Router<Boxes>,
+    room: Arc<Room>,
+    /// Socket news that came while the router was paused; handed over once it is not.
     deferred: VecDeque<Wake>,
-    startup: Option<SyncSender<Startup>>,
     stop: bool,
 }
 
 pub(crate) struct Spawned {
     pub(crate) wake: WakeTx,
-    pub(crate) client_events: Receiver<Event>,
+    pub(crate) client_events: Events,
     pub(crate) startup: Receiver<Startup>,
 }
 
@@ -114,9 +103,17 @@ impl Driver {
                 .map_err(|e| Error::Unreachable(e.to_string()))?,
         );
         let (tx, rx) = std::sync::mpsc::channel();
+        let room = Arc::new(Room {
+            paused: AtomicBool::new(false),
+            waker: Arc::clone(&waker),
+        });
         let wake = WakeTx { tx, waker };
-        let (client_tx, client_rx) = sync_channel(cap);
         let (startup_tx, startup_rx) = sync_channel(1);
+        let (router, client_events) = Router::new(Boxes {
+            cap,
+            room: Arc::clone(&room),
+            startup: Some(startup_tx),
+        });
         let now = Instant::now();
         let mut core = janus_proto::Client::new(config.seed_if_unset(os_seed()), now);
         core.connect(now);
@@ -130,13 +127,9 @@ impl Driver {
             ws: None,
             ws_generation: 0,
             ws_unread: false,
-            cap,
-            waiting: HashMap::new(),
-            client_events: client_tx,
-            queues: HashMap::new(),
-            backlog: VecDeque::new(),
+            router,
+            room,
             deferred: VecDeque::new(),
-            startup: Some(startup_tx),
             stop: false,
         };
         std::thread::Builder::new()
@@ -145,7 +138,7 @@ impl Driver {
             .map_err(|e| Error::Unreachable(e.to_string()))?;
         Ok(Spawned {
             wake,
-            client_events: client_rx,
+            client_events,
             startup: startup_rx,
         })
     }
@@ -153,15 +146,11 @@ impl Driver {
     fn run(mut self) {
         let mut events = mio::Events::with_capacity(16);
         while !self.stop {
-            self.retry_backlog();
-            let deadline = self.drain();
+            let deadline = self.settle();
             if self.stop {
                 break;
             }
-            let mut timeout = deadline.saturating_duration_since(Instant::now());
-            if !self.backlog.is_empty() {
-                timeout = timeout.min(BACKLOG_RETRY);
-            }
+            let timeout = deadline.saturating_duration_since(Instant::now());
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != ErrorKind::Interrupted {
                     error!(error = %e, "poll failed; driver stops");
@@ -196,14 +185,35 @@ impl Driver {
         loop {
             match self.core.poll_output() {
                 Output::Transmit(t) => self.transmit(t),
-                Output::Event(e) => self.deliver(e),
+                Output::Event(e) => self.router.deliver(e),
                 Output::Timeout(at) => return at,
             }
         }
     }
 
+    /// Drains the core and hands over what waited, until nothing moves; returns the next
+    /// deadline. While a queue stays full, the readers are asked to wake the poll.
+    fn settle(&mut self) -> Instant {
+        loop {
+            let deadline = self.drain();
+            if !self.router.retry() {
+                self.room.paused.store(false, Ordering::SeqCst);
+                match self.deferred.pop_front() {
+                    Some(w) => self.on_wake(w),
+                    None => return deadline,
+                }
+                continue;
+            }
+            self.room.paused.store(true, Ordering::SeqCst);
+            // A reader may have made room before it could see the flag: look once more.
+            if self.router.retry() {
+                return deadline;
+            }
+        }
+    }
+
     fn paused(&self) -> bool {
-        !self.backlog.is_empty()
+        self.router.is_paused()
     }
 
     fn on_wake(&mut self, w: Wake) {
@@ -258,9 +268,7 @@ impl Driver {
     fn command(&mut self, c: Command) {
         let now = Instant::now();
         match self.core.execute(now, c.op) {
-            Ok(tx) => {
-                self.waiting.insert(tx, c.reply);
-            }
+            Ok(tx) => self.router.wait(tx, c.reply),
             Err(e) => {
                 let _ = c.reply.try_send(Outcome {
                     result: Err(Error::Local(e)),
@@ -366,139 +374,68 @@ impl Driver {
         }
         self.ws_unread = false;
     }
+}
 
-    // ------------------------------------------------------------------ event routing
+// ------------------------------------------------------------------ event routing
 
-    fn deliver(&mut self, e: Event) {
-        let target = match e.route() {
-            Route::Transaction(tx) => {
-                let tx = tx.clone();
-                return self.complete(&tx, e);
-            }
-            Route::Client => Target::Client,
-            Route::Session(s) => Target::Session(s),
-            Route::Handle(h) if self.queues.contains_key(&Target::Handle(h)) => Target::Handle(h),
-            // A handle nobody subscribed to (adopted after a claim): its session hears it.
-            Route::Handle(h) => Target::Session(h.session),
-        };
-        if let Target::Client = target {
-            self.startup_event(&e);
-        }
-        if self.paused() {
-            self.backlog.push_back((target, e));
-        } else {
-            self.send_to(target, e);
+/// This adapter's queues for the core's [`Router`]: bounded std channels.
+pub(crate) struct Boxes {
+    cap: usize,
+    room: Arc<Room>,
+    startup: Option<SyncSender<Startup>>,
+}
+
+impl Mailboxes for Boxes {
+    type Queue = SyncSender<Event>;
+    type Events = Events;
+    type Waiter = SyncSender<Outcome>;
+
+    fn queue(&mut self) -> (Self::Queue, Events) {
+        let (tx, rx) = sync_channel(self.cap);
+        (tx, Events::new(rx, Arc::clone(&self.room)))
+    }
+
+    fn offer(queue: &Self::Queue, event: Event) -> Offer {
+        match queue.try_send(event) {
+            Ok(()) => Offer::Taken,
+            Err(TrySendError::Full(e)) => Offer::Full(e),
+            Err(TrySendError::Disconnected(_)) => Offer::Closed,
         }
     }
 
-    fn startup_event(&mut self, e: &Event) {
-        let Some(tx) = self.startup.as_ref() else {
-            return;
-        };
-        let result = match e {
-            Event::Connected {
-                server,
-                url,
-                transport,
-                info,
-            } => Ok((*server, url.clone(), *transport, info.clone())),
-            Event::Disconnected { reason } => Err(Error::Unreachable(format!("{reason:?}"))),
-            _ => return,
-        };
-        let _ = tx.try_send(result);
-        self.startup = None;
-    }
-
-    /// Hands an event to its queue; on a full queue it waits in the backlog and reading
-    /// pauses (timers and commands go on).
-    fn send_to(&mut self, target: Target, e: Event) {
-        let closes = matches!(
-            (&target, &e),
-            (Target::Handle(_), Event::Detached { .. })
-                | (Target::Session(_), Event::SessionLost { .. })
-        );
-        let sender = match target {
-            Target::Client => Some(&self.client_events),
-            t => self.queues.get(&t),
-        };
-        let Some(sender) = sender else { return };
-        match sender.try_send(e) {
-            Ok(()) => {}
-            Err(TrySendError::Full(e)) => {
-                self.backlog.push_back((target, e));
-                return;
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.queues.remove(&target);
-            }
-        }
-        if closes {
-            self.close_queues(target);
-        }
-    }
-
-    fn close_queues(&mut self, target: Target) {
-        match target {
-            Target::Handle(h) => {
-                self.queues.remove(&Target::Handle(h));
-            }
-            Target::Session(s) => self.queues.retain(|t, _| match t {
-                Target::Session(x) => *x != s,
-                Target::Handle(h) => h.session != s,
-                Target::Client => true,
-            }),
-            Target::Client => {}
-        }
-    }
-
-    fn retry_backlog(&mut self) {
-        while let Some((target, e)) = self.backlog.pop_front() {
-            let before = self.backlog.len();
-            self.send_to(target, e);
-            if self.backlog.len() > before {
-                // Still full: put it back in front, keep the order.
-                if let Some(last) = self.backlog.pop_back() {
-                    self.backlog.push_front(last);
-                }
-                return;
-            }
-        }
-        while !self.paused() {
-            let Some(w) = self.deferred.pop_front() else {
-                break;
-            };
-            self.on_wake(w);
-            let _ = self.drain();
-        }
-    }
-
-    fn complete(&mut self, tx: &TransactionId, e: Event) {
-        let Event::Completed { result, .. } = e else {
-            return;
-        };
-        let Some(reply) = self.waiting.remove(tx) else {
-            return;
-        };
-        let mut events = None;
-        match &result {
-            Ok(Reply::SessionCreated(s) | Reply::SessionClaimed(s)) => {
-                let (q, rx) = sync_channel(self.cap);
-                self.queues.insert(Target::Session(*s), q);
-                events = Some(rx);
-            }
-            Ok(Reply::Attached(h)) => {
-                let (q, rx) = sync_channel(self.cap);
-                self.queues.insert(Target::Handle(*h), q);
-                events = Some(rx);
-            }
-            Ok(Reply::SessionDestroyed(s)) => self.close_queues(Target::Session(*s)),
-            _ => {}
-        }
-        let outcome = Outcome {
+    fn complete(
+        &mut self,
+        waiter: Self::Waiter,
+        result: Result<Reply, RequestError>,
+        events: Option<Events>,
+    ) {
+        let _ = waiter.try_send(Outcome {
             result: result.map_err(Error::Request),
             events,
-        };
-        let _ = reply.try_send(outcome);
+        });
+    }
+
+    fn started(&mut self, result: Result<Connected, DisconnectReason>) {
+        if let Some(tx) = self.startup.take() {
+            let _ = tx.try_send(result.map_err(|r| Error::Unreachable(format!("{r:?}"))));
+        }
+    }
+}
+
+/// How a reader tells a paused driver that a queue has room: std channels cannot be waited
+/// on for capacity, so every read while the driver is paused wakes its poll.
+#[derive(Debug)]
+pub(crate) struct Room {
+    paused: AtomicBool,
+    waker: Arc<mio::Waker>,
+}
+
+impl Room {
+    /// Called after an event was taken from a queue.
+    pub(crate) fn taken(&self) {
+        if self.paused.load(Ordering::SeqCst) {
+            let _ = self.waker.wake();
+        }
     }
 }
 

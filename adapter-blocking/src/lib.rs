@@ -10,14 +10,15 @@
 
 mod client;
 mod driver;
-mod error;
 mod http;
 mod peer;
 mod tls;
 mod ws;
 
-pub use client::{Builder, Client, Events, Handle, PluginReply, Session};
-pub use error::Error;
+pub use client::{Builder, Client, Events, Handle, Session};
 pub use janus_proto as proto;
+pub use janus_proto::PluginReply;
 pub use janus_rtc as rtc;
+/// What a call can fail with: the same type in both adapters.
+pub use janus_rtc::ClientError as Error;
 pub use peer::Peer;

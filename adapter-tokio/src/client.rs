@@ -9,15 +9,16 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use janus_proto::plugin::PluginRequest;
+use janus_proto::router::Connected;
 use janus_proto::{
-    ClientConfig, Event, HandleRef, Jsep, PluginData, Reply, ServerInfo, SessionId, TransportKind,
+    ClientConfig, Event, HandleRef, Jsep, PluginReply, Reply, ServerInfo, SessionId, TransportKind,
     Trickle,
 };
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::Error;
-use crate::driver::{Command, Connected, Driver, Op, Outcome};
+use crate::driver::{Command, Driver, Op, Outcome};
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -243,10 +244,9 @@ impl Client {
 
     /// `info`, asked now.
     pub async fn info(&self) -> Result<ServerInfo, Error> {
-        match request(&self.commands, Op::Info).await? {
-            Reply::ServerInfo(i) => Ok(*i),
-            other => Err(unexpected(&other)),
-        }
+        Ok(request(&self.commands, Op::Info)
+            .await?
+            .into_server_info()?)
     }
 
     /// `ping`.
@@ -267,10 +267,7 @@ impl Client {
 
     async fn session_from(&self, op: Op) -> Result<Session, Error> {
         let outcome = call(&self.commands, op).await?;
-        let id = match outcome.result? {
-            Reply::SessionCreated(s) | Reply::SessionClaimed(s) => s,
-            other => return Err(unexpected(&other)),
-        };
+        let id = outcome.result?.into_session()?;
         let rx = outcome.events.ok_or(Error::Closed)?;
         Ok(Session {
             id,
@@ -317,10 +314,7 @@ impl Session {
             opaque_id: opaque_id.map(str::to_owned),
         };
         let outcome = call(&self.commands, op).await?;
-        let handle = match outcome.result? {
-            Reply::Attached(h) => h,
-            other => return Err(unexpected(&other)),
-        };
+        let handle = outcome.result?.into_handle()?;
         let rx = outcome.events.ok_or(Error::Closed)?;
         Ok(Handle {
             handle,
@@ -342,15 +336,6 @@ impl Session {
             .await
             .map(drop)
     }
-}
-
-/// A plugin's answer to a message: its data and, possibly, a JSEP.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PluginReply {
-    /// What the plugin said.
-    pub data: PluginData,
-    /// Its session description.
-    pub jsep: Option<Jsep>,
 }
 
 /// A plugin handle (janus.js `pluginHandle`).
@@ -380,10 +365,7 @@ impl Handle {
             body,
             jsep,
         };
-        match request(&self.commands, op).await? {
-            Reply::Plugin { data, jsep, .. } => Ok(PluginReply { data, jsep }),
-            other => Err(unexpected(&other)),
-        }
+        Ok(request(&self.commands, op).await?.into_plugin()?)
     }
 
     /// A typed plugin request.
@@ -417,10 +399,4 @@ impl Handle {
             .await
             .map(drop)
     }
-}
-
-fn unexpected(r: &Reply) -> Error {
-    Error::Request(janus_proto::RequestError::Malformed(format!(
-        "unexpected reply {r:?}"
-    )))
 }

@@ -2,16 +2,16 @@
 //! waits for all of them in one `select!`. No protocol decision is made here: it moves
 //! bytes, wakes the core on time and routes the core's events to their queues.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
+use janus_proto::router::{Connected, Mailboxes, Offer, Router};
 use janus_proto::{
-    Event, HandleRef, HttpResponse, Input, Output, Reply, RequestId, Route, ServerInfo, SessionId,
-    TransactionId, Transmit, TransportKind,
+    DisconnectReason, Event, HttpResponse, Input, Output, Reply, RequestError, RequestId, Transmit,
 };
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
@@ -38,15 +38,6 @@ pub(crate) struct Outcome {
     pub(crate) events: Option<mpsc::Receiver<Event>>,
 }
 
-/// The server the client connected to.
-#[derive(Debug, Clone)]
-pub(crate) struct Connected {
-    pub(crate) server: usize,
-    pub(crate) url: String,
-    pub(crate) transport: TransportKind,
-    pub(crate) info: Box<ServerInfo>,
-}
-
 /// What `connect` waits for.
 pub(crate) type Startup = Result<Connected, Error>;
 
@@ -55,13 +46,6 @@ pub(crate) struct Spawned {
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) client_events: mpsc::Receiver<Event>,
     pub(crate) startup: oneshot::Receiver<Startup>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Target {
-    Client,
-    Session(SessionId),
-    Handle(HandleRef),
 }
 
 /// What woke the driver.
@@ -87,12 +71,7 @@ pub(crate) struct Driver {
     requests: JoinSet<(RequestId, HttpResult)>,
     request_tasks: HashMap<tokio::task::Id, RequestId>,
     aborts: HashMap<RequestId, AbortHandle>,
-    cap: usize,
-    waiting: HashMap<TransactionId, oneshot::Sender<Outcome>>,
-    client_events: mpsc::Sender<Event>,
-    queues: HashMap<Target, mpsc::Sender<Event>>,
-    backlog: VecDeque<(Target, Event)>,
-    startup: Option<oneshot::Sender<Startup>>,
+    router: Router<Boxes>,
 }
 
 impl Driver {
@@ -105,8 +84,11 @@ impl Driver {
         let tls = Arc::new(roots.rustls()?);
         let http = roots.reqwest()?;
         let (commands_tx, commands) = mpsc::channel(cap.min(256));
-        let (client_tx, client_rx) = mpsc::channel(cap);
         let (startup_tx, startup_rx) = oneshot::channel();
+        let (router, client_events) = Router::new(Boxes {
+            cap,
+            startup: Some(startup_tx),
+        });
         let now = Instant::now();
         let mut core = janus_proto::Client::new(config.seed_if_unset(os_seed()), now);
         core.connect(now);
@@ -120,17 +102,12 @@ impl Driver {
             requests: JoinSet::new(),
             request_tasks: HashMap::new(),
             aborts: HashMap::new(),
-            cap,
-            waiting: HashMap::new(),
-            client_events: client_tx,
-            queues: HashMap::new(),
-            backlog: VecDeque::new(),
-            startup: Some(startup_tx),
+            router,
         };
         tokio::spawn(driver.run());
         Ok(Spawned {
             commands: commands_tx,
-            client_events: client_rx,
+            client_events,
             startup: startup_rx,
         })
     }
@@ -143,18 +120,15 @@ impl Driver {
         let sleep = tokio::time::sleep(std::time::Duration::ZERO);
         tokio::pin!(sleep);
         loop {
-            self.retry_backlog();
+            self.router.retry();
             let deadline = self.drain();
             sleep
                 .as_mut()
                 .reset(tokio::time::Instant::from_std(deadline));
             // While a queue is full, nothing is read from the server (WebSocket frames,
             // handshakes and HTTP responses wait); commands and the timer go on.
-            let paused = !self.backlog.is_empty();
-            let full = self
-                .backlog
-                .front()
-                .and_then(|(t, _)| self.sender(*t).cloned());
+            let paused = self.router.is_paused();
+            let full = self.router.blocked_on().cloned();
             let (ws, opening, requests) = (&mut self.ws, &mut self.opening, &mut self.requests);
             let wake = tokio::select! {
                 command = self.commands.recv() => match command {
@@ -190,7 +164,7 @@ impl Driver {
         loop {
             match self.core.poll_output() {
                 Output::Transmit(t) => self.transmit(t),
-                Output::Event(e) => self.deliver(e),
+                Output::Event(e) => self.router.deliver(e),
                 Output::Timeout(at) => return at,
             }
         }
@@ -247,9 +221,7 @@ impl Driver {
     fn command(&mut self, c: Command) {
         let now = Instant::now();
         match self.core.execute(now, c.op) {
-            Ok(tx) => {
-                self.waiting.insert(tx, c.reply);
-            }
+            Ok(tx) => self.router.wait(tx, c.reply),
             Err(e) => {
                 let _ = c.reply.send(Outcome {
                     result: Err(Error::Local(e)),
@@ -305,141 +277,49 @@ impl Driver {
             ws.close();
         }
     }
+}
 
-    // ------------------------------------------------------------------ event routing
+// ------------------------------------------------------------------ event routing
 
-    fn sender(&self, target: Target) -> Option<&mpsc::Sender<Event>> {
-        match target {
-            Target::Client => Some(&self.client_events),
-            t => self.queues.get(&t),
+/// This adapter's queues for the core's [`Router`]: bounded tokio channels.
+pub(crate) struct Boxes {
+    cap: usize,
+    startup: Option<oneshot::Sender<Startup>>,
+}
+
+impl Mailboxes for Boxes {
+    type Queue = mpsc::Sender<Event>;
+    type Events = mpsc::Receiver<Event>;
+    type Waiter = oneshot::Sender<Outcome>;
+
+    fn queue(&mut self) -> (Self::Queue, Self::Events) {
+        mpsc::channel(self.cap)
+    }
+
+    fn offer(queue: &Self::Queue, event: Event) -> Offer {
+        match queue.try_send(event) {
+            Ok(()) => Offer::Taken,
+            Err(TrySendError::Full(e)) => Offer::Full(e),
+            Err(TrySendError::Closed(_)) => Offer::Closed,
         }
     }
 
-    fn deliver(&mut self, e: Event) {
-        let target = match e.route() {
-            Route::Transaction(tx) => {
-                let tx = tx.clone();
-                return self.complete(&tx, e);
-            }
-            Route::Client => Target::Client,
-            Route::Session(s) => Target::Session(s),
-            Route::Handle(h) if self.queues.contains_key(&Target::Handle(h)) => Target::Handle(h),
-            // A handle nobody listens to (adopted after a claim): its session hears it.
-            Route::Handle(h) => Target::Session(h.session),
-        };
-        if target == Target::Client {
-            self.startup_event(&e);
-        }
-        if self.backlog.is_empty() {
-            self.send_to(target, e);
-        } else {
-            self.backlog.push_back((target, e));
-        }
-    }
-
-    fn startup_event(&mut self, e: &Event) {
-        let result = match e {
-            Event::Connected {
-                server,
-                url,
-                transport,
-                info,
-            } => Ok(Connected {
-                server: *server,
-                url: url.clone(),
-                transport: *transport,
-                info: info.clone(),
-            }),
-            Event::Disconnected { reason } => Err(Error::Unreachable(format!("{reason:?}"))),
-            _ => return,
-        };
-        if let Some(tx) = self.startup.take() {
-            let _ = tx.send(result);
-        }
-    }
-
-    /// Hands an event to its queue; on a full queue it waits in the backlog and reading
-    /// pauses. `false` if it went to the backlog.
-    fn send_to(&mut self, target: Target, e: Event) -> bool {
-        let closes = matches!(
-            (&target, &e),
-            (Target::Handle(_), Event::Detached { .. })
-                | (Target::Session(_), Event::SessionLost { .. })
-        );
-        let Some(sender) = self.sender(target) else {
-            return true;
-        };
-        match sender.try_send(e) {
-            Ok(()) => {}
-            Err(TrySendError::Full(e)) => {
-                self.backlog.push_back((target, e));
-                return false;
-            }
-            Err(TrySendError::Closed(_)) => {
-                if target != Target::Client {
-                    self.queues.remove(&target);
-                }
-            }
-        }
-        if closes {
-            self.close_queues(target);
-        }
-        true
-    }
-
-    fn close_queues(&mut self, target: Target) {
-        match target {
-            Target::Handle(h) => {
-                self.queues.remove(&Target::Handle(h));
-            }
-            Target::Session(s) => self.queues.retain(|t, _| match t {
-                Target::Session(x) => *x != s,
-                Target::Handle(h) => h.session != s,
-                Target::Client => true,
-            }),
-            Target::Client => {}
-        }
-    }
-
-    fn retry_backlog(&mut self) {
-        while let Some((target, e)) = self.backlog.pop_front() {
-            if !self.send_to(target, e) {
-                // Still full: put it back in front, keep the order.
-                if let Some(last) = self.backlog.pop_back() {
-                    self.backlog.push_front(last);
-                }
-                return;
-            }
-        }
-    }
-
-    fn complete(&mut self, tx: &TransactionId, e: Event) {
-        let Event::Completed { result, .. } = e else {
-            return;
-        };
-        let Some(reply) = self.waiting.remove(tx) else {
-            return;
-        };
-        // The queue exists before the caller hears of the session or handle: no event lost.
-        let mut events = None;
-        match &result {
-            Ok(Reply::SessionCreated(s) | Reply::SessionClaimed(s)) => {
-                let (q, rx) = mpsc::channel(self.cap);
-                self.queues.insert(Target::Session(*s), q);
-                events = Some(rx);
-            }
-            Ok(Reply::Attached(h)) => {
-                let (q, rx) = mpsc::channel(self.cap);
-                self.queues.insert(Target::Handle(*h), q);
-                events = Some(rx);
-            }
-            Ok(Reply::SessionDestroyed(s)) => self.close_queues(Target::Session(*s)),
-            _ => {}
-        }
-        let _ = reply.send(Outcome {
+    fn complete(
+        &mut self,
+        waiter: Self::Waiter,
+        result: Result<Reply, RequestError>,
+        events: Option<Self::Events>,
+    ) {
+        let _ = waiter.send(Outcome {
             result: result.map_err(Error::Request),
             events,
         });
+    }
+
+    fn started(&mut self, result: Result<Connected, DisconnectReason>) {
+        if let Some(tx) = self.startup.take() {
+            let _ = tx.send(result.map_err(|r| Error::Unreachable(format!("{r:?}"))));
+        }
     }
 }
 

@@ -45,6 +45,56 @@ pub enum Reply {
     Acked,
 }
 
+/// A plugin's answer to a message: its data and, possibly, a JSEP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginReply {
+    /// What the plugin said.
+    pub data: PluginData,
+    /// Its session description.
+    pub jsep: Option<Jsep>,
+}
+
+/// The reply a call expects, taken out of [`Reply`]: one home for "this request answers
+/// with that", so that no adapter matches replies itself. A reply of another kind is a
+/// [`RequestError::Malformed`] (Janus answered a request with something else).
+impl Reply {
+    /// The session of a `create` or `claim`.
+    pub fn into_session(self) -> Result<SessionId, RequestError> {
+        match self {
+            Self::SessionCreated(s) | Self::SessionClaimed(s) => Ok(s),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// The handle of an `attach`.
+    pub fn into_handle(self) -> Result<HandleRef, RequestError> {
+        match self {
+            Self::Attached(h) => Ok(h),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// The server's `info`.
+    pub fn into_server_info(self) -> Result<ServerInfo, RequestError> {
+        match self {
+            Self::ServerInfo(i) => Ok(*i),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// The plugin's answer to a `message`.
+    pub fn into_plugin(self) -> Result<PluginReply, RequestError> {
+        match self {
+            Self::Plugin { data, jsep, .. } => Ok(PluginReply { data, jsep }),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    fn unexpected(&self) -> RequestError {
+        RequestError::Malformed(format!("unexpected reply {self:?}"))
+    }
+}
+
 /// Why a session ended without the application destroying it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

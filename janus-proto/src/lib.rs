@@ -74,13 +74,14 @@ mod io;
 pub mod jsep;
 pub mod msg;
 pub mod plugin;
+pub mod router;
 mod timer;
 
 pub use client::{Client, HandleInfo, SessionState};
 pub use command::Command;
 pub use config::{ClientConfig, Reconnect, Secret, Server, TransportKind};
 pub use error::{Error, ErrorCode, JanusError, ParseError, PluginError, RequestError};
-pub use event::{DisconnectReason, Event, Reply, Route, SessionLostReason};
+pub use event::{DisconnectReason, Event, PluginReply, Reply, Route, SessionLostReason};
 pub use id::{HandleId, HandleRef, IdSource, RequestId, SeededIds, SessionId, TransactionId};
 pub use io::{HttpMethod, HttpRequest, HttpResponse, Input, Output, Transmit};
 pub use jsep::{IceCandidate, Jsep, SdpType, SignalingState, Trickle};

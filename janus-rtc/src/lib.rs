@@ -27,6 +27,7 @@
 //! // its trickled candidates to `add_remote_candidate`, and trickle ours from `Event::LocalCandidate`.
 //! ```
 
+mod client_error;
 mod config;
 mod error;
 mod event;
@@ -34,6 +35,7 @@ mod peer;
 mod sdp;
 mod track;
 
+pub use client_error::ClientError;
 pub use config::PeerConfig;
 pub use error::Error;
 pub use event::{DataMessage, Event, IceState, MediaFrame, Output, Transmit};

@@ -1,11 +1,17 @@
-//! The adapter's one error type (the same as `janus-blocking`'s).
+//! The error of a Janus client with WebRTC: what a call on either adapter can fail with.
+//!
+//! It lives here, not in each adapter, because both adapters fail in exactly the same ways
+//! and must name them the same; `janus-rtc` is the lowest crate that knows both the
+//! signalling errors (`janus-proto`) and the WebRTC ones ([`Error`](crate::Error)). Both
+//! adapters re-export it as their `Error`.
 
 use janus_proto::{ErrorCode, RequestError};
 
-/// What a call on the tokio client can fail with.
+/// What a call on a `janus-tokio` or `janus-blocking` client, session, handle or peer can
+/// fail with.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ClientError {
     /// The core refused the call before sending anything (unknown handle, session lost,
     /// too many requests in flight, JSEP out of order, ...).
     #[error(transparent)]
@@ -26,16 +32,16 @@ pub enum Error {
     /// The WebRTC side refused (bad SDP from Janus, unknown mid or channel, closed
     /// connection, ...).
     #[error(transparent)]
-    Rtc(#[from] janus_rtc::Error),
-    /// A socket could not be set up.
+    Rtc(#[from] crate::Error),
+    /// A socket, a thread or a task could not be set up.
     #[error("I/O: {0}")]
     Io(String),
-    /// The client is closed (its driver task ended), or the peer's task.
+    /// The client is closed (its driver ended), or the peer's.
     #[error("client closed")]
     Closed,
 }
 
-impl Error {
+impl ClientError {
     /// The Janus core error code, if Janus answered with one.
     pub fn janus_code(&self) -> Option<ErrorCode> {
         match self {
