@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, Jsep, Trickle};
-use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track};
+use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track};
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
 use tracing::{debug, warn};
@@ -340,10 +340,9 @@ impl MediaThread {
             loop {
                 match self.socket.recv_from(&mut buf) {
                     Ok((n, from)) => {
-                        if let Err(e) =
-                            self.pc
-                                .handle_receive(Instant::now(), from, self.local_addr, &buf[..n])
-                        {
+                        let input =
+                            Input::Receive(Instant::now(), from, self.local_addr, &buf[..n]);
+                        if let Err(e) = self.pc.handle_input(input) {
                             debug!(error = %e, %from, "datagram ignored");
                         }
                     }
@@ -367,7 +366,8 @@ impl MediaThread {
             }
             let now = Instant::now();
             if now >= deadline {
-                self.pc.handle_timeout(now);
+                // A timeout never fails.
+                let _ = self.pc.handle_input(Input::Timeout(now));
             }
         }
     }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, Jsep, Trickle};
-use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track};
+use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track};
 use serde_json::Value;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::TrySendError;
@@ -366,7 +366,8 @@ impl MediaTask {
             // The deadline is checked against the clock, not trusted from the timer.
             let now = Instant::now();
             if now >= deadline {
-                self.pc.handle_timeout(now);
+                // A timeout never fails.
+                let _ = self.pc.handle_input(Input::Timeout(now));
             }
         }
         debug!(local = %self.local_addr, "peer task ends");
@@ -374,10 +375,8 @@ impl MediaTask {
 
     /// One received datagram into the connection.
     fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
-        if let Err(e) = self
-            .pc
-            .handle_receive(Instant::now(), from, self.local_addr, datagram)
-        {
+        let input = Input::Receive(Instant::now(), from, self.local_addr, datagram);
+        if let Err(e) = self.pc.handle_input(input) {
             debug!(error = %e, %from, "datagram ignored");
         }
     }

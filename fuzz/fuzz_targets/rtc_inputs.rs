@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use janus_proto::{IceCandidate, Jsep, Trickle};
-use janus_rtc::{Output, PeerConfig, PeerConnection, Track};
+use janus_rtc::{Input, Output, PeerConfig, PeerConnection, Track};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -35,10 +35,10 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = rest;
     while let Some((&len, tail)) = rest.split_first() {
         let len = usize::from(len).min(tail.len());
-        let _ = pc.handle_receive(now, remote, local, &tail[..len]);
+        let _ = pc.handle_input(Input::Receive(now, remote, local, &tail[..len]));
         rest = &tail[len..];
     }
-    pc.handle_timeout(now + Duration::from_millis(10));
+    let _ = pc.handle_input(Input::Timeout(now + Duration::from_millis(10)));
     for p in [&mut pc, &mut answering] {
         let mut n = 0;
         while !matches!(p.poll_output(), Output::Timeout(_)) {
