@@ -96,6 +96,9 @@
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod io;
 mod peer;
 mod sdp;
