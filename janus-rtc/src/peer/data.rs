@@ -25,7 +25,7 @@ impl PeerConnection {
     }
 
     /// Opens another data channel on the association (no renegotiation once data was
-    /// negotiated; before that, pass a [`Track::data`] to the next offer instead).
+    /// negotiated; before that, pass a [`Track::data`](crate::Track::data) to the next offer instead).
     pub fn open_data_channel(&mut self, label: &str) -> Result<(), Error> {
         self.ensure_open()?;
         if !self.has_data_mline {

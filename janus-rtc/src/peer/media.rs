@@ -37,7 +37,7 @@ impl PeerConnection {
     }
 
     /// Writes one frame of the simulcast layer `rid` (`h`, `m` or `l`, as offered by a
-    /// [`Track::simulcast`] video track) to `mid`. Janus forwards one layer to each
+    /// [`Track::simulcast`](crate::Track::simulcast) video track) to `mid`. Janus forwards one layer to each
     /// subscriber, as it chooses (`substream` 2, 1, 0 for `h`, `m`, `l`).
     pub fn write_simulcast_frame(
         &mut self,

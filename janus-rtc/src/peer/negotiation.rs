@@ -22,7 +22,7 @@ impl PeerConnection {
     ///
     /// The returned [`Jsep`] may be edited before it is sent (janus.js `customizeSdp`), as
     /// long as the answer still matches what str0m offered. With trickle on, our candidates
-    /// follow as [`Event::LocalCandidate`]s, then [`Trickle::Completed`].
+    /// follow as [`Event::LocalCandidate`]s, then [`Trickle::Completed`](janus_proto::Trickle::Completed).
     #[must_use = "the offer goes to Janus in a `message`"]
     pub fn create_offer(&mut self, tracks: &[Track], ice_restart: bool) -> Result<Jsep, Error> {
         self.ensure_open()?;
