@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, Jsep, Trickle};
-use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track};
+use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track};
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
 use tracing::{debug, warn};
@@ -30,14 +30,14 @@ type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
 /// (janus.js `createOffer`/`createAnswer`/`handleRemoteJsep`, `data`, `getBitrate`,
 /// `muteAudio`, `hangup`).
 ///
-/// Events (tracks, frames, data, ICE state, closing) come from [`events`](Self::events),
-/// in order. Received media frames are dropped when the application does not keep up (a
+/// Events (tracks, frames, data, ICE state, closing) come from
+/// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order. Received media frames are dropped when the application does not keep up (a
 /// late frame is worth nothing); [`dropped_frames`](Self::dropped_frames) counts them. Every
 /// other event waits for room, so nothing else is lost: drain the queue.
 ///
 /// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
 /// the whole exchange for the usual case, and the handle's `Trickle` and `Hangup` events are
-/// passed on with [`on_janus_event`](Self::on_janus_event).
+/// passed on with [`handle_janus_event`](Self::handle_janus_event).
 pub struct Peer {
     calls: SyncSender<Call>,
     waker: Arc<mio::Waker>,
@@ -190,7 +190,7 @@ impl Peer {
 
     /// Hands a handle event to the connection: Janus's trickled candidates are applied and
     /// its `hangup` closes the connection (as janus.js does). Other events are ignored.
-    pub fn on_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
+    pub fn handle_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
         if !PeerConnection::wants_janus_event(event) {
             return Ok(());
         }
@@ -235,16 +235,18 @@ impl Peer {
         Ok(self.call(move |pc, _| pc.send_data(&label, binary, &data))??)
     }
 
-    /// Mutes (`true`) or unmutes a local track.
-    pub fn set_muted(&self, mid: &str, muted: bool) -> Result<(), Error> {
+    /// Stops sending on a local track without renegotiating (janus.js
+    /// `muteAudio`/`muteVideo`): see [`PeerConnection::mute`].
+    pub fn mute(&self, mid: &str) -> Result<(), Error> {
         let mid = mid.to_owned();
-        Ok(self.call(move |pc, _| {
-            if muted {
-                pc.mute(&mid)
-            } else {
-                pc.unmute(&mid)
-            }
-        })??)
+        Ok(self.call(move |pc, _| pc.mute(&mid))??)
+    }
+
+    /// Sends again on a muted track (janus.js `unmuteAudio`/`unmuteVideo`): see
+    /// [`PeerConnection::unmute`].
+    pub fn unmute(&self, mid: &str) -> Result<(), Error> {
+        let mid = mid.to_owned();
+        Ok(self.call(move |pc, _| pc.unmute(&mid))??)
     }
 
     /// The received bitrate on `mid` in bits per second (janus.js `getBitrate`).
@@ -340,10 +342,9 @@ impl MediaThread {
             loop {
                 match self.socket.recv_from(&mut buf) {
                     Ok((n, from)) => {
-                        if let Err(e) =
-                            self.pc
-                                .handle_receive(Instant::now(), from, self.local_addr, &buf[..n])
-                        {
+                        let input =
+                            Input::Receive(Instant::now(), from, self.local_addr, &buf[..n]);
+                        if let Err(e) = self.pc.handle_input(input) {
                             debug!(error = %e, %from, "datagram ignored");
                         }
                     }
@@ -367,7 +368,8 @@ impl MediaThread {
             }
             let now = Instant::now();
             if now >= deadline {
-                self.pc.handle_timeout(now);
+                // A timeout never fails.
+                let _ = self.pc.handle_input(Input::Timeout(now));
             }
         }
     }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, Jsep, Trickle};
-use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track};
+use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track};
 use serde_json::Value;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::TrySendError;
@@ -41,7 +41,7 @@ type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
 ///
 /// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
 /// the whole exchange for the usual case, and the handle's `Trickle` and `Hangup` events are
-/// passed on with [`on_janus_event`](Self::on_janus_event).
+/// passed on with [`handle_janus_event`](Self::handle_janus_event).
 ///
 /// ```no_run
 /// use janus_tokio::rtc::{Event as RtcEvent, PeerConfig, Track};
@@ -212,7 +212,7 @@ impl Peer {
 
     /// Hands a handle event to the connection: Janus's trickled candidates are applied and
     /// its `hangup` closes the connection (see [`PeerConnection::handle_janus_event`]).
-    pub async fn on_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
+    pub async fn handle_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
         if !PeerConnection::wants_janus_event(event) {
             return Ok(());
         }
@@ -267,17 +267,18 @@ impl Peer {
             .await??)
     }
 
-    /// Mutes (`true`) or unmutes a local track.
-    pub async fn set_muted(&self, mid: &str, muted: bool) -> Result<(), Error> {
+    /// Stops sending on a local track without renegotiating (janus.js
+    /// `muteAudio`/`muteVideo`): see [`PeerConnection::mute`].
+    pub async fn mute(&self, mid: &str) -> Result<(), Error> {
         let mid = mid.to_owned();
-        let toggle = move |pc: &mut PeerConnection, _| {
-            if muted {
-                pc.mute(&mid)
-            } else {
-                pc.unmute(&mid)
-            }
-        };
-        Ok(self.call(toggle).await??)
+        Ok(self.call(move |pc, _| pc.mute(&mid)).await??)
+    }
+
+    /// Sends again on a muted track (janus.js `unmuteAudio`/`unmuteVideo`): see
+    /// [`PeerConnection::unmute`].
+    pub async fn unmute(&self, mid: &str) -> Result<(), Error> {
+        let mid = mid.to_owned();
+        Ok(self.call(move |pc, _| pc.unmute(&mid)).await??)
     }
 
     /// The received bitrate on `mid` in bits per second (janus.js `getBitrate`).
@@ -366,7 +367,8 @@ impl MediaTask {
             // The deadline is checked against the clock, not trusted from the timer.
             let now = Instant::now();
             if now >= deadline {
-                self.pc.handle_timeout(now);
+                // A timeout never fails.
+                let _ = self.pc.handle_input(Input::Timeout(now));
             }
         }
         debug!(local = %self.local_addr, "peer task ends");
@@ -374,10 +376,8 @@ impl MediaTask {
 
     /// One received datagram into the connection.
     fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
-        if let Err(e) = self
-            .pc
-            .handle_receive(Instant::now(), from, self.local_addr, datagram)
-        {
+        let input = Input::Receive(Instant::now(), from, self.local_addr, datagram);
+        if let Err(e) = self.pc.handle_input(input) {
             debug!(error = %e, %from, "datagram ignored");
         }
     }

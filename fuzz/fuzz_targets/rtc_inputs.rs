@@ -1,49 +1,12 @@
 //! Arbitrary bytes into a `janus_rtc::PeerConnection`: as an offer and an answer from the
 //! other side, as a trickled candidate, and as received datagrams (after a real offer, so
 //! that ICE, DTLS and SRTP parsers are reached): a typed error or nothing, never a panic,
-//! and the output always ends with a deadline.
+//! and the output always ends with a deadline. The logic is `janus_rtc::fuzzing`, shared
+//! with the corpus replay in `janus-rtc/tests/fuzz_corpus_replay.rs`.
 #![no_main]
 
-use std::time::{Duration, Instant};
-
-use janus_proto::{IceCandidate, Jsep, Trickle};
-use janus_rtc::{Output, PeerConfig, PeerConnection, Track};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let now = Instant::now();
-    let (local, remote) = ("10.0.0.1:1000".parse().unwrap(), "10.0.0.2:2000".parse().unwrap());
-    // The first bytes up to a NUL are the SDP and candidate text, the rest datagrams of
-    // lengths given by their first byte.
-    let (text, rest) = match data.iter().position(|b| *b == 0) {
-        Some(i) => (&data[..i], &data[i + 1..]),
-        None => (data, &[][..]),
-    };
-    let text = String::from_utf8_lossy(text);
-
-    let mut answering = PeerConnection::new(PeerConfig::default(), now, &[local]);
-    let _ = answering.create_answer(&Jsep::offer(text.as_ref()));
-
-    let mut pc = PeerConnection::new(PeerConfig::default(), now, &[local]);
-    let _ = pc.create_offer(&[Track::audio(), Track::video(), Track::data("f")], false);
-    let _ = pc.handle_remote_jsep(&Jsep::answer(text.as_ref()));
-    let _ = pc.add_remote_candidate(&Trickle::Candidate(IceCandidate {
-        candidate: text.into_owned(),
-        sdp_mid: None,
-        sdp_mline_index: None,
-    }));
-    let mut rest = rest;
-    while let Some((&len, tail)) = rest.split_first() {
-        let len = usize::from(len).min(tail.len());
-        let _ = pc.handle_receive(now, remote, local, &tail[..len]);
-        rest = &tail[len..];
-    }
-    pc.handle_timeout(now + Duration::from_millis(10));
-    for p in [&mut pc, &mut answering] {
-        let mut n = 0;
-        while !matches!(p.poll_output(), Output::Timeout(_)) {
-            n += 1;
-            assert!(n < 100_000, "output never ends");
-        }
-    }
+    janus_rtc::fuzzing::rtc_inputs(std::time::Instant::now(), data);
 });

@@ -1,35 +1,11 @@
 //! What comes out of a [`PeerConnection`](crate::PeerConnection).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use janus_proto::Trickle;
 
 use crate::{Error, TrackInfo};
-
-/// One result of [`PeerConnection::poll_output`](crate::PeerConnection::poll_output).
-#[derive(Debug)]
-pub enum Output {
-    /// A datagram to send.
-    Transmit(Transmit),
-    /// Something the application hears about.
-    Event(Event),
-    /// Nothing more now: call `handle_timeout` at this instant (or earlier with input).
-    Timeout(Instant),
-}
-
-/// A UDP datagram to send from `source` (one of the addresses the adapter bound) to
-/// `destination`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transmit {
-    /// The local address to send from.
-    pub source: SocketAddr,
-    /// Where to.
-    pub destination: SocketAddr,
-    /// The bytes.
-    pub contents: Vec<u8>,
-}
 
 /// ICE connectivity, as janus.js `iceState` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,12 +3,14 @@
 //! negotiation, ICE, DTLS, SCTP and media, with no socket and no clock. And whatever bytes
 //! arrive as SDP, candidates or datagrams, the result is a typed error, never a panic.
 #![allow(clippy::unwrap_used, missing_docs)]
+// The base instant of the simulated time; nothing else reads the clock.
+#![allow(clippy::disallowed_methods)]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use janus_proto::{Jsep, Trickle};
-use janus_rtc::{Event, Output, PeerConfig, PeerConnection, Track, TrackKind};
+use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track, TrackKind};
 use proptest::prelude::*;
 
 struct Side {
@@ -26,8 +28,8 @@ fn run(a: &mut Side, b: &mut Side, now: &mut Instant, steps: usize) {
             *now + Duration::from_millis(1),
             *now + Duration::from_secs(1),
         );
-        a.pc.handle_timeout(*now);
-        b.pc.handle_timeout(*now);
+        a.pc.handle_input(Input::Timeout(*now)).unwrap();
+        b.pc.handle_input(Input::Timeout(*now)).unwrap();
     }
 }
 
@@ -37,7 +39,7 @@ fn pump(from: &mut Side, to: &mut Side, now: Instant) -> Instant {
         match from.pc.poll_output() {
             Output::Transmit(t) => {
                 to.pc
-                    .handle_receive(now, t.source, t.destination, &t.contents)
+                    .handle_input(Input::Receive(now, t.source, t.destination, &t.contents))
                     .unwrap();
             }
             Output::Event(Event::LocalCandidate(c)) => from.candidates.push(c),
@@ -129,9 +131,9 @@ proptest! {
             sdp_mline_index: None,
         }));
         for d in &datagrams {
-            let _ = pc.handle_receive(now, "10.0.0.2:2000".parse().unwrap(), "10.0.0.1:1000".parse().unwrap(), d);
+            let _ = pc.handle_input(Input::Receive(now, "10.0.0.2:2000".parse().unwrap(), "10.0.0.1:1000".parse().unwrap(), d));
         }
-        pc.handle_timeout(now + Duration::from_secs(1));
+        pc.handle_input(Input::Timeout(now + Duration::from_secs(1))).unwrap();
         let mut outputs = 0;
         while !matches!(pc.poll_output(), Output::Timeout(_)) {
             outputs += 1;

@@ -307,7 +307,7 @@ fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
     std::thread::scope(|s| {
         let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
         janus_media(&e.handle, &audio, true);
-        e.peer.set_muted(&audio, true).unwrap();
+        e.peer.mute(&audio).unwrap();
         assert!(
             e.peer
                 .call({
@@ -317,7 +317,7 @@ fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
                 .unwrap()
         );
         janus_media(&e.handle, &audio, false);
-        e.peer.set_muted(&audio, false).unwrap();
+        e.peer.unmute(&audio).unwrap();
         janus_media(&e.handle, &audio, true);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         sender.join().unwrap();
@@ -441,7 +441,7 @@ fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
         .events()
         .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(ev))
         .unwrap();
-    e.peer.on_janus_event(&hangup).unwrap();
+    e.peer.handle_janus_event(&hangup).unwrap();
     e.peer.wait_for(WAIT, pick::closed).unwrap();
     assert!(matches!(
         e.peer.create_offer(&[Track::audio()], false),
@@ -520,7 +520,7 @@ fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
                 candidates += 1;
             }
         }
-        peer.on_janus_event(&ev).unwrap();
+        peer.handle_janus_event(&ev).unwrap();
         if matches!(ev, Event::WebrtcUp { .. }) {
             break;
         }

@@ -349,12 +349,12 @@ async fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
         let video = mid_of(&e.peer, TrackKind::Video).await;
         let checks = async {
             janus_media(&e.handle, &audio, true).await;
-            e.peer.set_muted(&audio, true).await.unwrap();
+            e.peer.mute(&audio).await.unwrap();
             let mid = audio.clone();
             let muted = e.peer.call(move |pc, _| pc.is_muted(&mid)).await;
             assert!(muted.unwrap());
             janus_media(&e.handle, &audio, false).await;
-            e.peer.set_muted(&audio, false).await.unwrap();
+            e.peer.unmute(&audio).await.unwrap();
             janus_media(&e.handle, &audio, true).await;
         };
         while_sending(&e.peer, &audio, Some(&video), checks).await;
@@ -447,7 +447,7 @@ async fn hangup_closes_both_sides_and_a_new_peer_on_the_same_handle_works() {
             .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(ev))
             .await
             .unwrap();
-        e.peer.on_janus_event(&hangup).await.unwrap();
+        e.peer.handle_janus_event(&hangup).await.unwrap();
         e.peer.wait_for(WAIT, pick::closed).await.unwrap();
         let closed = e.peer.create_offer(&[Track::audio()], false).await;
         assert!(
@@ -528,7 +528,7 @@ async fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() 
             {
                 candidates += 1;
             }
-            peer.on_janus_event(&ev).await.unwrap();
+            peer.handle_janus_event(&ev).await.unwrap();
             if matches!(ev, Event::WebrtcUp { .. }) {
                 break;
             }

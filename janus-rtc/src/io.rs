@@ -1,0 +1,118 @@
+//! What goes in ([`Input`]) and what comes out ([`Output`], [`Transmit`]).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use crate::Event;
+
+/// Something that happened outside the connection, with the instant it happened, for
+/// [`PeerConnection::handle_input`](crate::PeerConnection::handle_input).
+///
+/// The instant of a [`Receive`](Self::Receive) is when the datagram was read, not
+/// necessarily now; str0m moves its time forward when it is more recent than the last one.
+/// `Debug` prints the length of a datagram, not its bytes.
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    /// Time passed: give it at the deadline of the last [`Output::Timeout`] (earlier is
+    /// harmless). Due DTMF tones go out on it.
+    Timeout(Instant),
+    /// A datagram arrived: at, from `source`, on the adapter's socket bound to
+    /// `destination`, these bytes.
+    Receive(Instant, SocketAddr, SocketAddr, &'a [u8]),
+}
+
+impl Input<'_> {
+    /// When it happened.
+    #[must_use]
+    pub fn at(&self) -> Instant {
+        match *self {
+            Self::Timeout(t) | Self::Receive(t, ..) => t,
+        }
+    }
+}
+
+impl fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(at) => f.debug_tuple("Timeout").field(at).finish(),
+            Self::Receive(at, source, destination, contents) => f
+                .debug_struct("Receive")
+                .field("at", at)
+                .field("source", source)
+                .field("destination", destination)
+                .field("len", &contents.len())
+                .finish(),
+        }
+    }
+}
+
+/// One result of [`PeerConnection::poll_output`](crate::PeerConnection::poll_output).
+/// Drain `poll_output` until it returns `Timeout`.
+#[derive(Debug)]
+#[must_use]
+pub enum Output {
+    /// A datagram to send.
+    Transmit(Transmit),
+    /// Something the application hears about.
+    Event(Event),
+    /// Nothing more now: call `handle_input(Input::Timeout(..))` at this instant, or earlier
+    /// when another input arrives. Always the last output of a drain.
+    Timeout(Instant),
+}
+
+/// A UDP datagram to send from `source` (one of the addresses the adapter bound) to
+/// `destination`. `Debug` prints the length, not the bytes.
+#[derive(Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Transmit {
+    /// The local address to send from.
+    pub source: SocketAddr,
+    /// Where to.
+    pub destination: SocketAddr,
+    /// The bytes.
+    pub contents: Vec<u8>,
+}
+
+impl fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transmit")
+            .field("source", &self.source)
+            .field("destination", &self.destination)
+            .field("len", &self.contents.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_lengths_not_payloads() {
+        let (source, destination) = (
+            "10.0.0.1:1000".parse().unwrap(),
+            "10.0.0.2:2000".parse().unwrap(),
+        );
+        let t = Transmit {
+            source,
+            destination,
+            contents: vec![0xAB; 300],
+        };
+        let shown = format!("{t:?}");
+        assert!(
+            shown.contains("len: 300") && shown.contains("10.0.0.2:2000"),
+            "{shown}"
+        );
+        assert!(!shown.contains("171"), "payload bytes printed: {shown}");
+        let bytes = [0xCDu8; 7];
+        #[allow(clippy::disallowed_methods)] // any instant will do
+        let now = Instant::now();
+        let shown = format!("{:?}", Input::Receive(now, source, destination, &bytes));
+        assert!(
+            shown.contains("len: 7") && !shown.contains("205"),
+            "{shown}"
+        );
+    }
+}

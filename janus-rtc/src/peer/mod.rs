@@ -1,0 +1,304 @@
+//! The peer connection: str0m's `Rtc` behind the janus.js API.
+//!
+//! This module holds the struct, its construction, the input/output loop (`handle_input`,
+//! `poll_output`, the drain of str0m into our queue) and closing. The rest is split by
+//! concept, each an `impl PeerConnection` block of its own:
+//! - [`negotiation`]: `create_offer`, `create_answer`, `handle_remote_jsep`, and the track
+//!   events that follow a negotiation;
+//! - [`candidates`]: our host candidates and their trickle, Janus's trickled candidates and
+//!   the handle events that carry them (`handle_janus_event`);
+//! - [`media`]: writing frames (simulcast layers too), received frames, mute, bitrate, the
+//!   track lists;
+//! - [`data`]: data channels;
+//! - [`dtmf`]: DTMF tones out (RFC 4733 telephone events) and in.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use str0m::change::SdpPendingOffer;
+use str0m::channel::ChannelId;
+use str0m::format::{Codec, FormatParams};
+use str0m::media::{Frequency, Mid, Pt};
+use str0m::net::{Protocol, Receive};
+use str0m::{IceConnectionState, Rtc};
+
+use crate::{Error, Event, IceState, Input, Output, PeerConfig, TrackInfo};
+
+mod candidates;
+mod data;
+mod dtmf;
+mod media;
+mod negotiation;
+
+use media::Ingress;
+
+/// A WebRTC peer connection with Janus (one per plugin handle), sans-IO.
+///
+/// The str0m rule that every mutation is followed by draining its output is kept inside:
+/// each call that changes the connection drains str0m into this connection's queue, and
+/// [`poll_output`](Self::poll_output) hands the queue out, ending with the next deadline.
+///
+/// Methods by family: [`handle_input`](Self::handle_input) takes datagrams and time,
+/// [`poll_output`](Self::poll_output) gives datagrams, events and the deadline; the janus.js
+/// calls (`create_offer`, `create_answer`, `handle_remote_jsep`, `add_remote_candidate`,
+/// `handle_janus_event`, `write_frame`, `send_data`, `insert_dtmf`, `mute`, `close`) change
+/// the connection, and each must be followed by draining `poll_output`; getters take
+/// `&self`.
+// Fields and the private methods here are visible to the concept modules below (children
+// of this one); what those modules define for the others is `pub(super)`.
+pub struct PeerConnection {
+    rtc: Rtc,
+    config: PeerConfig,
+    local_addrs: Vec<SocketAddr>,
+    pending: Option<SdpPendingOffer>,
+    /// Every mid we know, in m-line order of their first appearance.
+    mids: Vec<Mid>,
+    local: BTreeMap<String, TrackInfo>,
+    remote: BTreeMap<String, TrackInfo>,
+    muted: Vec<String>,
+    /// Open data channels and their labels, in the order they opened (`ChannelId` has no
+    /// order of its own, and a `HashMap` would leak its random one into `data_channels`).
+    channels: Vec<(ChannelId, String)>,
+    has_data_mline: bool,
+    ingress: BTreeMap<String, Ingress>,
+    last_dtmf: Option<(String, u64)>,
+    /// Tones waiting for their time: (when, mid, RFC 4733 event code, duration).
+    dtmf_out: VecDeque<(Instant, String, u8, Duration)>,
+    /// Per sent audio mid: when the last frame was written and its RTP time, so that a
+    /// tone lands on the same RTP timeline.
+    audio_clock: BTreeMap<String, (Instant, u64)>,
+    queue: VecDeque<Output>,
+    deadline: Instant,
+    closed: bool,
+}
+
+impl std::fmt::Debug for PeerConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerConnection")
+            .field("local_addrs", &self.local_addrs)
+            .field("local", &self.local)
+            .field("remote", &self.remote)
+            .field("channels", &self.data_channels())
+            .field("connected", &self.rtc.is_connected())
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PeerConnection {
+    /// A connection whose host candidates are `local_addrs`: the addresses of the UDP
+    /// sockets the adapter bound (127.0.0.2 in the test namespace).
+    pub fn new(config: PeerConfig, now: Instant, local_addrs: &[SocketAddr]) -> Self {
+        let mut builder = Rtc::builder()
+            .set_stats_interval(config.stats_interval)
+            .clear_codecs()
+            .enable_opus(config.opus, false)
+            .enable_pcmu(config.g711, false)
+            .enable_pcma(config.g711, false)
+            .enable_vp8(config.vp8)
+            .enable_h264(config.h264)
+            .enable_vp9(config.vp9);
+        if config.dtmf {
+            // 126: clear of str0m's default payload types (RTX among them uses 101).
+            builder.codec_config().add_config(
+                Pt::from(126),
+                None,
+                Codec::Tele,
+                Frequency::EIGHT_KHZ,
+                None,
+                FormatParams::default(),
+            );
+        }
+        let rtc = builder.build(now);
+        Self {
+            rtc,
+            config,
+            local_addrs: local_addrs.to_vec(),
+            pending: None,
+            mids: Vec::new(),
+            local: BTreeMap::new(),
+            remote: BTreeMap::new(),
+            muted: Vec::new(),
+            channels: Vec::new(),
+            has_data_mline: false,
+            ingress: BTreeMap::new(),
+            last_dtmf: None,
+            dtmf_out: VecDeque::new(),
+            audio_clock: BTreeMap::new(),
+            queue: VecDeque::new(),
+            deadline: now,
+            closed: false,
+        }
+    }
+
+    // ------------------------------------------------------------------ input / output
+
+    /// Consumes something that happened: a datagram received on one of the adapter's
+    /// sockets ([`Input::Receive`]), or time passing ([`Input::Timeout`], at the deadline of
+    /// the last [`Output::Timeout`]). Drain [`poll_output`](Self::poll_output) after it.
+    ///
+    /// A datagram that is not WebRTC (STUN, DTLS, RTP, RTCP) is an [`Error::Datagram`] the
+    /// adapter may log and ignore; a timeout never fails.
+    pub fn handle_input(&mut self, input: Input<'_>) -> Result<(), Error> {
+        // After `close`, str0m may still have its goodbyes to send.
+        if self.closed && !self.rtc.is_alive() {
+            return Ok(());
+        }
+        match input {
+            Input::Receive(now, source, destination, contents) => {
+                let receive = Receive::new(Protocol::Udp, source, destination, contents)
+                    .map_err(|e| Error::Datagram(e.to_string()))?;
+                let result = self.rtc.handle_input(str0m::Input::Receive(now, receive));
+                self.after_input(result);
+            }
+            Input::Timeout(now) => {
+                let result = self.rtc.handle_input(str0m::Input::Timeout(now));
+                self.after_input(result);
+                self.send_due_dtmf(now);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next datagram to send, event, or the deadline when there is nothing else.
+    #[must_use = "drain poll_output until it returns Output::Timeout"]
+    pub fn poll_output(&mut self) -> Output {
+        self.queue.pop_front().unwrap_or_else(|| {
+            let dtmf = self.dtmf_out.front().map(|t| t.0);
+            Output::Timeout(dtmf.map_or(self.deadline, |d| d.min(self.deadline)))
+        })
+    }
+
+    /// ICE and DTLS are up.
+    pub fn is_connected(&self) -> bool {
+        self.rtc.is_connected()
+    }
+
+    /// Closes the connection (janus.js `hangup`; sending the `hangup` request is the
+    /// signalling side's job). [`Event::Closed`] follows. A new negotiation needs a new
+    /// `PeerConnection`, as in janus.js.
+    pub fn close(&mut self) {
+        if self.closed {
+            return;
+        }
+        // A graceful close: RTCP BYE, SCTP shutdown and DTLS close_notify go out (now or on
+        // the next timeouts), so the other side learns at once instead of by ICE timeout.
+        if self.rtc.close().is_err() {
+            self.rtc.disconnect();
+        }
+        self.drain();
+        self.finish();
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    fn ensure_open(&self) -> Result<(), Error> {
+        if self.closed {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn after_input(&mut self, result: Result<(), str0m::RtcError>) {
+        if let Err(e) = result {
+            // A datagram str0m cannot use (a stray or late packet) is not fatal.
+            tracing::debug!(error = %e, "input refused");
+        }
+        self.drain();
+    }
+
+    /// Moves str0m's output into our queue until it names its next deadline.
+    fn drain(&mut self) {
+        loop {
+            match self.rtc.poll_output() {
+                Ok(str0m::Output::Timeout(at)) => {
+                    self.deadline = at;
+                    break;
+                }
+                Ok(str0m::Output::Transmit(t)) => {
+                    self.queue.push_back(Output::Transmit(crate::Transmit {
+                        source: t.source,
+                        destination: t.destination,
+                        contents: t.contents.into(),
+                    }));
+                }
+                Ok(str0m::Output::Event(e)) => self.on_event(e),
+                Err(e) => {
+                    self.queue
+                        .push_back(Output::Event(Event::Failed(Error::from(e))));
+                    self.finish();
+                    break;
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.dtmf_out.clear();
+            for (_, track) in std::mem::take(&mut self.local) {
+                self.queue
+                    .push_back(Output::Event(Event::LocalTrack { track, on: false }));
+            }
+            for (_, track) in std::mem::take(&mut self.remote) {
+                self.queue
+                    .push_back(Output::Event(Event::RemoteTrack { track, on: false }));
+            }
+            self.queue.push_back(Output::Event(Event::Closed));
+        }
+    }
+
+    /// One str0m event: handled by the module of its concept, queued as ours if it is news.
+    fn on_event(&mut self, event: str0m::Event) {
+        // Closed is the last event; what str0m says while it says goodbye is not news.
+        if self.closed {
+            return;
+        }
+        let out = match event {
+            str0m::Event::Connected => Some(Event::Connected),
+            str0m::Event::IceConnectionStateChange(s) => Some(Event::IceState(match s {
+                IceConnectionState::New => IceState::New,
+                IceConnectionState::Checking => IceState::Checking,
+                IceConnectionState::Connected => IceState::Connected,
+                IceConnectionState::Completed => IceState::Completed,
+                IceConnectionState::Disconnected => IceState::Disconnected,
+            })),
+            str0m::Event::MediaAdded(added) => {
+                if !self.mids.contains(&added.mid) {
+                    self.mids.push(added.mid);
+                }
+                self.refresh_tracks();
+                None
+            }
+            str0m::Event::MediaChanged(_) => {
+                self.refresh_tracks();
+                None
+            }
+            str0m::Event::MediaData(data) => self.on_media_data(data),
+            str0m::Event::ChannelOpen(id, label) => Some(self.on_channel_open(id, label)),
+            str0m::Event::ChannelData(d) => Some(self.on_channel_data(d)),
+            str0m::Event::ChannelClose(id) => self.on_channel_close(id),
+            str0m::Event::MediaIngressStats(s) => {
+                self.on_ingress_stats(&s);
+                None
+            }
+            str0m::Event::KeyframeRequest(k) => Some(Event::KeyframeRequest {
+                mid: k.mid.to_string(),
+            }),
+            str0m::Event::Closed => {
+                self.finish();
+                None
+            }
+            _ => None,
+        };
+        if let Some(out) = out {
+            self.queue.push_back(Output::Event(out));
+        }
+    }
+}
