@@ -150,7 +150,12 @@ impl Driver {
             if self.stop {
                 break;
             }
-            let timeout = deadline.saturating_duration_since(Instant::now());
+            // Frames left unread when a full queue paused reading raise no new readiness.
+            let timeout = if self.ws_unread && !self.paused() {
+                Duration::ZERO
+            } else {
+                deadline.saturating_duration_since(Instant::now())
+            };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != ErrorKind::Interrupted {
                     error!(error = %e, "poll failed; driver stops");

@@ -467,3 +467,39 @@ fn a_cut_websocket_reconnects_claims_and_the_handle_keeps_working() {
     );
     session.destroy().unwrap();
 }
+
+#[test]
+fn a_full_event_queue_pauses_reading_and_loses_nothing_once_drained() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let config = ClientConfig::new([&url]).unwrap().seed(7);
+        let client = Client::builder(config).event_capacity(2).connect().unwrap();
+        let session = client.create_session().unwrap();
+        let echo = session.attach(ECHOTEST).unwrap();
+        let (s, h) = (session.id().0, echo.id().handle.0);
+        // Messages the client did not send: their events are the handle's own, 10 of them
+        // for a queue of 2, and nobody reads until all were posted.
+        let sent: Vec<String> = (0..10).map(|i| format!("outside-{i}")).collect();
+        for tx in &sent {
+            let body = json!({"janus":"message","transaction":tx,"body":{"audio":true}});
+            assert_eq!(
+                janus.api_post(&format!("/{s}/{h}"), &body).unwrap()["janus"],
+                "ack"
+            );
+        }
+        thread::sleep(Duration::from_millis(300));
+        let mut got = Vec::new();
+        while got.len() < sent.len() {
+            match echo.events().recv_timeout(Duration::from_secs(10)) {
+                Ok(Event::PluginEvent { tx: Some(tx), .. }) => got.push(tx.as_str().to_owned()),
+                other => panic!("{url}: expected a plugin event, got {other:?}"),
+            }
+        }
+        assert_eq!(
+            got, sent,
+            "{url}: every event, in the order Janus sent them"
+        );
+        // Reading resumed: the client still talks to Janus.
+        client.ping().unwrap();
+    }
+}

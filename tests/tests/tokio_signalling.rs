@@ -565,3 +565,45 @@ async fn wait_until(mut cond: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+#[test]
+fn a_full_event_queue_pauses_reading_and_loses_nothing_once_drained() {
+    run(Duration::from_secs(60), async {
+        let janus = blocking(Janus::launch).unwrap();
+        for url in [janus.ws_url(), janus.http_url()] {
+            let config = ClientConfig::new([&url]).unwrap().seed(7);
+            let client = Client::builder(config)
+                .event_capacity(2)
+                .connect()
+                .await
+                .unwrap();
+            let session = client.create_session().await.unwrap();
+            let echo = session.attach(ECHOTEST).await.unwrap();
+            let (s, h) = (session.id().0, echo.id().handle.0);
+            // Messages the client did not send: their events are the handle's own, 10 of
+            // them for a queue of 2, and nobody reads until all were posted.
+            let sent: Vec<String> = (0..10).map(|i| format!("outside-{i}")).collect();
+            for tx in &sent {
+                let body = json!({"janus":"message","transaction":tx,"body":{"audio":true}});
+                let ack = blocking(|| janus.api_post(&format!("/{s}/{h}"), &body).unwrap());
+                assert_eq!(ack["janus"], "ack");
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut got = Vec::new();
+            while got.len() < sent.len() {
+                match echo.events().recv_timeout(Duration::from_secs(10)).await {
+                    Ok(Event::PluginEvent { tx: Some(tx), .. }) => {
+                        got.push(tx.as_str().to_owned());
+                    }
+                    other => panic!("{url}: expected a plugin event, got {other:?}"),
+                }
+            }
+            assert_eq!(
+                got, sent,
+                "{url}: every event, in the order Janus sent them"
+            );
+            // Reading resumed: the client still talks to Janus.
+            client.ping().await.unwrap();
+        }
+    });
+}
