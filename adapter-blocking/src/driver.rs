@@ -24,7 +24,6 @@ use crate::ws::{self, Socket};
 
 const WAKER: Token = Token(0);
 const WS: Token = Token(1);
-const WS_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Something for the driver: from the application, a worker thread or a handshake.
 pub(crate) enum Wake {
@@ -285,13 +284,17 @@ impl Driver {
 
     fn transmit(&mut self, t: Transmit) {
         match t {
-            Transmit::Connect { url, .. } => {
+            Transmit::Connect { url, timeout, .. } => {
                 self.close_ws();
                 self.ws_generation += 1;
+                let max_message = self.core.config().message_size_limit().saturating_add(1);
                 ws::connect(
-                    url,
-                    Arc::clone(&self.tls),
-                    WS_CONNECT_TIMEOUT,
+                    ws::Open {
+                        url,
+                        tls: Arc::clone(&self.tls),
+                        timeout,
+                        max_message,
+                    },
                     self.ws_generation,
                     self.wake.clone(),
                 );
@@ -308,12 +311,18 @@ impl Driver {
                 self.flush_ws();
             }
             Transmit::Http(req) => {
-                let base = self.core.config().servers()[req.server].url.clone();
-                self.http.send(&base, req);
+                let config = self.core.config();
+                let base = config.servers()[req.server].url.clone();
+                let max_body = config.message_size_limit().saturating_add(1);
+                self.http.send(&base, req, max_body);
             }
             // A blocking request cannot be aborted; the core ignores its late answer.
             Transmit::Cancel(_) => {}
-            Transmit::Disconnect => self.close_ws(),
+            Transmit::Disconnect => {
+                self.close_ws();
+                // A handshake still running on its thread is abandoned: its result is stale.
+                self.ws_generation += 1;
+            }
         }
     }
 

@@ -17,12 +17,11 @@ use crate::driver::Wake;
 const IDLE_EXIT: Duration = Duration::from_secs(60);
 /// Idle keep-alive connections kept for reuse.
 const IDLE_CONNECTIONS: usize = 64;
-/// Largest HTTP body accepted (a long-poll batch of big SDPs fits easily).
-const MAX_BODY: u64 = 16 << 20;
 
 pub(crate) type HttpResult = Result<(u16, String), String>;
 
-type Job = (String, HttpRequest);
+/// The URL, the request, and how many bytes of the answer to read at most.
+type Job = (String, HttpRequest, usize);
 
 pub(crate) struct Http {
     agent: ureq::Agent,
@@ -54,7 +53,9 @@ impl Http {
         }
     }
 
-    pub(crate) fn send(&self, base: &str, req: HttpRequest) {
+    /// Performs `req` on a worker, reading at most `max_body` bytes of the answer (one over
+    /// the core's limit: the core decides on what is too large).
+    pub(crate) fn send(&self, base: &str, req: HttpRequest, max_body: usize) {
         let url = format!("{base}{}", req.path);
         let id = req.id;
         // Promise the job to an idle worker, or start one: a request never waits behind
@@ -78,7 +79,7 @@ impl Http {
                 return;
             }
         }
-        if self.jobs.send((url, req)).is_err() {
+        if self.jobs.send((url, req, max_body)).is_err() {
             self.wake
                 .send(Wake::Http(id, Err("http workers gone".into())));
         }
@@ -98,8 +99,8 @@ fn worker(
             Err(_) => return,
         };
         match job {
-            Ok((url, req)) => {
-                let r = perform(agent, &url, &req);
+            Ok((url, req, max_body)) => {
+                let r = perform(agent, &url, &req, max_body);
                 if !wake.send(Wake::Http(req.id, r)) {
                     return;
                 }
@@ -119,7 +120,7 @@ fn worker(
     }
 }
 
-fn perform(agent: &ureq::Agent, url: &str, req: &HttpRequest) -> HttpResult {
+fn perform(agent: &ureq::Agent, url: &str, req: &HttpRequest, max_body: usize) -> HttpResult {
     let result = match (req.method, &req.body) {
         (HttpMethod::Post, Some(body)) => agent
             .post(url)
@@ -144,12 +145,17 @@ fn perform(agent: &ureq::Agent, url: &str, req: &HttpRequest) -> HttpResult {
     // Errors are shown without the URL: a long-poll URL carries credentials.
     let mut resp = result.map_err(|e| redact(&e.to_string(), url))?;
     let status = resp.status().as_u16();
-    let mut body = String::new();
+    let mut body = Vec::new();
     resp.body_mut()
         .as_reader()
-        .take(MAX_BODY)
-        .read_to_string(&mut body)
+        .take(max_body as u64)
+        .read_to_end(&mut body)
         .map_err(|e| redact(&e.to_string(), url))?;
+    if body.len() >= max_body {
+        // Over the limit: the core fails it by its length, whatever the bytes.
+        return Ok((status, String::from_utf8_lossy(&body).into_owned()));
+    }
+    let body = String::from_utf8(body).map_err(|e| format!("response body: {e}"))?;
     Ok((status, body))
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tungstenite::client::IntoClientRequest;
 use tungstenite::http::HeaderValue;
+use tungstenite::protocol::WebSocketConfig;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Connector, WebSocket};
 
@@ -15,20 +16,26 @@ use crate::driver::{Wake, WakeTx};
 
 pub(crate) type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 
+/// What to open, and the bounds the core set.
+pub(crate) struct Open {
+    pub(crate) url: String,
+    pub(crate) tls: Arc<rustls::ClientConfig>,
+    /// The core's deadline for the attempt: bounds the blocking TCP connect and handshake
+    /// so that the thread ends soon after the core gave up on it.
+    pub(crate) timeout: Duration,
+    /// One byte over the core's message limit: the core sees, and decides on, anything
+    /// larger than its limit.
+    pub(crate) max_message: usize,
+}
+
 /// Connects in the background; the driver hears `WsOpened` or `WsFailed` with `generation`.
-pub(crate) fn connect(
-    url: String,
-    tls: Arc<rustls::ClientConfig>,
-    timeout: Duration,
-    generation: u64,
-    wake: WakeTx,
-) {
+pub(crate) fn connect(target: Open, generation: u64, wake: WakeTx) {
     let spawned = thread::Builder::new()
         .name("janus-ws-connect".into())
         .spawn({
             let wake = wake.clone();
             move || {
-                let msg = match open(&url, tls, timeout) {
+                let msg = match open(target) {
                     Ok(ws) => Wake::WsOpened(generation, Box::new(ws)),
                     Err(e) => Wake::WsFailed(generation, e),
                 };
@@ -40,7 +47,14 @@ pub(crate) fn connect(
     }
 }
 
-fn open(url: &str, tls: Arc<rustls::ClientConfig>, timeout: Duration) -> Result<Socket, String> {
+fn open(
+    Open {
+        url,
+        tls,
+        timeout,
+        max_message,
+    }: Open,
+) -> Result<Socket, String> {
     let mut request = url.into_client_request().map_err(|e| e.to_string())?;
     request.headers_mut().insert(
         "Sec-WebSocket-Protocol",
@@ -75,8 +89,11 @@ fn open(url: &str, tls: Arc<rustls::ClientConfig>, timeout: Duration) -> Result<
     } else {
         Connector::Plain
     };
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message));
     let (ws, _response) =
-        tungstenite::client_tls_with_config(request, stream, None, Some(connector))
+        tungstenite::client_tls_with_config(request, stream, Some(config), Some(connector))
             .map_err(|e| e.to_string())?;
     let tcp = match ws.get_ref() {
         MaybeTlsStream::Plain(s) => s,

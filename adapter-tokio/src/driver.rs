@@ -236,7 +236,8 @@ impl Driver {
             Transmit::Connect { url, .. } => {
                 self.close_ws();
                 // Replaces (and so cancels) any handshake still running.
-                self.opening = Some(Box::pin(ws::open(url, Arc::clone(&self.tls))));
+                let max = self.core.config().message_size_limit().saturating_add(1);
+                self.opening = Some(Box::pin(ws::open(url, Arc::clone(&self.tls), max)));
             }
             Transmit::Ws(text) => match self.ws.as_mut() {
                 Some(ws) => ws.queue(text),
@@ -244,10 +245,11 @@ impl Driver {
             },
             Transmit::Http(req) => {
                 let base = self.core.config().servers()[req.server].url.clone();
+                let max = self.core.config().message_size_limit().saturating_add(1);
                 let id = req.id;
                 let abort = self
                     .requests
-                    .spawn(http::perform(self.http.clone(), base, req));
+                    .spawn(http::perform(self.http.clone(), base, req, max));
                 self.request_tasks.insert(abort.id(), id);
                 self.aborts.insert(id, abort);
             }

@@ -6,24 +6,25 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens a WebSocket to `url`, within a bounded time.
+/// Opens a WebSocket to `url`. The core bounds the time (it drops this future when its
+/// deadline passes); `max_message` is one byte over the core's limit, so that the core sees,
+/// and decides on, anything larger than its limit.
 pub(crate) async fn open(
     url: String,
     tls: Arc<rustls::ClientConfig>,
+    max_message: usize,
 ) -> Result<Box<Socket>, String> {
     let mut request = url
         .as_str()
@@ -34,17 +35,18 @@ pub(crate) async fn open(
         HeaderValue::from_static("janus-protocol"),
     );
     // The connector is used for `wss` only; `ws` stays plain.
-    let handshake = tokio_tungstenite::connect_async_tls_with_config(
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message));
+    let (ws, _response) = tokio_tungstenite::connect_async_tls_with_config(
         request,
-        None,
+        Some(config),
         true,
         Some(Connector::Rustls(tls)),
-    );
-    match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
-        Ok(Ok((ws, _response))) => Ok(Box::new(ws)),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("websocket handshake timed out".into()),
-    }
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(Box::new(ws))
 }
 
 /// The socket, with the frames the core asked to send that it has not taken yet.

@@ -55,6 +55,8 @@ pub struct Client {
     http: BTreeMap<RequestId, HttpPurpose>,
     next_request: u64,
     timers: Timers,
+    /// When the WebSocket being opened times out.
+    connect_at: Option<Instant>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -249,6 +251,7 @@ impl Client {
             http: BTreeMap::new(),
             next_request: 0,
             timers: Timers::default(),
+            connect_at: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -840,10 +843,17 @@ impl Client {
         let s = &self.cfg.servers[server];
         debug!(server, url = %s.url, "trying server");
         match s.transport {
-            TransportKind::WebSocket => self.transmits.push_back(Transmit::Connect {
-                server,
-                url: s.url.clone(),
-            }),
+            TransportKind::WebSocket => {
+                let timeout = self.cfg.connect_timeout;
+                self.transmits.push_back(Transmit::Connect {
+                    server,
+                    url: s.url.clone(),
+                    timeout,
+                });
+                let at = self.now + timeout;
+                self.timers
+                    .set(Timer::Connect, self.connect_at.replace(at), Some(at));
+            }
             TransportKind::Http => self.send_probe(),
         }
     }
@@ -891,6 +901,8 @@ impl Client {
                 ..
             } if !*opened => {
                 *opened = true;
+                self.timers
+                    .set(Timer::Connect, self.connect_at.take(), None);
                 self.send_probe();
             }
             other => debug!(conn = ?other, "unexpected opened"),
@@ -912,6 +924,8 @@ impl Client {
         if let Some(tx) = probe {
             self.finish(&tx, Err(RequestError::TransportLost));
         }
+        self.timers
+            .set(Timer::Connect, self.connect_at.take(), None);
         let url = self.cfg.servers[server].url.clone();
         warn!(server, %url, reason, "server failed");
         if opened {
@@ -1120,9 +1134,8 @@ impl Client {
             self.lose_session(s, SessionLostReason::TransportLost);
             return;
         }
-        let at = now
-            + Backoff::new(Duration::from_millis(250), Duration::from_secs(5))
-                .delay(sess.poll.failures - 1);
+        let (initial, max_delay) = self.cfg.long_poll_retry;
+        let at = now + Backoff::new(initial, max_delay).delay(sess.poll.failures - 1);
         self.timers.set(
             Timer::PollRetry(s),
             sess.poll.retry_at.replace(at),
@@ -1219,6 +1232,12 @@ impl Client {
                         self.start_round(first, round, true);
                     }
                 }
+                // Not open in time: the adapter abandons the handshake, the attempt failed.
+                Timer::Connect => {
+                    self.connect_at = None;
+                    self.transmits.push_back(Transmit::Disconnect);
+                    self.server_failed(now, "websocket not open in time");
+                }
             }
         }
     }
@@ -1247,6 +1266,15 @@ impl Client {
     // ------------------------------------------------------------------ received data
 
     fn on_frame(&mut self, now: Instant, text: &str) {
+        let limit = self.cfg.max_message_size;
+        if text.len() > limit {
+            warn!(
+                len = text.len(),
+                limit, "websocket message over the size limit"
+            );
+            self.transmits.push_back(Transmit::Disconnect);
+            return self.on_closed(now, "message over the size limit");
+        }
         match Incoming::parse(text) {
             Ok(msg) => self.on_message(now, msg, None, None),
             Err(e) => warn!(error = %e, len = text.len(), "unparsable frame skipped"),
@@ -1254,8 +1282,30 @@ impl Client {
     }
 
     fn on_http_response(&mut self, now: Instant, id: RequestId, resp: HttpResponse<'_>) {
+        let limit = self.cfg.max_message_size;
+        let too_large = resp.body.len() > limit;
         match self.http.remove(&id) {
             None => debug!(request = %id, "stale http response"),
+            Some(HttpPurpose::Request(tx)) if too_large => {
+                warn!(
+                    len = resp.body.len(),
+                    limit, "HTTP body over the size limit"
+                );
+                if let Some(p) = self.pending.get_mut(&tx) {
+                    p.http = None;
+                }
+                if self.is_probe(&tx) {
+                    self.server_failed(now, "HTTP body over the size limit");
+                } else {
+                    self.finish(&tx, Err(RequestError::TooLarge(limit)));
+                }
+            }
+            Some(HttpPurpose::Poll(s)) if too_large => {
+                if let Some(sess) = self.sessions.get_mut(&s) {
+                    sess.poll.in_flight = None;
+                    self.poll_failed(now, s, "HTTP body over the size limit");
+                }
+            }
             Some(HttpPurpose::Request(tx)) => {
                 if let Some(p) = self.pending.get_mut(&tx) {
                     p.http = None;

@@ -115,6 +115,9 @@ pub struct ClientConfig {
     pub(crate) max_poll_failures: u32,
     pub(crate) reconnect: Reconnect,
     pub(crate) max_in_flight: usize,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_message_size: usize,
+    pub(crate) long_poll_retry: (Duration, Duration),
     pub(crate) seed: Option<u64>,
 }
 
@@ -145,6 +148,9 @@ impl ClientConfig {
             max_poll_failures: 3,
             reconnect: Reconnect::default(),
             max_in_flight: 4096,
+            connect_timeout: Duration::from_secs(10),
+            max_message_size: 16 << 20,
+            long_poll_retry: (Duration::from_millis(250), Duration::from_secs(5)),
             seed: None,
         })
     }
@@ -222,6 +228,38 @@ impl ClientConfig {
     #[must_use]
     pub fn max_in_flight(mut self, n: usize) -> Self {
         self.max_in_flight = n.max(1);
+        self
+    }
+
+    /// How long opening a WebSocket (TCP, TLS and the HTTP upgrade) may take before the
+    /// server counts as failed and the next one is tried. Default 10 s.
+    #[must_use]
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// The largest WebSocket message or HTTP body accepted from the server, in bytes.
+    /// Default 16 MiB. A larger HTTP answer fails its request with
+    /// [`RequestError::TooLarge`](crate::RequestError::TooLarge) (a long poll counts it as a
+    /// failed poll); a larger WebSocket message drops the connection, which then reconnects
+    /// like any other drop. Adapters read at most one byte more than this.
+    #[must_use]
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes.max(1);
+        self
+    }
+
+    /// The largest message or body accepted, see [`ClientConfig::max_message_size`].
+    pub fn message_size_limit(&self) -> usize {
+        self.max_message_size
+    }
+
+    /// The pause before retrying a failed long poll: `initial`, doubled after each further
+    /// failure, at most `max`. Default 250 ms up to 5 s.
+    #[must_use]
+    pub fn long_poll_retry(mut self, initial: Duration, max: Duration) -> Self {
+        self.long_poll_retry = (initial, max.max(initial));
         self
     }
 

@@ -187,6 +187,10 @@ pub enum RequestError {
     /// The reply could not be understood.
     #[error("malformed reply: {0}")]
     Malformed(String),
+    /// The reply was larger than [`ClientConfig::max_message_size`](crate::ClientConfig::max_message_size)
+    /// allows (the limit, in bytes).
+    #[error("reply over {0} bytes")]
+    TooLarge(usize),
 }
 
 /// What a call on the [`Client`](crate::Client) refuses locally, before anything is sent.

@@ -101,6 +101,10 @@ pub enum Transmit {
         server: usize,
         /// Its URL.
         url: String,
+        /// The core gives up on this attempt after this long (it then sends
+        /// [`Transmit::Disconnect`] and tries the next server); an adapter may use it to bound
+        /// a blocking handshake.
+        timeout: Duration,
     },
     /// Send this text frame on the open WebSocket.
     Ws(String),
@@ -115,10 +119,15 @@ pub enum Transmit {
 impl fmt::Debug for Transmit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Connect { server, url } => f
+            Self::Connect {
+                server,
+                url,
+                timeout,
+            } => f
                 .debug_struct("Connect")
                 .field("server", server)
                 .field("url", url)
+                .field("timeout", timeout)
                 .finish(),
             Self::Ws(text) => f.debug_struct("Ws").field("len", &text.len()).finish(),
             Self::Http(r) => r.fmt(f),

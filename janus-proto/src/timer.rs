@@ -17,6 +17,8 @@ pub(crate) enum Timer {
     PollRetry(SessionId),
     /// The next reconnect round starts.
     Reconnect,
+    /// Opening the WebSocket takes too long.
+    Connect,
 }
 
 /// Deadlines ordered by time; the owner of each timer remembers its instant so that it can

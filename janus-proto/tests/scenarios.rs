@@ -24,7 +24,8 @@ fn connecting_over_websocket_probes_info_and_reports_the_server() {
         w.other.pop_front(),
         Some(Transmit::Connect {
             server: 0,
-            url: "ws://janus:8188".into()
+            url: "ws://janus:8188".into(),
+            timeout: secs(10),
         })
     );
     w.input_opened();
@@ -1108,4 +1109,152 @@ fn credentials_go_on_every_request_and_never_into_debug_output() {
         (ping["apisecret"].as_str(), ping["token"].as_str()),
         (Some("apisecret-xyz"), Some("token-abc"))
     );
+}
+
+// ------------------------------------------------------------------ deadlines and limits
+
+#[test]
+fn a_websocket_that_does_not_open_in_time_fails_over_to_the_next_server() {
+    let config = ClientConfig::new(["ws://slow", "ws://fast"])
+        .unwrap()
+        .connect_timeout(secs(2));
+    let mut w = World::new(config);
+    w.client.connect(w.now);
+    w.drain();
+    assert!(matches!(
+        w.other.pop_front(),
+        Some(Transmit::Connect { server: 0, timeout, .. }) if timeout == secs(2)
+    ));
+    w.advance(Duration::from_millis(1999));
+    assert!(w.other.is_empty() && w.events.is_empty(), "{:?}", w.events);
+    w.advance(Duration::from_millis(1));
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::ServerFailed { server: 0, .. })
+    ));
+    // The adapter abandons the handshake, then opens the next server.
+    assert_eq!(w.other.pop_front(), Some(Transmit::Disconnect));
+    assert!(matches!(
+        w.other.pop_front(),
+        Some(Transmit::Connect { server: 1, .. })
+    ));
+    w.input_opened();
+    w.answer_probe();
+    // An open WebSocket is not timed out any more.
+    w.advance(secs(5));
+    assert!(w.events.is_empty(), "{:?}", w.events);
+}
+
+#[test]
+fn when_no_websocket_opens_in_time_the_client_is_unreachable() {
+    let config = ClientConfig::new(["ws://slow"])
+        .unwrap()
+        .connect_timeout(secs(1));
+    let mut w = World::new(config);
+    w.client.connect(w.now);
+    w.drain();
+    w.advance(secs(1));
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::ServerFailed { server: 0, .. })
+    ));
+    assert_eq!(
+        w.events.pop_front(),
+        Some(Event::Disconnected {
+            reason: DisconnectReason::Unreachable
+        })
+    );
+    assert_eq!(
+        w.other.drain(..).collect::<Vec<_>>(),
+        vec![
+            Transmit::Connect {
+                server: 0,
+                url: "ws://slow".into(),
+                timeout: secs(1)
+            },
+            Transmit::Disconnect
+        ]
+    );
+}
+
+#[test]
+fn an_http_reply_over_the_size_limit_fails_its_request_typed() {
+    let mut w = World::http_with(
+        ClientConfig::new(["http://janus/janus"])
+            .unwrap()
+            .max_message_size(200),
+    );
+    let tx = w.client.info(w.now).unwrap();
+    w.drain();
+    let (sent, via) = w.next_request("info");
+    let Via::Http(id, _, _) = via else {
+        panic!("over HTTP")
+    };
+    let padding = "x".repeat(200);
+    let body = json!({"janus":"server_info","transaction":sent,"name":padding}).to_string();
+    w.http_response(id, 200, &body);
+    assert_eq!(w.completed(&tx), Err(RequestError::TooLarge(200)));
+    // At the limit is fine.
+    let tx = w.client.ping(w.now).unwrap();
+    w.drain();
+    let (sent, via) = w.next_request("ping");
+    let Via::Http(id, _, _) = via else {
+        panic!("over HTTP")
+    };
+    let mut body = json!({"janus":"pong","transaction":sent}).to_string();
+    body.push_str(&" ".repeat(200 - body.len()));
+    w.http_response(id, 200, &body);
+    assert_eq!(w.completed(&tx), Ok(Reply::Pong));
+}
+
+#[test]
+fn a_websocket_message_over_the_size_limit_drops_the_connection_and_it_reconnects() {
+    let mut w = World::ws_with(
+        ClientConfig::new(["ws://janus"])
+            .unwrap()
+            .seed(1)
+            .max_message_size(300),
+    );
+    w.frame(json!({"janus":"event","session_id":1,"sender":2,"padding":"x".repeat(300)}));
+    assert!(matches!(
+        w.events.pop_front(),
+        Some(Event::Disconnected {
+            reason: DisconnectReason::Dropped(_)
+        })
+    ));
+    assert_eq!(w.other.pop_front(), Some(Transmit::Disconnect));
+    assert!(matches!(
+        w.other.pop_front(),
+        Some(Transmit::Connect { server: 0, .. })
+    ));
+}
+
+#[test]
+fn failed_long_polls_are_retried_after_the_configured_backoff() {
+    let mut w = World::http_with(
+        ClientConfig::new(["http://janus/janus"])
+            .unwrap()
+            .seed(1)
+            .max_poll_failures(5)
+            .max_message_size(1000)
+            .long_poll_retry(secs(1), secs(3)),
+    );
+    w.create_session(1);
+    let mut pauses = Vec::new();
+    for n in 0..4 {
+        let poll = w.next_poll();
+        if n == 1 {
+            // A body over the limit counts as a failed poll too.
+            w.http_response(poll.id, 200, &format!("[{}]", " ".repeat(1000)));
+        } else {
+            w.http_response(poll.id, 500, "");
+        }
+        let failed_at = w.now;
+        while w.polls_in_flight() == 0 {
+            w.advance(Duration::from_millis(100));
+        }
+        pauses.push((w.now - failed_at).as_millis());
+    }
+    assert_eq!(pauses, [1000, 2000, 3000, 3000]);
+    assert!(w.events.is_empty(), "{:?}", w.events);
 }

@@ -129,9 +129,9 @@ async fn drive(url: &str) -> Result<(), String> {
         let mut open = None;
         let deadline = loop {
             match core.poll_output() {
-                Output::Transmit(Transmit::Connect { url, .. }) => {
+                Output::Transmit(Transmit::Connect { url, timeout, .. }) => {
                     ws = None;
-                    open = Some(url);
+                    open = Some((url, timeout));
                 }
                 Output::Transmit(Transmit::Ws(text)) => {
                     let sock = ws.as_mut().ok_or("frame without a socket")?;
@@ -156,13 +156,16 @@ async fn drive(url: &str) -> Result<(), String> {
             continue;
         }
         // 3. A socket to open.
-        if let Some(url) = open {
-            match connect(&url).await {
-                Ok(sock) => {
+        // This loop awaits the handshake inline, so it bounds it by the core's deadline (the
+        // core's own timer would fire only once the loop comes back to it).
+        if let Some((url, timeout)) = open {
+            match async_std::future::timeout(timeout, connect(&url)).await {
+                Ok(Ok(sock)) => {
                     ws = Some(sock);
                     core.handle_input(Input::Opened(Instant::now()));
                 }
-                Err(why) => core.handle_input(Input::Closed(Instant::now(), &why)),
+                Ok(Err(why)) => core.handle_input(Input::Closed(Instant::now(), &why)),
+                Err(_elapsed) => core.handle_input(Input::Timeout(Instant::now())),
             }
             continue;
         }
