@@ -2,8 +2,10 @@
 //!
 //! One driver thread per [`Client`] owns the `janus-proto` core, the WebSocket and the
 //! timer, and waits in a single `mio` poll (no busy polling, no async runtime); HTTP requests
-//! run on a small pool of worker threads (ureq), each long poll on a thread of its own. TLS
-//! is rustls (ring). Every decision is the core's: this crate moves bytes and wakes the core
+//! run on worker threads (ureq, keep-alive connections), a pool that grows while every worker
+//! is busy (a held long poll occupies one) and shrinks when workers stay idle. TLS is rustls
+//! (ring). While an event queue is full the driver reads nothing from the server; the
+//! reader's next `recv` wakes it. Every decision is the core's: this crate moves bytes and wakes the core
 //! on time, then hands each event to the queue of the client, session or handle it is for.
 //!
 //! Names match `janus-tokio`: `Client`, `Session`, `Handle`, `Events`, `Error`.

@@ -8,7 +8,8 @@
 //! (`ws`, `wss`, `http`, `https`); the server list, fallback, keepalives, long polling,
 //! reconnect and `claim` are the core's. The public handles talk to the task over bounded
 //! channels, and every event goes to the bounded queue of the client, session or handle it
-//! is for ([`Event::route`](janus_proto::Event::route)).
+//! is for, as the core's [`Router`](janus_proto::router::Router) decides; while a queue is
+//! full the task reads nothing from the server until that queue has room.
 //!
 //! Names and shapes match `janus-blocking` (`Client`, `Session`, `Handle`, `Events`,
 //! `PluginReply`, `Error`), with `async fn`s: switching runtime is changing one import.

@@ -54,9 +54,13 @@
 //!   typed code, a plugin error, a timeout, or the loss of the transport or session. A plugin
 //!   message completes on a synchronous `success` or on the `event` after its `ack`, whichever
 //!   order they arrive in.
-//! - Sessions: keepalive on WebSocket (period derived from the server's `session-timeout`),
-//!   one long poll per session on HTTP (`maxev` batches, backoff after errors), the server's
+//! - Sessions: keepalives on both transports (period derived from the server's
+//!   `session-timeout`; a GET that Janus holds does not count as activity), one long poll per
+//!   session on HTTP (`maxev` batches, configurable backoff after errors), the server's
 //!   `timeout`, reconnect with automatic `claim`.
+//! - Deadlines and limits, the same for every adapter: request and event timeouts, the
+//!   WebSocket connect deadline, the largest message accepted (`ClientConfig`).
+//! - Event delivery for embedders with per-session and per-handle queues: [`router`].
 //! - Server list with fallback, in order; the `Connected` event names the server used.
 //! - Handles: events routed by `sender`; WebRTC state from `webrtcup`/`hangup`; the JSEP
 //!   negotiation state (who may offer, glare, early remote candidates held).

@@ -22,6 +22,11 @@
 //! # Ok(()) }
 //! ```
 
+/// The README's code examples, compiled by `cargo test --doc` so that they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
 mod config;
 mod error;
 pub mod http;

@@ -1,7 +1,8 @@
 //! Project tasks, run as `cargo xtask <task>`:
 //!
 //! - `cargo xtask demo`: install what is missing, build the demo, run it in the test namespace.
-//! - `cargo xtask test`: everything CI runs (fmt, clippy, all tests inside the test namespace).
+//! - `cargo xtask test`: everything CI runs (fmt, clippy, docs, dependency fence, packaging,
+//!   all tests inside the test namespace, fuzz corpus runs).
 //! - `cargo xtask netns -- <cmd> [args..]`: run any command inside a fresh private network
 //!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
 //! - `cargo xtask install`: install the Janus server (Debian package) and iproute2 if missing.
@@ -99,6 +100,7 @@ fn test() -> Result {
         "-D",
         "warnings",
     ])?;
+    crate_checks()?;
     step("build all tests (network still available)");
     cargo(&["nextest", "run", "--workspace", "--no-run"])?;
     // The doc tests compile when they run: fetch anything they could need first.
@@ -110,6 +112,49 @@ fn test() -> Result {
     extra_test_steps()?;
     step("all checks passed");
     Ok(())
+}
+
+/// The crates a user may publish and depend on.
+const PUBLISHED: [&str; 4] = ["janus-proto", "janus-rtc", "janus-tokio", "janus-blocking"];
+
+/// What the sans-IO cores must never reach, even through a dependency.
+const IO_CRATES: [&str; 5] = ["tokio", "mio", "ureq", "tungstenite", "reqwest"];
+
+/// The docs build without a warning; the sans-IO cores cannot reach an I/O crate; every
+/// publishable crate packages (and builds from its package).
+fn crate_checks() -> Result {
+    step("cargo doc --workspace --no-deps (RUSTDOCFLAGS=-D warnings)");
+    run(
+        Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    for core in ["janus-proto", "janus-rtc"] {
+        step(&format!(
+            "cargo tree -p {core}: no {}",
+            IO_CRATES.join(", ")
+        ));
+        let tree = cargo_output(&["tree", "-p", core, "-e", "normal", "--prefix", "none"])?;
+        let reached: Vec<&str> = tree
+            .lines()
+            .filter(|line| {
+                let name = line.split(' ').next().unwrap_or_default();
+                IO_CRATES.contains(&name)
+            })
+            .collect();
+        if !reached.is_empty() {
+            return Err(Failure::new(format!(
+                "{core} reaches I/O crates: {}",
+                reached.join("; ")
+            )));
+        }
+    }
+    step("cargo package of every publishable crate");
+    let mut args = vec!["package", "--allow-dirty"];
+    for name in PUBLISHED {
+        args.extend(["-p", name]);
+    }
+    cargo(&args)
 }
 
 /// Later CI steps go here (fuzz corpus replay, short fuzz runs, benchmarks smoke runs).
@@ -340,6 +385,22 @@ fn step(name: &str) {
 
 fn cargo(args: &[&str]) -> Result {
     run(Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into())).args(args))
+}
+
+/// Runs cargo and returns what it printed on stdout.
+fn cargo_output(args: &[&str]) -> Result<String> {
+    let out = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(args)
+        .output()
+        .map_err(|e| Failure::new(format!("cannot run cargo: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure::new(format!(
+            "`cargo {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Runs a command to completion; a failure carries its exit code.

@@ -252,6 +252,15 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
         peer.dropped_frames()
     );
     println!("  Janus media events: {janus_media:?}; slowlink events: {slowlinks}");
+    // A frame lost in transit is tolerable; a wrong payload, or nothing echoed, is not.
+    if !same {
+        return Err("an echoed frame differs from the frame sent".into());
+    }
+    if got_a * 10 < sent_a * 9 || got_v * 10 < sent_v * 9 {
+        return Err(format!(
+            "too few frames echoed: audio {got_a} of {sent_a}, video {got_v} of {sent_v}"
+        ));
+    }
 
     echo.hangup().map_err(step("hangup"))?;
     let reason = echo
