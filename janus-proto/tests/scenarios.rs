@@ -196,10 +196,7 @@ fn message_completes_on_the_event_after_its_ack() {
     w.frame(janus::ack(&wire, 1));
     assert!(matches!(w.events.pop_front(), Some(Event::Acked { .. })));
     assert!(w.not_completed(&tx));
-    w.frame(
-        json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,
-        "plugindata":{"plugin":"janus.plugin.echotest","data":{"echotest":"event","result":"ok"}}}),
-    );
+    w.frame(janus::echotest_event(&wire, 1, 2));
     let Ok(Reply::Plugin {
         handle,
         data,
@@ -277,7 +274,7 @@ fn plugin_and_core_errors_are_typed() {
         .unwrap();
     w.drain();
     let (wire, _) = w.next_request("attach");
-    w.frame(json!({"janus":"error","session_id":1,"transaction":wire,"error":{"code":460,"reason":"No such plugin"}}));
+    w.frame(janus::error(&wire, Some(1), 460, "No such plugin"));
     let Err(RequestError::Janus(e)) = w.completed(&attach) else {
         panic!()
     };
@@ -661,7 +658,7 @@ fn a_dropped_websocket_reconnects_claims_the_session_and_events_flow_again() {
     assert_eq!(via.body()["body"]["after"], "reconnect");
     w.frame(json!({"janus":"event","session_id":9,"sender":10,"transaction":wire,"plugindata":{"plugin":"p","data":{}}}));
     assert!(matches!(w.completed(&queued), Ok(Reply::Plugin { .. })));
-    w.frame(json!({"janus":"hangup","session_id":9,"sender":10,"reason":"test"}));
+    w.frame(janus::hangup(9, 10, "test"));
     assert_eq!(
         w.events.pop_front(),
         Some(Event::Hangup {
@@ -681,7 +678,7 @@ fn a_refused_claim_after_reconnect_loses_the_session() {
     w.input_opened();
     w.answer_probe();
     let (wire, _) = w.next_request("claim");
-    w.frame(json!({"janus":"error","session_id":9,"transaction":wire,"error":{"code":458,"reason":"No such session"}}));
+    w.frame(janus::error(&wire, Some(9), 458, "No such session"));
     let Some(Event::SessionLost {
         session,
         reason: SessionLostReason::ClaimRefused(e),
@@ -1006,7 +1003,7 @@ fn a_failed_offer_rolls_the_negotiation_back() {
         SignalingState::HaveLocalOffer
     );
     let (wire, _) = w.next_request("message");
-    w.frame(json!({"janus":"error","session_id":1,"transaction":wire,"error":{"code":465,"reason":"Invalid SDP"}}));
+    w.frame(janus::error(&wire, Some(1), 465, "Invalid SDP"));
     assert!(
         matches!(w.completed(&tx), Err(RequestError::Janus(e)) if e.code == ErrorCode::JsepInvalidSdp)
     );
@@ -1025,7 +1022,7 @@ fn hangup_resets_the_peer_connection_state() {
         .message(w.now, h, json!({}), Some(Jsep::offer("v=0")))
         .unwrap();
     w.frame(janus::webrtcup(1, 2));
-    w.frame(json!({"janus":"hangup","session_id":1,"sender":2,"reason":"DTLS alert"}));
+    w.frame(janus::hangup(1, 2, "DTLS alert"));
     let info = w.client.handle_info(h).unwrap();
     assert_eq!(
         (info.webrtc_up, info.signaling),
