@@ -398,3 +398,46 @@ pub fn seq_of(e: &Event) -> Option<u64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use janus_proto::RequestId;
+    use serde_json::json;
+
+    use super::{Channel, FakeJanus, Say, Seen};
+
+    fn seen(verb: &str, session: Option<u64>, handle: Option<u64>) -> Seen {
+        let body = json!({"janus":verb,"transaction":"t"});
+        Seen::from_body(&body, session, handle, Channel::Http(RequestId(1)))
+    }
+
+    #[test]
+    fn the_fake_janus_creates_attaches_and_forgets() {
+        let mut j = FakeJanus::default();
+        let says = j.natural(&seen("create", None, None), 0);
+        let [Say::Reply(created)] = &says[..] else {
+            panic!("create answers once: {says:?}");
+        };
+        let s = created["data"]["id"].as_u64().unwrap();
+        assert!(j.sessions.contains_key(&s) && j.ever.contains(&s));
+        let says = j.natural(&seen("attach", Some(s), None), 0);
+        let [Say::Reply(attached)] = &says[..] else {
+            panic!("attach answers once: {says:?}");
+        };
+        let h = attached["data"]["id"].as_u64().unwrap();
+        assert_eq!(j.owner.get(&h), Some(&s));
+        // A message is acked, then its event goes out on the session.
+        let says = j.natural(&seen("message", Some(s), Some(h)), 0);
+        assert!(
+            matches!(&says[..], [Say::Reply(a), Say::Event(e, _)] if a["janus"] == "ack" && *e == s),
+            "{says:?}"
+        );
+        // A session Janus lost answers 458.
+        j.natural(&seen("destroy", Some(s), None), 0);
+        let says = j.natural(&seen("keepalive", Some(s), None), 0);
+        assert!(
+            matches!(&says[..], [Say::Reply(e)] if e["error"]["code"] == 458),
+            "{says:?}"
+        );
+    }
+}

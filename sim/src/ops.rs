@@ -550,3 +550,62 @@ impl Msg {
         Value::Object(o)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use janus_proto::{Command, HandleId, HandleRef, SessionId};
+
+    use super::{Call, Op, Targets};
+
+    struct Fixed;
+
+    impl Targets for Fixed {
+        fn session(&self, n: u8) -> SessionId {
+            SessionId(u64::from(n))
+        }
+        fn handle(&self, n: u8) -> HandleRef {
+            HandleRef {
+                session: SessionId(1),
+                handle: HandleId(u64::from(n)),
+            }
+        }
+        fn claimable(&self, n: u8) -> SessionId {
+            SessionId(100 + u64::from(n))
+        }
+    }
+
+    #[test]
+    fn calls_pick_their_targets() {
+        assert_eq!(
+            Call::Claim(2).command(&Fixed),
+            Command::Claim(SessionId(102))
+        );
+        assert_eq!(
+            Call::Destroy(5).command(&Fixed),
+            Command::Destroy(SessionId(5))
+        );
+        let Command::Trickle { handle, candidates } = Call::Trickle {
+            handle: 7,
+            completed: false,
+            count: 3,
+        }
+        .command(&Fixed) else {
+            panic!("a trickle");
+        };
+        assert_eq!((handle.handle, candidates.len()), (HandleId(7), 3));
+        // The fuzz target's calls are the same calls (one candidate per trickle).
+        let op = Op::Trickle {
+            handle: 7,
+            completed: true,
+        };
+        assert!(matches!(
+            op.call(),
+            Some(Call::Trickle {
+                completed: true,
+                count: 1,
+                ..
+            })
+        ));
+        assert!(Op::Connect.call().is_none());
+    }
+}
