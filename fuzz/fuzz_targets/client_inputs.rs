@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    janus_proto::fuzzing::client_inputs(std::time::Instant::now(), data);
+    janus_sim::fuzz::client_inputs(std::time::Instant::now(), data);
 });

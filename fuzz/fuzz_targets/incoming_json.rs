@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    janus_proto::fuzzing::incoming_json(std::time::Instant::now(), data);
+    janus_sim::fuzz::incoming_json(std::time::Instant::now(), data);
 });

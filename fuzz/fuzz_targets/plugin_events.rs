@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    janus_proto::fuzzing::plugin_events(data);
+    janus_sim::fuzz::plugin_events(data);
 });

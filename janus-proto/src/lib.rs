@@ -70,9 +70,6 @@ mod command;
 mod config;
 mod error;
 mod event;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod id;
 mod io;
 pub mod jsep;

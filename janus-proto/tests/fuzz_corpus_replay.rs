@@ -1,45 +1,17 @@
-//! The committed fuzz corpora (`../fuzz/corpus/<target>/`), replayed through the same entry
-//! points the fuzz targets call, so that every `cargo test` (stable, no libFuzzer) checks
-//! them.
+//! The committed fuzz corpora of janus-proto's targets (`../fuzz/corpus/<target>/`),
+//! replayed through the same entry points the fuzz targets call (`janus_sim::fuzz`), so that
+//! every `cargo test` (stable, no libFuzzer) checks them. (`rtc_inputs` is replayed by
+//! janus-rtc's `tests/fuzz_corpus_replay.rs`.)
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::fs;
-use std::path::PathBuf;
-use std::time::Instant;
-
-use janus_proto::fuzzing;
-
-#[allow(clippy::disallowed_methods)] // the base instant of the simulated clients
-fn epoch() -> Instant {
-    Instant::now()
-}
-
-/// Every file of a target's corpus, sorted by name; a target without seeds fails.
-fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no seeds in {}", dir.display());
-    files
-        .into_iter()
-        .map(|p| {
-            let bytes = fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
+use janus_sim::fuzz::{self, corpus};
+use janus_sim::world::epoch;
 
 #[test]
 fn incoming_json_corpus_parses_without_panic() {
     for (path, bytes) in corpus("incoming_json") {
         eprintln!("{}", path.display());
-        fuzzing::incoming_json(epoch(), &bytes);
+        fuzz::incoming_json(epoch(), &bytes);
     }
 }
 
@@ -71,7 +43,7 @@ fn incoming_json_seeds_are_janus_messages_we_understand() {
 fn client_inputs_corpus_drives_clients_without_panic() {
     for (path, bytes) in corpus("client_inputs") {
         eprintln!("{}", path.display());
-        fuzzing::client_inputs(epoch(), &bytes);
+        fuzz::client_inputs(epoch(), &bytes);
     }
 }
 
@@ -79,6 +51,6 @@ fn client_inputs_corpus_drives_clients_without_panic() {
 fn plugin_events_corpus_decodes_or_fails_cleanly() {
     for (path, bytes) in corpus("plugin_events") {
         eprintln!("{}", path.display());
-        fuzzing::plugin_events(&bytes);
+        fuzz::plugin_events(&bytes);
     }
 }

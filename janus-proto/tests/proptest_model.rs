@@ -21,21 +21,26 @@
 //!
 //! After the quiet minute nothing is pending; after the transport died every transaction
 //! returned by a call has exactly one `Completed`, no session is left and no timer is set.
+//!
+//! The fake Janus ([`FakeJanus`]) and the application's calls ([`Call`], its strategies) come
+//! from the harness crate, janus-sim; the steps of Janus, the transport and time, and the
+//! checks, are the model's own.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod sim;
-
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use janus_proto::{
     Client, ClientConfig, DisconnectReason, Error, Event, HandleId, HandleRef, HttpMethod,
-    HttpRequest, HttpResponse, IceCandidate, Input, Jsep, Output, Reconnect, Reply, RequestError,
-    RequestId, SessionId, TransactionId, Transmit, Trickle,
+    HttpRequest, HttpResponse, Input, Output, Reconnect, Reply, RequestError, RequestId, SessionId,
+    TransactionId, Transmit,
 };
+use janus_sim::janus::{self, Channel, FakeJanus, Say, Seen, seq_of};
+use janus_sim::ops::{Call, Targets, pick_handle, pick_session, strategy};
+use janus_sim::world::epoch;
 use proptest::collection::vec;
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const MAX_IN_FLIGHT: usize = 6;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -45,7 +50,6 @@ const MAXEV: usize = 4;
 const JANUS_POLL_HOLD: Duration = Duration::from_secs(30);
 /// A drain longer than this is a loop, not work.
 const MAX_OUTPUTS: usize = 1_000;
-const ECHOTEST: &str = "janus.plugin.echotest";
 /// A session id neither side knows.
 const STRANGER: SessionId = SessionId(4_242);
 
@@ -62,24 +66,7 @@ enum Transport {
 enum Op {
     // the application
     Connect,
-    Create,
-    Attach(u8),
-    Message {
-        handle: u8,
-        jsep: u8,
-    },
-    Trickle {
-        handle: u8,
-        completed: bool,
-        count: u8,
-    },
-    Detach(u8),
-    Hangup(u8),
-    Destroy(u8),
-    Keepalive(u8),
-    Claim(u8),
-    Ping,
-    Info,
+    Call(Call),
     // Janus
     Answer {
         request: u8,
@@ -120,18 +107,18 @@ enum How {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         1 => Just(Op::Connect),
-        4 => Just(Op::Create),
-        8 => any::<u8>().prop_map(Op::Attach),
-        12 => (any::<u8>(), 0u8..4).prop_map(|(handle, jsep)| Op::Message { handle, jsep }),
-        4 => (any::<u8>(), any::<bool>(), 1u8..4)
-            .prop_map(|(handle, completed, count)| Op::Trickle { handle, completed, count }),
-        2 => any::<u8>().prop_map(Op::Detach),
-        2 => any::<u8>().prop_map(Op::Hangup),
-        1 => any::<u8>().prop_map(Op::Destroy),
-        1 => any::<u8>().prop_map(Op::Keepalive),
-        1 => any::<u8>().prop_map(Op::Claim),
-        1 => Just(Op::Ping),
-        1 => Just(Op::Info),
+        // One flat union (see `janus_sim::ops::strategy`), weighted like `any_call`.
+        4 => strategy::create().prop_map(Op::Call),
+        8 => strategy::attach().prop_map(Op::Call),
+        12 => strategy::message().prop_map(Op::Call),
+        4 => strategy::trickle().prop_map(Op::Call),
+        2 => strategy::detach().prop_map(Op::Call),
+        2 => strategy::hangup().prop_map(Op::Call),
+        1 => strategy::destroy().prop_map(Op::Call),
+        1 => strategy::keepalive().prop_map(Op::Call),
+        1 => strategy::claim().prop_map(Op::Call),
+        1 => strategy::ping().prop_map(Op::Call),
+        1 => strategy::info().prop_map(Op::Call),
         30 => (any::<u8>(), how()).prop_map(|(request, how)| Op::Answer { request, how }),
         8 => any::<u8>().prop_map(Op::AnswerAll),
         10 => (any::<u8>(), any::<u8>(), 0u8..12)
@@ -182,231 +169,6 @@ fn garbage() -> impl Strategy<Value = String> {
     ]
 }
 
-// ------------------------------------------------------------------ the fake Janus
-
-/// Where a request came from, so that its answer goes back the same way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Channel {
-    /// The WebSocket of this number (each `Connect` opens a new one).
-    Ws(u32),
-    Http(RequestId),
-}
-
-/// A request Janus saw and has not answered.
-#[derive(Debug, Clone)]
-struct Seen {
-    tx: String,
-    verb: String,
-    session: Option<u64>,
-    handle: Option<u64>,
-    offer: bool,
-    channel: Channel,
-}
-
-/// Something Janus says: the answer to the request (on its channel), or an event that goes
-/// out on its own (WebSocket) or with the session's next long poll (HTTP).
-enum Say {
-    Reply(Value),
-    Event(u64, Value),
-}
-
-#[derive(Default)]
-struct Janus {
-    next_id: u64,
-    /// Live sessions and their handles.
-    sessions: BTreeMap<u64, BTreeSet<u64>>,
-    /// Every session ever created, and the session of every handle ever attached.
-    ever: BTreeSet<u64>,
-    owner: BTreeMap<u64, u64>,
-    seen: Vec<Seen>,
-    /// HTTP: events waiting for their session's long poll.
-    queued: BTreeMap<u64, VecDeque<Value>>,
-    /// Answers already given, to replay.
-    said: VecDeque<Value>,
-    /// Numbers the events Janus sends on its own, to see each delivered at most once.
-    seq: u64,
-}
-
-impl Janus {
-    fn new_id(&mut self) -> u64 {
-        // Sparse, like Janus's random ids, and never reused.
-        self.next_id += 1;
-        self.next_id * 1_000_003
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
-    }
-
-    fn server_info(tx: &str) -> Value {
-        json!({"janus":"server_info","transaction":tx,"name":"Janus WebRTC Server","version":1102,
-            "version_string":"1.1.2","session-timeout":60,"reclaim-session-timeout":30,
-            "plugins":{ECHOTEST:{"name":"JANUS EchoTest plugin"}}})
-    }
-
-    /// Janus's answer to `r`. For a message, `variant` picks the flavour: ack then event,
-    /// event then ack, a synchronous reply, an ack with no event ever, or a plugin error.
-    /// For a detach: success then `detached`, the other way round, or success alone.
-    fn natural(&mut self, r: &Seen, variant: u8) -> Vec<Say> {
-        let tx = r.tx.as_str();
-        let error = |code: u16, reason: &str| {
-            vec![Say::Reply(
-                json!({"janus":"error","session_id":r.session,"transaction":tx,"error":{"code":code,"reason":reason}}),
-            )]
-        };
-        match r.verb.as_str() {
-            "info" => return vec![Say::Reply(Self::server_info(tx))],
-            "ping" => return vec![Say::Reply(json!({"janus":"pong","transaction":tx}))],
-            "create" => {
-                let s = self.new_id();
-                self.sessions.insert(s, BTreeSet::new());
-                self.ever.insert(s);
-                return vec![Say::Reply(
-                    json!({"janus":"success","transaction":tx,"data":{"id":s}}),
-                )];
-            }
-            _ => {}
-        }
-        let Some(s) = r.session.filter(|s| self.sessions.contains_key(s)) else {
-            return error(458, "No such session");
-        };
-        let success = json!({"janus":"success","session_id":s,"transaction":tx});
-        let ack = json!({"janus":"ack","session_id":s,"transaction":tx});
-        match r.verb.as_str() {
-            "claim" => return vec![Say::Reply(success)],
-            "keepalive" => return vec![Say::Reply(ack)],
-            "destroy" => {
-                self.sessions.remove(&s);
-                self.queued.remove(&s);
-                return vec![Say::Reply(success)];
-            }
-            "attach" => {
-                let h = self.new_id();
-                self.sessions.entry(s).or_default().insert(h);
-                self.owner.insert(h, s);
-                return vec![Say::Reply(
-                    json!({"janus":"success","session_id":s,"transaction":tx,"data":{"id":h}}),
-                )];
-            }
-            _ => {}
-        }
-        let Some(h) = r
-            .handle
-            .filter(|h| self.sessions.get(&s).is_some_and(|hs| hs.contains(h)))
-        else {
-            return error(459, "No such handle");
-        };
-        let echotest = json!({"plugin":ECHOTEST,"data":{"echotest":"event","result":"ok"}});
-        match r.verb.as_str() {
-            "trickle" => vec![Say::Reply(ack)],
-            "hangup" => {
-                let reason = format!("seq {}", self.next_seq());
-                vec![
-                    Say::Reply(success),
-                    Say::Event(
-                        s,
-                        json!({"janus":"hangup","session_id":s,"sender":h,"reason":reason}),
-                    ),
-                ]
-            }
-            "detach" => {
-                if let Some(hs) = self.sessions.get_mut(&s) {
-                    hs.remove(&h);
-                }
-                let detached = Say::Event(s, json!({"janus":"detached","session_id":s,"sender":h}));
-                match variant % 3 {
-                    0 => vec![Say::Reply(success), detached],
-                    1 => vec![detached, Say::Reply(success)],
-                    _ => vec![Say::Reply(success)],
-                }
-            }
-            "message" => {
-                let mut event = json!({"janus":"event","session_id":s,"sender":h,"transaction":tx,
-                    "plugindata":echotest});
-                if r.offer {
-                    event["jsep"] = json!({"type":"answer","sdp":"v=0\r\n"});
-                }
-                match variant % 5 {
-                    0 => vec![Say::Reply(ack), Say::Event(s, event)],
-                    1 => vec![Say::Event(s, event), Say::Reply(ack)],
-                    2 if !r.offer => vec![Say::Reply(
-                        json!({"janus":"success","session_id":s,"sender":h,"transaction":tx,"plugindata":echotest}),
-                    )],
-                    3 => vec![Say::Reply(ack)],
-                    _ => {
-                        event["plugindata"]["data"] =
-                            json!({"echotest":"event","error_code":411,"error":"Invalid element"});
-                        event.as_object_mut().map(|o| o.remove("jsep"));
-                        vec![Say::Reply(ack), Say::Event(s, event)]
-                    }
-                }
-            }
-            _ => error(453, "Unknown request"),
-        }
-    }
-
-    /// An event Janus sends on its own about a handle (or the session), numbered by `seq`
-    /// where the event has room for it.
-    fn unsolicited(&mut self, s: u64, h: u64, kind: u8) -> Value {
-        let seq = self.next_seq();
-        let candidate = json!({"candidate":format!("candidate:{seq} 1 udp 1 192.0.2.9 9 typ host"),"sdpMid":"0","sdpMLineIndex":0});
-        match kind {
-            0 => json!({"janus":"webrtcup","session_id":s,"sender":h}),
-            1 => {
-                json!({"janus":"media","session_id":s,"sender":h,"mid":"0","type":"audio","receiving":false,"seconds":seq})
-            }
-            2 => {
-                json!({"janus":"slowlink","session_id":s,"sender":h,"mid":"1","media":"video","uplink":true,"lost":seq})
-            }
-            3 => json!({"janus":"hangup","session_id":s,"sender":h,"reason":format!("seq {seq}")}),
-            4 => json!({"janus":"trickle","session_id":s,"sender":h,"candidate":candidate}),
-            5 => {
-                json!({"janus":"trickle","session_id":s,"sender":h,"candidate":{"completed":true}})
-            }
-            6 => json!({"janus":"event","session_id":s,"sender":h,
-                "plugindata":{"plugin":ECHOTEST,"data":{"echotest":"event","seq":seq}}}),
-            7 => json!({"janus":"event","session_id":s,"sender":h,
-                "plugindata":{"plugin":ECHOTEST,"data":{"echotest":"event","seq":seq}},
-                "jsep":{"type":"offer","sdp":"v=0\r\n"}}),
-            8 => {
-                if let Some(hs) = self.sessions.get_mut(&s) {
-                    hs.remove(&h);
-                }
-                json!({"janus":"detached","session_id":s,"sender":h})
-            }
-            9 => json!({"janus":"ice-failed","session_id":s,"sender":h}),
-            10 => {
-                self.sessions.remove(&s);
-                json!({"janus":"timeout","session_id":s})
-            }
-            _ => json!({"janus":"brand-new","session_id":s,"seq":seq}),
-        }
-    }
-}
-
-/// The number an event carries when Janus sent it on its own (see [`Janus::unsolicited`]).
-fn seq_of(e: &Event) -> Option<u64> {
-    match e {
-        Event::Media { media, .. } => media.seconds,
-        Event::SlowLink { link, .. } => Some(link.lost),
-        Event::Hangup { reason, .. } => reason.as_deref()?.strip_prefix("seq ")?.parse().ok(),
-        Event::Trickle {
-            trickle: Trickle::Candidate(c),
-            ..
-        } => c
-            .candidate
-            .strip_prefix("candidate:")?
-            .split(' ')
-            .next()?
-            .parse()
-            .ok(),
-        Event::PluginEvent { data, .. } => data.data.get("seq")?.as_u64(),
-        Event::Unknown { raw, .. } => raw.get("seq")?.as_u64(),
-        _ => None,
-    }
-}
-
 // ------------------------------------------------------------------ the harness
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +188,7 @@ struct Outstanding {
 struct Harness {
     transport: Transport,
     client: Client,
-    janus: Janus,
+    janus: FakeJanus,
     now: Instant,
     deadline: Instant,
     socket: Socket,
@@ -465,11 +227,11 @@ impl Harness {
                 initial_backoff: Duration::from_millis(250),
                 max_backoff: Duration::from_secs(1),
             });
-        let now = sim::epoch();
+        let now = epoch();
         let mut h = Self {
             transport,
             client: Client::new(config, now),
-            janus: Janus::default(),
+            janus: FakeJanus::default(),
             now,
             deadline: now,
             socket: Socket::Closed,
@@ -579,14 +341,9 @@ impl Harness {
     }
 
     fn saw(&mut self, body: &Value, session: Option<u64>, handle: Option<u64>, channel: Channel) {
-        self.janus.seen.push(Seen {
-            tx: body["transaction"].as_str().unwrap().to_owned(),
-            verb: body["janus"].as_str().unwrap().to_owned(),
-            session,
-            handle,
-            offer: body["jsep"]["type"] == "offer",
-            channel,
-        });
+        self.janus
+            .seen
+            .push(Seen::from_body(body, session, handle, channel));
     }
 
     /// Requests that came on a socket now closed can no longer be answered.
@@ -669,27 +426,6 @@ impl Harness {
         self.drain();
     }
 
-    fn pick_session(&self, n: u8) -> SessionId {
-        let all: Vec<_> = self.client.session_ids().collect();
-        all.get(usize::from(n) % (all.len() + 1))
-            .copied()
-            .unwrap_or(STRANGER)
-    }
-
-    fn pick_handle(&self, n: u8) -> HandleRef {
-        let all: Vec<_> = self
-            .client
-            .session_ids()
-            .flat_map(|s| self.client.handle_ids(s))
-            .collect();
-        all.get(usize::from(n) % (all.len() + 1))
-            .copied()
-            .unwrap_or(HandleRef {
-                session: STRANGER,
-                handle: HandleId(1),
-            })
-    }
-
     // -------------------------------------------------------------- Janus and the wire
 
     /// Janus says these: on the WebSocket if it is open, or as the answer to the HTTP POST
@@ -699,26 +435,17 @@ impl Harness {
             match (channel, s) {
                 (Channel::Ws(n), Say::Reply(v) | Say::Event(_, v)) => {
                     if n == self.socket_no && self.socket == Socket::Open {
-                        self.remember(&v);
+                        self.janus.remember(&v);
                         self.frame(&v.to_string());
                     }
                 }
                 (Channel::Http(id), Say::Reply(v)) => {
-                    self.remember(&v);
+                    self.janus.remember(&v);
                     self.respond(id, 200, &v.to_string());
                 }
                 (Channel::Http(_), Say::Event(session, v)) => {
                     self.janus.queued.entry(session).or_default().push_back(v);
                 }
-            }
-        }
-    }
-
-    fn remember(&mut self, v: &Value) {
-        if v.get("transaction").is_some() {
-            self.janus.said.push_back(v.clone());
-            if self.janus.said.len() > 16 {
-                self.janus.said.pop_front();
             }
         }
     }
@@ -755,9 +482,7 @@ impl Harness {
         let r = self.janus.seen.remove(n % self.janus.seen.len());
         let says = match how {
             How::Natural(variant) => self.janus.natural(&r, variant),
-            How::Error(code) => vec![Say::Reply(
-                json!({"janus":"error","session_id":r.session,"transaction":r.tx,"error":{"code":code,"reason":"scripted"}}),
-            )],
+            How::Error(code) => vec![Say::Reply(janus::error(&r.tx, r.session, code, "scripted"))],
             How::Never => return,
             How::Malformed => match r.channel {
                 Channel::Ws(_) => return self.frame("{\"janus\":\"success\",\"transaction\":"),
@@ -778,7 +503,7 @@ impl Harness {
             return;
         };
         if !self.janus.sessions.contains_key(&s) {
-            let body = json!({"janus":"error","session_id":s,"error":{"code":458,"reason":"No such session"}});
+            let body = janus::session_error(s, 458, "No such session");
             return self.respond(id, 200, &body.to_string());
         }
         match how {
@@ -875,69 +600,10 @@ impl Harness {
                 self.client.connect(now);
                 self.drain();
             }
-            Op::Create => self.call(|c, now| c.create_session(now)),
-            Op::Attach(n) => {
-                let s = self.pick_session(n);
-                self.call(|c, now| c.attach(now, s, ECHOTEST, Some("proptest")));
+            Op::Call(call) => {
+                let command = call.command(self);
+                self.call(|c, now| c.execute(now, command));
             }
-            Op::Message { handle, jsep } => {
-                let h = self.pick_handle(handle);
-                let jsep = match jsep {
-                    0 => Some(Jsep::offer("v=0\r\n")),
-                    1 => Some(Jsep::answer("v=0\r\n")),
-                    _ => None,
-                };
-                self.call(|c, now| c.message(now, h, json!({"audio":true,"video":true}), jsep));
-            }
-            Op::Trickle {
-                handle,
-                completed,
-                count,
-            } => {
-                let h = self.pick_handle(handle);
-                let candidates = if completed {
-                    vec![Trickle::Completed]
-                } else {
-                    (0..count)
-                        .map(|i| {
-                            Trickle::Candidate(IceCandidate {
-                                candidate: format!(
-                                    "candidate:{i} 1 udp 2122260223 192.0.2.1 5000{i} typ host"
-                                ),
-                                sdp_mid: Some("0".into()),
-                                sdp_mline_index: Some(0),
-                            })
-                        })
-                        .collect()
-                };
-                self.call(|c, now| c.trickle(now, h, candidates));
-            }
-            Op::Detach(n) => {
-                let h = self.pick_handle(n);
-                self.call(|c, now| c.detach(now, h));
-            }
-            Op::Hangup(n) => {
-                let h = self.pick_handle(n);
-                self.call(|c, now| c.hangup(now, h));
-            }
-            Op::Destroy(n) => {
-                let s = self.pick_session(n);
-                self.call(|c, now| c.destroy_session(now, s));
-            }
-            Op::Keepalive(n) => {
-                let s = self.pick_session(n);
-                self.call(|c, now| c.keepalive(now, s));
-            }
-            Op::Claim(n) => {
-                // A session Janus has (perhaps one this client lost), or one it never had.
-                let all: Vec<_> = self.janus.ever.iter().copied().collect();
-                let s = all
-                    .get(usize::from(n) % (all.len() + 1))
-                    .map_or(STRANGER, |&s| SessionId(s));
-                self.call(|c, now| c.claim_session(now, s));
-            }
-            Op::Ping => self.call(|c, now| c.ping(now)),
-            Op::Info => self.call(|c, now| c.info(now)),
             Op::Answer { request, how } => self.answer(usize::from(request), how),
             Op::AnswerAll(variant) => {
                 while !self.janus.seen.is_empty() {
@@ -1106,6 +772,30 @@ impl Harness {
     }
 }
 
+impl Targets for Harness {
+    fn session(&self, n: u8) -> SessionId {
+        pick_session(&self.client, n, STRANGER)
+    }
+
+    fn handle(&self, n: u8) -> HandleRef {
+        pick_handle(
+            &self.client,
+            n,
+            HandleRef {
+                session: STRANGER,
+                handle: HandleId(1),
+            },
+        )
+    }
+
+    /// A session Janus has (perhaps one this client lost), or one it never had.
+    fn claimable(&self, n: u8) -> SessionId {
+        let all: Vec<_> = self.janus.ever.iter().copied().collect();
+        all.get(usize::from(n) % (all.len() + 1))
+            .map_or(STRANGER, |&s| SessionId(s))
+    }
+}
+
 /// Plays a case: connect (Janus answers the probe), the ops, a quiet minute, the end.
 fn run(transport: Transport, ops: Vec<Op>) {
     let mut h = Harness::new(transport);
@@ -1152,11 +842,14 @@ fn the_harness_sees_a_plain_session_through() {
         let mut h = Harness::new(transport);
         h.apply(Op::Open);
         h.answer(0, How::Natural(0));
-        h.apply(Op::Create);
+        h.apply(Op::Call(Call::Create));
         h.cooperate();
-        h.apply(Op::Attach(0));
+        h.apply(Op::Call(Call::Attach(0)));
         h.cooperate();
-        h.apply(Op::Message { handle: 0, jsep: 0 });
+        h.apply(Op::Call(Call::Message {
+            handle: 0,
+            jsep: Some(true),
+        }));
         h.cooperate();
         let replies: Vec<_> = h.completed.values().cloned().collect();
         assert!(

@@ -1,7 +1,6 @@
-//! Flows of the Janus core API, played in simulated time against a scripted Janus.
+//! Flows of the Janus core API, played in simulated time against a scripted Janus (the
+//! world and the canned messages of janus-sim).
 #![allow(clippy::unwrap_used, missing_docs)]
-
-mod sim;
 
 use std::time::Duration;
 
@@ -10,8 +9,9 @@ use janus_proto::{
     Reply, RequestError, SessionId, SessionLostReason, SessionState, SignalingState, Transmit,
     Trickle,
 };
+use janus_sim::janus;
+use janus_sim::world::{Via, World, secs};
 use serde_json::json;
-use sim::{Via, World, secs};
 
 // ------------------------------------------------------------------ connecting
 
@@ -175,10 +175,7 @@ fn requests_made_before_connecting_are_sent_once_connected() {
     w.answer_probe();
     let (wire_tx, via) = w.next_request("create");
     assert_eq!(wire_tx, tx.as_str());
-    w.respond(
-        via,
-        json!({"janus":"success","transaction":wire_tx,"data":{"id":5}}),
-    );
+    w.respond(via, janus::created(&wire_tx, 5));
     assert_eq!(w.completed(&tx), Ok(Reply::SessionCreated(SessionId(5))));
 }
 
@@ -197,13 +194,10 @@ fn message_completes_on_the_event_after_its_ack() {
     let (wire, via) = w.next_request("message");
     assert_eq!(via.body()["body"], json!({"audio":true}));
     assert_eq!(via.body()["handle_id"], 2);
-    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    w.frame(janus::ack(&wire, 1));
     assert!(matches!(w.events.pop_front(), Some(Event::Acked { .. })));
     assert!(w.not_completed(&tx));
-    w.frame(
-        json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,
-        "plugindata":{"plugin":"janus.plugin.echotest","data":{"echotest":"event","result":"ok"}}}),
-    );
+    w.frame(janus::echotest_event(&wire, 1, 2));
     let Ok(Reply::Plugin {
         handle,
         data,
@@ -237,7 +231,7 @@ fn an_event_that_beats_its_ack_completes_the_message_and_the_late_ack_is_ignored
         panic!()
     };
     assert_eq!(j, Jsep::answer("v=0"));
-    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    w.frame(janus::ack(&wire, 1));
     assert!(w.events.is_empty(), "{:?}", w.events);
     assert_eq!(
         w.client.handle_info(h).unwrap().signaling,
@@ -281,7 +275,7 @@ fn plugin_and_core_errors_are_typed() {
         .unwrap();
     w.drain();
     let (wire, _) = w.next_request("attach");
-    w.frame(json!({"janus":"error","session_id":1,"transaction":wire,"error":{"code":460,"reason":"No such plugin"}}));
+    w.frame(janus::error(&wire, Some(1), 460, "No such plugin"));
     let Err(RequestError::Janus(e)) = w.completed(&attach) else {
         panic!()
     };
@@ -294,7 +288,7 @@ fn plugin_and_core_errors_are_typed() {
         .unwrap();
     w.drain();
     let (wire, _) = w.next_request("message");
-    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    w.frame(janus::ack(&wire, 1));
     w.frame(json!({"janus":"event","session_id":1,"sender":2,"transaction":wire,
         "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","error_code":426,"error":"No such room (999)"}}}));
     let Err(RequestError::Plugin(p)) = w.completed(&join) else {
@@ -316,7 +310,7 @@ fn a_request_with_no_reply_times_out_once() {
     let tx = w.client.message(w.now, h, json!({}), None).unwrap();
     w.drain();
     let (wire, _) = w.next_request("message");
-    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    w.frame(janus::ack(&wire, 1));
     assert!(matches!(w.events.pop_front(), Some(Event::Acked { .. })));
     w.advance(secs(10));
     assert!(
@@ -344,7 +338,7 @@ fn the_pending_table_is_bounded() {
     assert_eq!(w.client.ping(w.now), Err(Error::TooManyInFlight(3)));
     w.drain();
     let (wire, _) = w.next_request("ping");
-    w.frame(json!({"janus":"pong","transaction":wire}));
+    w.frame(janus::pong(&wire));
     assert!(w.client.ping(w.now).is_ok(), "room again after a reply");
 }
 
@@ -361,7 +355,7 @@ fn websocket_keepalives_keep_a_session_alive_at_the_derived_period() {
         w.advance(secs(1));
         let (wire, via) = w.next_request("keepalive");
         assert_eq!(via.body()["session_id"], 7);
-        w.frame(json!({"janus":"ack","session_id":7,"transaction":wire}));
+        w.frame(janus::ack(&wire, 7));
     }
     assert!(
         w.events.is_empty(),
@@ -428,11 +422,11 @@ fn destroy_ends_the_session_quietly() {
     let tx = w.client.destroy_session(w.now, s).unwrap();
     w.drain();
     let (wire, _) = w.next_request("destroy");
-    w.frame(json!({"janus":"success","session_id":7,"transaction":wire}));
+    w.frame(janus::success(&wire, 7));
     assert_eq!(w.completed(&tx), Ok(Reply::SessionDestroyed(s)));
     assert!(w.events.is_empty());
     assert_eq!(w.client.session_ids().count(), 0);
-    w.frame(json!({"janus":"webrtcup","session_id":7,"sender":1}));
+    w.frame(janus::webrtcup(7, 1));
     assert!(
         w.events.is_empty(),
         "events of a destroyed session are stale"
@@ -493,10 +487,7 @@ fn http_async_event_arrives_on_the_long_poll_after_the_post_acks() {
         .unwrap();
     w.drain();
     let (wire, via) = w.next_request("message");
-    w.respond(
-        via,
-        json!({"janus":"ack","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::ack(&wire, 3));
     let get = w.next_poll();
     let ev = json!({"janus":"event","session_id":3,"sender":4,"transaction":wire,"plugindata":{"plugin":"janus.plugin.echotest","data":{"result":"ok"}}});
     w.http_response(get.id, 200, &ev.to_string());
@@ -560,10 +551,7 @@ fn http_sessions_get_keepalives_too_because_a_held_poll_is_not_activity() {
         panic!("over HTTP")
     };
     assert_eq!(path, "/3");
-    w.respond(
-        via,
-        json!({"janus":"ack","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::ack(&wire, 3));
     assert!(w.events.is_empty(), "{:?}", w.events);
     assert_eq!(
         w.polls_in_flight(),
@@ -583,10 +571,7 @@ fn destroy_over_http_completes_even_when_the_held_poll_learns_first() {
     let (wire, via) = w.next_request("destroy");
     // Janus destroys the session and answers the held GET before the POST.
     w.http_response(get.id, 404, "");
-    w.respond(
-        via,
-        json!({"janus":"success","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::success(&wire, 3));
     assert_eq!(w.completed(&tx), Ok(Reply::SessionDestroyed(s)));
     assert!(
         w.events.is_empty(),
@@ -619,10 +604,7 @@ fn destroying_an_http_session_cancels_its_long_poll() {
     let tx = w.client.destroy_session(w.now, s).unwrap();
     w.drain();
     let (wire, via) = w.next_request("destroy");
-    w.respond(
-        via,
-        json!({"janus":"success","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::success(&wire, 3));
     assert_eq!(w.completed(&tx), Ok(Reply::SessionDestroyed(s)));
     assert!(w.other.contains(&Transmit::Cancel(get.id)));
     w.http_response(get.id, 200, r#"{"janus":"keepalive"}"#);
@@ -668,7 +650,7 @@ fn a_dropped_websocket_reconnects_claims_the_session_and_events_flow_again() {
         w.ws.is_empty(),
         "requests on the session wait for the claim"
     );
-    w.frame(json!({"janus":"success","session_id":9,"transaction":wire}));
+    w.frame(janus::success(&wire, 9));
     assert_eq!(
         w.events.pop_front(),
         Some(Event::SessionReclaimed { session: s })
@@ -677,7 +659,7 @@ fn a_dropped_websocket_reconnects_claims_the_session_and_events_flow_again() {
     assert_eq!(via.body()["body"]["after"], "reconnect");
     w.frame(json!({"janus":"event","session_id":9,"sender":10,"transaction":wire,"plugindata":{"plugin":"p","data":{}}}));
     assert!(matches!(w.completed(&queued), Ok(Reply::Plugin { .. })));
-    w.frame(json!({"janus":"hangup","session_id":9,"sender":10,"reason":"test"}));
+    w.frame(janus::hangup(9, 10, "test"));
     assert_eq!(
         w.events.pop_front(),
         Some(Event::Hangup {
@@ -697,7 +679,7 @@ fn a_refused_claim_after_reconnect_loses_the_session() {
     w.input_opened();
     w.answer_probe();
     let (wire, _) = w.next_request("claim");
-    w.frame(json!({"janus":"error","session_id":9,"transaction":wire,"error":{"code":458,"reason":"No such session"}}));
+    w.frame(janus::error(&wire, Some(9), 458, "No such session"));
     let Some(Event::SessionLost {
         session,
         reason: SessionLostReason::ClaimRefused(e),
@@ -765,9 +747,9 @@ fn a_fresh_client_can_claim_a_session_and_adopts_its_handles() {
     let tx = w.client.claim_session(w.now, SessionId(77)).unwrap();
     w.drain();
     let (wire, _) = w.next_request("claim");
-    w.frame(json!({"janus":"success","session_id":77,"transaction":wire}));
+    w.frame(janus::success(&wire, 77));
     assert_eq!(w.completed(&tx), Ok(Reply::SessionClaimed(SessionId(77))));
-    w.frame(json!({"janus":"webrtcup","session_id":77,"sender":5}));
+    w.frame(janus::webrtcup(77, 5));
     let h = HandleRef {
         session: SessionId(77),
         handle: HandleId(5),
@@ -816,8 +798,8 @@ fn detach_completes_once_whether_detached_or_success_comes_first() {
         let tx = w.client.detach(w.now, h).unwrap();
         w.drain();
         let (wire, _) = w.next_request("detach");
-        let detached = json!({"janus":"detached","session_id":1,"sender":2});
-        let success = json!({"janus":"success","session_id":1,"transaction":wire});
+        let detached = janus::detached(1, 2);
+        let success = janus::success(&wire, 1);
         let (first, second) = if detached_first {
             (detached, success)
         } else {
@@ -841,7 +823,7 @@ fn a_handle_detached_by_the_server_fails_its_pending_requests() {
     let h = w.attach(s, 2);
     let tx = w.client.message(w.now, h, json!({}), None).unwrap();
     w.drain();
-    w.frame(json!({"janus":"detached","session_id":1,"sender":2}));
+    w.frame(janus::detached(1, 2));
     assert!(
         matches!(w.completed(&tx), Err(RequestError::Janus(e)) if e.code == ErrorCode::HandleNotFound)
     );
@@ -859,10 +841,7 @@ fn a_late_detached_after_the_session_was_lost_and_claimed_again_is_not_reported_
     let tx = w.client.detach(w.now, h).unwrap();
     w.drain();
     let (wire, via) = w.next_request("detach");
-    w.respond(
-        via,
-        json!({"janus":"success","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::success(&wire, 3));
     assert_eq!(w.completed(&tx), Ok(Reply::Detached(h)));
     assert_eq!(w.events.pop_front(), Some(Event::Detached { handle: h }));
     let get = w.next_poll();
@@ -874,10 +853,7 @@ fn a_late_detached_after_the_session_was_lost_and_claimed_again_is_not_reported_
     let claim = w.client.claim_session(w.now, s).unwrap();
     w.drain();
     let (wire, via) = w.next_request("claim");
-    w.respond(
-        via,
-        json!({"janus":"success","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::success(&wire, 3));
     assert_eq!(w.completed(&claim), Ok(Reply::SessionClaimed(s)));
     let get = w.next_poll();
     let late = json!([{"janus":"detached","session_id":3,"sender":4}]);
@@ -936,15 +912,12 @@ fn a_claim_refused_locally_leaves_a_live_session_as_it_was() {
     w.drain();
     for _ in 0..2 {
         let (wire, via) = w.next_request("ping");
-        w.respond(via, json!({"janus":"pong","transaction":wire}));
+        w.respond(via, janus::pong(&wire));
     }
     let claim = w.client.claim_session(w.now, s).unwrap();
     w.drain();
     let (wire, via) = w.next_request("claim");
-    w.respond(
-        via,
-        json!({"janus":"success","session_id":3,"transaction":wire}),
-    );
+    w.respond(via, janus::success(&wire, 3));
     assert_eq!(w.completed(&claim), Ok(Reply::SessionClaimed(s)));
     assert_eq!(w.polls_in_flight(), 1, "still the one long poll");
 }
@@ -1031,7 +1004,7 @@ fn a_failed_offer_rolls_the_negotiation_back() {
         SignalingState::HaveLocalOffer
     );
     let (wire, _) = w.next_request("message");
-    w.frame(json!({"janus":"error","session_id":1,"transaction":wire,"error":{"code":465,"reason":"Invalid SDP"}}));
+    w.frame(janus::error(&wire, Some(1), 465, "Invalid SDP"));
     assert!(
         matches!(w.completed(&tx), Err(RequestError::Janus(e)) if e.code == ErrorCode::JsepInvalidSdp)
     );
@@ -1049,8 +1022,8 @@ fn hangup_resets_the_peer_connection_state() {
     w.client
         .message(w.now, h, json!({}), Some(Jsep::offer("v=0")))
         .unwrap();
-    w.frame(json!({"janus":"webrtcup","session_id":1,"sender":2}));
-    w.frame(json!({"janus":"hangup","session_id":1,"sender":2,"reason":"DTLS alert"}));
+    w.frame(janus::webrtcup(1, 2));
+    w.frame(janus::hangup(1, 2, "DTLS alert"));
     let info = w.client.handle_info(h).unwrap();
     assert_eq!(
         (info.webrtc_up, info.signaling),
@@ -1076,7 +1049,7 @@ fn trickle_sends_candidates_and_completes_on_ack() {
     w.drain();
     let (wire, via) = w.next_request("trickle");
     assert_eq!(via.body()["candidate"], json!({"completed":true}));
-    w.frame(json!({"janus":"ack","session_id":1,"transaction":wire}));
+    w.frame(janus::ack(&wire, 1));
     assert_eq!(w.completed(&tx), Ok(Reply::Acked));
 }
 

@@ -97,9 +97,6 @@ mod client_error;
 mod config;
 mod error;
 mod event;
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 mod io;
 mod peer;
 mod sdp;

@@ -162,9 +162,10 @@ fn crate_checks() -> Result {
 /// Each step should call [`step`] first, and run inside the namespace with [`in_netns`] when
 /// it starts a Janus or must stay offline.
 fn extra_test_steps() -> Result {
-    // Short runs of the janus-proto fuzz targets (fuzz/, its own workspace, nightly only).
-    // The committed corpora are already replayed on stable by the tests above
-    // (janus-proto/tests/fuzz_corpus_replay.rs); this adds ~10 s of fresh inputs per target.
+    // Short runs of the fuzz targets (fuzz/, its own workspace, nightly only; their entry
+    // points are janus_sim::fuzz). The committed corpora are already replayed on stable by the
+    // tests above (janus-proto/tests/fuzz_corpus_replay.rs, janus-rtc/tests/
+    // fuzz_corpus_replay.rs); this adds ~10 s of fresh inputs per target.
     // Network: installing cargo-fuzz and fetching the fuzz crate's dependencies only; the
     // build and the runs are offline. New corpus entries go to fuzz/target, not the tree.
     const TARGETS: [&str; 4] = [

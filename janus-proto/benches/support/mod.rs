@@ -1,5 +1,7 @@
 //! Shared by `benches/dispatch.rs` and `examples/dispatch_ratio.rs`: connected clients, and
-//! the bytes Janus sends in its default `json = "indented"` style (three-space indents).
+//! the bytes Janus sends in its default `json = "indented"` style (three-space indents). The
+//! messages are the fake Janus's (`janus_sim::janus`); the rig stays here, lean, because
+//! its drain is part of what is timed.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::time::Instant;
@@ -8,56 +10,31 @@ use janus_proto::{
     Client, ClientConfig, HandleId, HandleRef, HttpMethod, HttpResponse, Input, Output, RequestId,
     SessionId, Transmit,
 };
-use serde::Serialize;
+use janus_sim::janus;
+pub use janus_sim::janus::indented;
 use serde_json::{Value, json};
 
 pub const SESSION: u64 = 3_505_034_230_157_976;
 pub const HANDLE: u64 = 7_859_146_049_467_969;
 
 /// The wall clock: the base of the simulated one, and the stopwatch of the measurements.
-#[allow(clippy::disallowed_methods)]
 pub fn wall_clock() -> Instant {
-    Instant::now()
-}
-
-/// Janus's `json = "indented"` output (jansson `JSON_INDENT(3)`).
-pub fn indented(v: &Value) -> String {
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"   ");
-    v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, fmt))
-        .unwrap();
-    String::from_utf8(out).unwrap()
+    janus_sim::world::epoch()
 }
 
 /// The EchoTest's answer to a `message`, as the `event` with its transaction.
 pub fn event_value(tx: &str) -> Value {
-    json!({"janus":"event","session_id":SESSION,"transaction":tx,"sender":HANDLE,
-        "plugindata":{"plugin":"janus.plugin.echotest","data":{"echotest":"event","result":"ok"}}})
+    janus::echotest_event(tx, SESSION, HANDLE)
 }
 
+/// A `media` event of the rig's handle.
 pub fn media_value() -> Value {
-    json!({"janus":"media","session_id":SESSION,"sender":HANDLE,"mid":"1","type":"video",
-        "receiving":true})
+    janus::media(SESSION, HANDLE)
 }
 
 /// A long-poll answer with `maxev=10`: ten events of a call's first seconds.
 pub fn batch_value() -> Value {
-    let plugin = |n: u64| {
-        json!({"janus":"event","session_id":SESSION,"sender":HANDLE,
-            "plugindata":{"plugin":"janus.plugin.echotest","data":{"echotest":"event","result":"ok","n":n}}})
-    };
-    json!([
-        {"janus":"webrtcup","session_id":SESSION,"sender":HANDLE},
-        {"janus":"media","session_id":SESSION,"sender":HANDLE,"mid":"0","type":"audio","receiving":true},
-        media_value(),
-        plugin(1),
-        plugin(2),
-        {"janus":"slowlink","session_id":SESSION,"sender":HANDLE,"mid":"1","media":"video","uplink":false,"lost":7},
-        plugin(3),
-        {"janus":"media","session_id":SESSION,"sender":HANDLE,"mid":"0","type":"audio","receiving":false,"seconds":1},
-        plugin(4),
-        {"janus":"keepalive"}
-    ])
+    janus::batch_of_ten(SESSION, HANDLE)
 }
 
 /// A client connected to a scripted Janus, with one session and one EchoTest handle.
@@ -100,15 +77,15 @@ impl Rig {
         rig.drain();
         rig.client.handle_input(Input::Opened(now));
         rig.drain();
-        rig.answer(|tx| json!({"janus":"server_info","transaction":tx,"session-timeout":60}));
+        rig.answer(janus::server_info);
         rig.client.create_session(now).unwrap();
         rig.drain();
-        rig.answer(|tx| json!({"janus":"success","transaction":tx,"data":{"id":SESSION}}));
+        rig.answer(|tx| janus::created(tx, SESSION));
         rig.client
-            .attach(now, SessionId(SESSION), "janus.plugin.echotest", None)
+            .attach(now, SessionId(SESSION), janus::ECHOTEST, None)
             .unwrap();
         rig.drain();
-        rig.answer(|tx| json!({"janus":"success","session_id":SESSION,"transaction":tx,"data":{"id":HANDLE}}));
+        rig.answer(|tx| janus::attached(tx, SESSION, HANDLE));
         assert!(rig.client.handle_info(rig.handle).is_some(), "attached");
         rig
     }
@@ -159,8 +136,7 @@ impl Rig {
         let (tx, id) = self.last.take().unwrap();
         if let Some(id) = id {
             // HTTP: Janus acks the POST; the event would follow on the long poll.
-            let ack = json!({"janus":"ack","session_id":SESSION,"transaction":tx});
-            self.http_response(id, &indented(&ack));
+            self.http_response(id, &indented(&janus::ack(&tx, SESSION)));
         }
         indented(&event_value(&tx))
     }

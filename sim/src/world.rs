@@ -1,6 +1,6 @@
-//! A simulated world for scenario tests: the client, a clock we move by hand, and what the
-//! client sent, so that each test plays Janus's part step by step.
-#![allow(dead_code, clippy::unwrap_used, missing_docs, unreachable_pub)]
+//! The simulated world of the scenario tests: a [`Client`], a clock moved by hand, and what
+//! the client sent, so that each test plays Janus's part step by step (with the messages of
+//! [`crate::janus`] or its own).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -9,26 +9,42 @@ use janus_proto::{
     Client, ClientConfig, Event, HandleRef, HttpMethod, HttpRequest, HttpResponse, Input, Output,
     Reply, RequestId, SessionId, TransactionId, Transmit,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
-pub const SESSION_TIMEOUT: u64 = 60;
+use crate::janus;
+pub use crate::janus::SESSION_TIMEOUT;
 
+/// The base instant of simulated time: the only clock reading of the harness.
 #[allow(clippy::disallowed_methods)] // the only clock reading: a base instant for simulated time
 pub fn epoch() -> Instant {
     Instant::now()
 }
 
+/// `n` seconds.
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// A client, the simulated clock, and what the client sent and said, not yet looked at.
 pub struct World {
+    /// The client under test.
     pub client: Client,
+    /// Simulated time: moves only by [`World::advance`] or by hand.
     pub now: Instant,
+    /// WebSocket frames the client sent, as JSON.
     pub ws: VecDeque<Value>,
+    /// HTTP requests the client sent (POSTs and long polls), not yet answered.
     pub http: VecDeque<HttpRequest>,
+    /// Other transmits (`Connect`, `Disconnect`, `Cancel`).
     pub other: VecDeque<Transmit>,
+    /// Events the client emitted.
     pub events: VecDeque<Event>,
+    /// The deadline of the last drain's `Timeout`.
     pub deadline: Instant,
 }
 
 impl World {
+    /// A client with this configuration at [`epoch`], drained; nothing sent yet.
     pub fn new(config: ClientConfig) -> Self {
         let now = epoch();
         let client = Client::new(config, now);
@@ -50,6 +66,8 @@ impl World {
         Self::ws_with(ClientConfig::new(["ws://janus"]).unwrap().seed(1))
     }
 
+    /// A client with this configuration connected over WebSocket (server 0), its probe
+    /// answered.
     pub fn ws_with(config: ClientConfig) -> Self {
         let mut w = Self::new(config);
         w.client.connect(w.now);
@@ -68,6 +86,7 @@ impl World {
         Self::http_with(ClientConfig::new(["http://janus/janus"]).unwrap().seed(1))
     }
 
+    /// A client with this configuration connected over HTTP, its probe answered.
     pub fn http_with(config: ClientConfig) -> Self {
         let mut w = Self::new(config);
         w.client.connect(w.now);
@@ -79,8 +98,7 @@ impl World {
     /// Answers the `info` the client sends to prove the server is there.
     pub fn answer_probe(&mut self) {
         let (tx, via) = self.next_request("info");
-        self.respond(via, json!({"janus":"server_info","transaction":tx,"name":"Janus WebRTC Server","version":1102,
-            "version_string":"1.1.2","session-timeout":SESSION_TIMEOUT}));
+        self.respond(via, janus::server_info(&tx));
         assert!(
             matches!(self.events.pop_front(), Some(Event::Connected { .. })),
             "connected"
@@ -106,28 +124,33 @@ impl World {
         panic!("poll_output never returned Timeout");
     }
 
+    /// One input at `now`, drained.
     pub fn input(&mut self, f: impl FnOnce(Instant) -> Input<'static>) {
         self.client.handle_input(f(self.now));
         self.drain();
     }
 
+    /// The WebSocket opened.
     pub fn input_opened(&mut self) {
         self.client.handle_input(Input::Opened(self.now));
         self.drain();
     }
 
+    /// The WebSocket closed ("reset by peer").
     pub fn input_closed(&mut self) {
         self.client
             .handle_input(Input::Closed(self.now, "reset by peer"));
         self.drain();
     }
 
+    /// A WebSocket frame from Janus.
     pub fn frame(&mut self, v: Value) {
         let text = v.to_string();
         self.client.handle_input(Input::Frame(self.now, &text));
         self.drain();
     }
 
+    /// The answer to HTTP request `id`.
     pub fn http_response(&mut self, id: RequestId, status: u16, body: &str) {
         self.client.handle_input(Input::HttpResponse(
             self.now,
@@ -137,6 +160,7 @@ impl World {
         self.drain();
     }
 
+    /// HTTP request `id` failed ("connection refused").
     pub fn http_failed(&mut self, id: RequestId) {
         self.client
             .handle_input(Input::HttpFailed(self.now, id, "connection refused"));
@@ -180,6 +204,7 @@ impl World {
         )
     }
 
+    /// Answers a request the way it came (frame or HTTP 200).
     pub fn respond(&mut self, via: Via, reply: Value) {
         match via {
             Via::Ws(_) => self.frame(reply),
@@ -197,6 +222,7 @@ impl World {
         self.http.remove(pos).unwrap()
     }
 
+    /// How many long polls are in flight.
     pub fn polls_in_flight(&self) -> usize {
         self.http
             .iter()
@@ -210,10 +236,7 @@ impl World {
         self.drain();
         let (wire_tx, via) = self.next_request("create");
         assert_eq!(wire_tx, tx.as_str());
-        self.respond(
-            via,
-            json!({"janus":"success","transaction":wire_tx,"data":{"id":id}}),
-        );
+        self.respond(via, janus::created(&wire_tx, id));
         assert_eq!(
             self.completed(&tx),
             Ok(Reply::SessionCreated(SessionId(id)))
@@ -221,14 +244,15 @@ impl World {
         SessionId(id)
     }
 
+    /// Sends an EchoTest `attach` on `session`, answers with handle `id`, returns it.
     pub fn attach(&mut self, session: SessionId, id: u64) -> HandleRef {
         let tx = self
             .client
-            .attach(self.now, session, "janus.plugin.echotest", None)
+            .attach(self.now, session, janus::ECHOTEST, None)
             .unwrap();
         self.drain();
         let (wire_tx, via) = self.next_request("attach");
-        self.respond(via, json!({"janus":"success","session_id":session.0,"transaction":wire_tx,"data":{"id":id}}));
+        self.respond(via, janus::attached(&wire_tx, session.0, id));
         let h = HandleRef {
             session,
             handle: janus_proto::HandleId(id),
@@ -251,6 +275,7 @@ impl World {
         found.unwrap_or_else(|| panic!("{tx} not completed; events: {:?}", self.events))
     }
 
+    /// `tx` has no completion among the events.
     pub fn not_completed(&self, tx: &TransactionId) -> bool {
         !self
             .events
@@ -258,25 +283,26 @@ impl World {
             .any(|e| matches!(e, Event::Completed { tx: t, .. } if t == tx))
     }
 
+    /// Removes and returns the first event that matches.
     pub fn take_event(&mut self, pred: impl Fn(&Event) -> bool) -> Option<Event> {
         let pos = self.events.iter().position(pred)?;
         self.events.remove(pos)
     }
 }
 
+/// How a request came, so that its answer goes back the same way.
 pub enum Via {
+    /// A WebSocket frame.
     Ws(Value),
+    /// An HTTP POST: its id, path and body.
     Http(RequestId, String, Value),
 }
 
 impl Via {
+    /// The request's JSON body.
     pub fn body(&self) -> &Value {
         match self {
             Self::Ws(v) | Self::Http(_, _, v) => v,
         }
     }
-}
-
-pub fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
 }

@@ -1,29 +1,39 @@
-//! Entry points of the fuzz targets (`fuzz/fuzz_targets/*.rs`) and of their corpus replay
-//! (`tests/fuzz_corpus_replay.rs`), behind the `fuzzing` feature. Not a public API.
+//! The entry points of the fuzz targets (`fuzz/fuzz_targets/*.rs`), also called by the
+//! corpus replays on stable (`janus-proto/tests/fuzz_corpus_replay.rs`,
+//! `janus-rtc/tests/fuzz_corpus_replay.rs`), so that `cargo test` replays every committed
+//! corpus (`fuzz/corpus/<target>/`).
 //!
 //! Each function takes the fuzzer's bytes and panics only when an invariant breaks:
 //! - [`incoming_json`]: the parsers never panic, and a WebSocket frame and the same object
 //!   in a long-poll batch parse alike (when both are JSON a `Value` accepts); any frame or
 //!   poll body reaches a live client safely;
-//! - [`client_inputs`]: a [`Client`] driven by arbitrary commands and inputs never panics,
-//!   every drain ends in `Timeout` within a bounded number of outputs, and no transaction
-//!   completes twice or without having been returned by a call;
+//! - [`client_inputs`]: a [`Client`] driven by arbitrary commands and inputs ([`Op`]) never
+//!   panics, every drain ends in `Timeout` within a bounded number of outputs, and no
+//!   transaction completes twice or without having been returned by a call;
 //! - [`plugin_events`]: plugin data decodes or fails cleanly, and the decoder agrees with
-//!   [`PluginData::error`].
+//!   [`PluginData::error`];
+//! - [`rtc_inputs`]: arbitrary bytes into a [`PeerConnection`] as an offer and an answer
+//!   from the other side, as a trickled candidate, and as received datagrams (after a real
+//!   offer, so that ICE, DTLS and SRTP parsers are reached): a typed error or nothing, never
+//!   a panic, and the output always ends with a deadline.
 
 use std::collections::BTreeSet;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use arbitrary::{Arbitrary, Unstructured};
-use serde_json::{Map, Value, json};
-
-use crate::msg::incoming::parse_batch;
-use crate::plugin::{DecodeError, PluginEvent, echotest};
-use crate::{
+use janus_proto::msg::incoming::parse_batch;
+use janus_proto::plugin::{DecodeError, PluginEvent, echotest};
+use janus_proto::{
     Client, ClientConfig, Event, HandleId, HandleRef, HttpMethod, HttpResponse, IceCandidate,
     Incoming, Input, Jsep, Output, PluginData, Reconnect, RequestId, SessionId, TransactionId,
     Transmit, Trickle,
 };
+use janus_rtc::{PeerConfig, PeerConnection, Track};
+use serde_json::{Map, Value, json};
+
+use crate::janus;
+use crate::ops::{Op, Targets, pick_handle, pick_session};
 
 /// A drain longer than this is a loop, not work.
 const MAX_OUTPUTS: usize = 10_000;
@@ -155,288 +165,6 @@ fn arbitrary_json(u: &mut Unstructured<'_>, depth: u32) -> Value {
 
 // ------------------------------------------------------------------ client_inputs
 
-/// One step of [`client_inputs`].
-#[derive(Debug, Clone, Arbitrary)]
-pub enum Op {
-    /// `connect`.
-    Connect,
-    /// `create_session`.
-    Create,
-    /// `attach` on a known session (or a stranger).
-    Attach(u8),
-    /// `message`, with an offer (`Some(true)`), an answer, or no JSEP.
-    Message {
-        /// Which handle.
-        handle: u8,
-        /// Which JSEP.
-        jsep: Option<bool>,
-    },
-    /// `trickle`: one candidate, or the end of them.
-    Trickle {
-        /// Which handle.
-        handle: u8,
-        /// `completed` instead of a candidate.
-        completed: bool,
-    },
-    /// `detach`.
-    Detach(u8),
-    /// `hangup`.
-    Hangup(u8),
-    /// `destroy_session`.
-    Destroy(u8),
-    /// `keepalive`.
-    Keepalive(u8),
-    /// `claim_session` of a small id.
-    Claim(Id),
-    /// `ping`.
-    Ping,
-    /// `info`.
-    Info,
-    /// A message from Janus: a WebSocket frame, or the answer to an HTTP request.
-    Frame(Msg),
-    /// Raw bytes as a frame or answer.
-    Raw(Vec<u8>),
-    /// Several messages as one long-poll answer.
-    Batch(Vec<Msg>),
-    /// An HTTP answer with this status (answers the `request`-th one in flight).
-    Status {
-        /// Which request.
-        request: u8,
-        /// The status.
-        status: u16,
-        /// The body.
-        body: Msg,
-    },
-    /// An HTTP request fails (the `n`-th in flight).
-    HttpFailed(u8),
-    /// The WebSocket opened.
-    Opened,
-    /// The WebSocket closed.
-    Closed,
-    /// Time passes: milliseconds, or seconds when `long`.
-    Advance {
-        /// How much.
-        amount: u16,
-        /// Seconds rather than milliseconds.
-        long: bool,
-    },
-}
-
-/// A session or handle id as Janus might send it.
-#[derive(Debug, Clone, Copy, Arbitrary)]
-pub enum Id {
-    /// Not there.
-    Absent,
-    /// One of a few small ids (1..=4), so that ids meet.
-    Small(u8),
-    /// Any number.
-    Raw(u64),
-}
-
-impl Id {
-    fn get(self) -> Option<u64> {
-        match self {
-            Self::Absent => None,
-            Self::Small(n) => Some(u64::from(n % 4) + 1),
-            Self::Raw(n) => Some(n),
-        }
-    }
-}
-
-/// A transaction as Janus might send it.
-#[derive(Debug, Clone, Arbitrary)]
-pub enum Tx {
-    /// Not there.
-    Absent,
-    /// One of those the client sent, newest first.
-    Seen(u8),
-    /// Any text.
-    Raw(String),
-}
-
-/// The `janus` field.
-#[derive(Debug, Clone, Arbitrary)]
-#[allow(missing_docs)]
-pub enum Verb {
-    Ack,
-    Success,
-    Error,
-    Pong,
-    ServerInfo,
-    Event,
-    Webrtcup,
-    Media,
-    Slowlink,
-    Hangup,
-    IceFailed,
-    Detached,
-    Trickle,
-    Timeout,
-    Keepalive,
-    Other(String),
-}
-
-/// More of a message.
-#[derive(Debug, Clone, Arbitrary)]
-#[allow(missing_docs)]
-pub enum Field {
-    DataId(Id),
-    PluginData {
-        echotest: bool,
-        error_code: Option<u16>,
-        result: Option<String>,
-    },
-    Jsep {
-        offer: bool,
-        sdp: String,
-    },
-    Error {
-        code: u16,
-        reason: String,
-    },
-    Media {
-        receiving: bool,
-        seconds: Option<u64>,
-    },
-    SlowLink {
-        uplink: bool,
-        lost: u64,
-    },
-    Candidate {
-        completed: bool,
-        mline: Option<u32>,
-    },
-    SessionTimeout(u64),
-    Reason(String),
-    Other {
-        key: String,
-        value: u64,
-    },
-}
-
-/// A plausible message from Janus, from a small grammar.
-#[derive(Debug, Clone, Arbitrary)]
-pub struct Msg {
-    /// `janus`.
-    pub verb: Verb,
-    /// `transaction`.
-    pub tx: Tx,
-    /// `session_id`.
-    pub session: Id,
-    /// `sender`.
-    pub sender: Id,
-    /// The rest.
-    pub fields: Vec<Field>,
-}
-
-impl Msg {
-    fn to_json(&self, seen: &[TransactionId]) -> Value {
-        let verb = match &self.verb {
-            Verb::Ack => "ack",
-            Verb::Success => "success",
-            Verb::Error => "error",
-            Verb::Pong => "pong",
-            Verb::ServerInfo => "server_info",
-            Verb::Event => "event",
-            Verb::Webrtcup => "webrtcup",
-            Verb::Media => "media",
-            Verb::Slowlink => "slowlink",
-            Verb::Hangup => "hangup",
-            Verb::IceFailed => "ice-failed",
-            Verb::Detached => "detached",
-            Verb::Trickle => "trickle",
-            Verb::Timeout => "timeout",
-            Verb::Keepalive => "keepalive",
-            Verb::Other(s) => s,
-        };
-        let mut o = Map::new();
-        o.insert("janus".into(), json!(verb));
-        match &self.tx {
-            Tx::Absent => {}
-            Tx::Seen(n) => {
-                if !seen.is_empty() {
-                    let tx = &seen[seen.len() - 1 - usize::from(*n) % seen.len()];
-                    o.insert("transaction".into(), json!(tx.as_str()));
-                }
-            }
-            Tx::Raw(s) => {
-                o.insert("transaction".into(), json!(s));
-            }
-        }
-        if let Some(s) = self.session.get() {
-            o.insert("session_id".into(), json!(s));
-        }
-        if let Some(h) = self.sender.get() {
-            o.insert("sender".into(), json!(h));
-        }
-        for f in &self.fields {
-            match f {
-                Field::DataId(id) => {
-                    o.insert("data".into(), json!({ "id": id.get() }));
-                }
-                Field::PluginData {
-                    echotest,
-                    error_code,
-                    result,
-                } => {
-                    let plugin = if *echotest {
-                        echotest::PLUGIN
-                    } else {
-                        "janus.plugin.videoroom"
-                    };
-                    let mut data = json!({"echotest":"event"});
-                    if let Some(c) = error_code {
-                        data["error_code"] = json!(c);
-                        data["error"] = json!("fuzzed");
-                    }
-                    if let Some(r) = result {
-                        data["result"] = json!(r);
-                    }
-                    o.insert("plugindata".into(), json!({"plugin":plugin,"data":data}));
-                }
-                Field::Jsep { offer, sdp } => {
-                    let kind = if *offer { "offer" } else { "answer" };
-                    o.insert("jsep".into(), json!({"type":kind,"sdp":sdp}));
-                }
-                Field::Error { code, reason } => {
-                    o.insert("error".into(), json!({"code":code,"reason":reason}));
-                }
-                Field::Media { receiving, seconds } => {
-                    o.insert("type".into(), json!("video"));
-                    o.insert("mid".into(), json!("1"));
-                    o.insert("receiving".into(), json!(receiving));
-                    if let Some(s) = seconds {
-                        o.insert("seconds".into(), json!(s));
-                    }
-                }
-                Field::SlowLink { uplink, lost } => {
-                    o.insert("media".into(), json!("audio"));
-                    o.insert("uplink".into(), json!(uplink));
-                    o.insert("lost".into(), json!(lost));
-                }
-                Field::Candidate { completed, mline } => {
-                    let c = if *completed {
-                        json!({"completed": true})
-                    } else {
-                        json!({"candidate":"candidate:1 1 udp 1 192.0.2.1 9 typ host","sdpMid":"0","sdpMLineIndex":mline})
-                    };
-                    o.insert("candidate".into(), c);
-                }
-                Field::SessionTimeout(t) => {
-                    o.insert("session-timeout".into(), json!(t));
-                }
-                Field::Reason(r) => {
-                    o.insert("reason".into(), json!(r));
-                }
-                Field::Other { key, value } => {
-                    o.insert(key.clone(), json!(value));
-                }
-            }
-        }
-        Value::Object(o)
-    }
-}
-
 /// Drives a client of either transport with the ops decoded from `data`, starting at
 /// `start`, draining after each; checks the cheap invariants.
 pub fn client_inputs(start: Instant, data: &[u8]) {
@@ -457,6 +185,28 @@ pub fn client_inputs(start: Instant, data: &[u8]) {
         if steps >= 256 || u.is_empty() {
             break;
         }
+    }
+}
+
+impl Targets for Rig {
+    fn session(&self, n: u8) -> SessionId {
+        pick_session(&self.client, n, SessionId(3))
+    }
+
+    fn handle(&self, n: u8) -> HandleRef {
+        pick_handle(
+            &self.client,
+            n,
+            HandleRef {
+                session: SessionId(1),
+                handle: HandleId(3),
+            },
+        )
+    }
+
+    fn claimable(&self, n: u8) -> SessionId {
+        // One of the ids the rig's Janus hands out, or a stranger.
+        SessionId(u64::from(n % 4) + 1)
     }
 }
 
@@ -511,11 +261,11 @@ impl Rig {
         if ws {
             rig.input(Input::Opened);
         }
-        rig.reply(|tx| json!({"janus":"server_info","transaction":tx,"session-timeout":60}));
+        rig.reply(janus::server_info);
         rig.call(|c, now| c.create_session(now));
-        rig.reply(|tx| json!({"janus":"success","transaction":tx,"data":{"id":1}}));
-        rig.call(|c, now| c.attach(now, SessionId(1), echotest::PLUGIN, None));
-        rig.reply(|tx| json!({"janus":"success","session_id":1,"transaction":tx,"data":{"id":2}}));
+        rig.reply(|tx| janus::created(tx, 1));
+        rig.call(|c, now| c.attach(now, SessionId(1), janus::ECHOTEST, None));
+        rig.reply(|tx| janus::attached(tx, 1, 2));
         rig
     }
 
@@ -588,33 +338,12 @@ impl Rig {
 
     fn call(
         &mut self,
-        f: impl FnOnce(&mut Client, Instant) -> Result<TransactionId, crate::Error>,
+        f: impl FnOnce(&mut Client, Instant) -> Result<TransactionId, janus_proto::Error>,
     ) {
         if let Ok(tx) = f(&mut self.client, self.now) {
             assert!(self.returned.insert(tx.clone()), "{tx} returned twice");
         }
         self.drain();
-    }
-
-    fn session(&self, n: u8) -> SessionId {
-        let all: Vec<_> = self.client.session_ids().collect();
-        all.get(usize::from(n) % (all.len() + 1))
-            .copied()
-            .unwrap_or(SessionId(3))
-    }
-
-    fn handle(&self, n: u8) -> HandleRef {
-        let all: Vec<_> = self
-            .client
-            .session_ids()
-            .flat_map(|s| self.client.handle_ids(s))
-            .collect();
-        all.get(usize::from(n) % (all.len() + 1))
-            .copied()
-            .unwrap_or(HandleRef {
-                session: SessionId(1),
-                handle: HandleId(3),
-            })
     }
 
     /// Delivers a body: as a frame (WebSocket), or as the answer to the oldest HTTP request
@@ -630,61 +359,27 @@ impl Rig {
 
     fn apply(&mut self, op: Op) {
         match op {
+            Op::Create
+            | Op::Attach(_)
+            | Op::Message { .. }
+            | Op::Trickle { .. }
+            | Op::Detach(_)
+            | Op::Hangup(_)
+            | Op::Destroy(_)
+            | Op::Keepalive(_)
+            | Op::Ping
+            | Op::Info => {
+                let command = op.call().expect("an application call").command(self);
+                self.call(|c, now| c.execute(now, command));
+            }
             Op::Connect => {
                 self.client.connect(self.now);
                 self.drain();
-            }
-            Op::Create => self.call(|c, now| c.create_session(now)),
-            Op::Attach(n) => {
-                let s = self.session(n);
-                self.call(|c, now| c.attach(now, s, echotest::PLUGIN, None));
-            }
-            Op::Message { handle, jsep } => {
-                let h = self.handle(handle);
-                let jsep = jsep.map(|offer| {
-                    if offer {
-                        Jsep::offer("v=0\r\n")
-                    } else {
-                        Jsep::answer("v=0\r\n")
-                    }
-                });
-                self.call(|c, now| c.message(now, h, json!({"audio":true}), jsep));
-            }
-            Op::Trickle { handle, completed } => {
-                let h = self.handle(handle);
-                let t = if completed {
-                    Trickle::Completed
-                } else {
-                    Trickle::Candidate(IceCandidate {
-                        candidate: "candidate:1 1 udp 1 192.0.2.1 9 typ host".into(),
-                        sdp_mid: Some("0".into()),
-                        sdp_mline_index: Some(0),
-                    })
-                };
-                self.call(|c, now| c.trickle(now, h, vec![t]));
-            }
-            Op::Detach(n) => {
-                let h = self.handle(n);
-                self.call(|c, now| c.detach(now, h));
-            }
-            Op::Hangup(n) => {
-                let h = self.handle(n);
-                self.call(|c, now| c.hangup(now, h));
-            }
-            Op::Destroy(n) => {
-                let s = self.session(n);
-                self.call(|c, now| c.destroy_session(now, s));
-            }
-            Op::Keepalive(n) => {
-                let s = self.session(n);
-                self.call(|c, now| c.keepalive(now, s));
             }
             Op::Claim(id) => {
                 let s = SessionId(id.get().unwrap_or(1));
                 self.call(|c, now| c.claim_session(now, s));
             }
-            Op::Ping => self.call(|c, now| c.ping(now)),
-            Op::Info => self.call(|c, now| c.info(now)),
             Op::Frame(m) => {
                 let text = m.to_json(&self.sent).to_string();
                 self.deliver(0, 200, &text);
@@ -752,4 +447,74 @@ impl Rig {
             }
         }
     }
+}
+
+// ------------------------------------------------------------------ rtc_inputs
+
+/// A drain longer than this is a loop, not work.
+const MAX_RTC_OUTPUTS: usize = 100_000;
+
+/// The first bytes up to a NUL are the SDP and candidate text, the rest datagrams of
+/// lengths given by their first byte. Panics when a drain does not end.
+pub fn rtc_inputs(now: Instant, data: &[u8]) {
+    let local = SocketAddr::from(([10, 0, 0, 1], 1000));
+    let remote = SocketAddr::from(([10, 0, 0, 2], 2000));
+    let (text, rest) = match data.iter().position(|b| *b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &[][..]),
+    };
+    let text = String::from_utf8_lossy(text);
+
+    let mut answering = PeerConnection::new(PeerConfig::default(), now, &[local]);
+    let _ = answering.create_answer(&Jsep::offer(text.as_ref()));
+
+    let mut pc = PeerConnection::new(PeerConfig::default(), now, &[local]);
+    let _ = pc.create_offer(&[Track::audio(), Track::video(), Track::data("f")], false);
+    let _ = pc.handle_remote_jsep(&Jsep::answer(text.as_ref()));
+    let _ = pc.add_remote_candidate(&Trickle::Candidate(IceCandidate {
+        candidate: text.into_owned(),
+        sdp_mid: None,
+        sdp_mline_index: None,
+    }));
+    let mut rest = rest;
+    while let Some((&len, tail)) = rest.split_first() {
+        let len = usize::from(len).min(tail.len());
+        let _ = pc.handle_input(janus_rtc::Input::Receive(now, remote, local, &tail[..len]));
+        rest = &tail[len..];
+    }
+    let _ = pc.handle_input(janus_rtc::Input::Timeout(now + Duration::from_millis(10)));
+    for p in [&mut pc, &mut answering] {
+        let mut n = 0;
+        while !matches!(p.poll_output(), janus_rtc::Output::Timeout(_)) {
+            n += 1;
+            assert!(n < MAX_RTC_OUTPUTS, "output never ends");
+        }
+    }
+}
+
+// ------------------------------------------------------------------ the committed corpora
+
+/// Every file of a target's committed corpus (`fuzz/corpus/<target>/`), sorted by name,
+/// with its bytes: what the corpus replays feed the entry points above.
+///
+/// # Panics
+/// When the directory cannot be read or holds no seeds: a target without seeds is a mistake.
+pub fn corpus(target: &str) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no seeds in {}", dir.display());
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, bytes)
+        })
+        .collect()
 }
