@@ -32,12 +32,8 @@ pub(super) enum Conn {
         opened: bool,
         probe: Option<TransactionId>,
     },
-    /// Pausing between reconnect rounds.
-    Waiting {
-        first: usize,
-        round: u32,
-        at: Instant,
-    },
+    /// Pausing between reconnect rounds, until `Timer::Reconnect`.
+    Waiting { first: usize, round: u32 },
     /// Requests flow through `server`.
     Up { server: usize },
     /// Gave up; `connect` starts again.
@@ -81,8 +77,7 @@ impl Client {
                     timeout,
                 });
                 let at = self.now + timeout;
-                self.timers
-                    .set(Timer::Connect, self.connect_at.replace(at), Some(at));
+                self.timers.set(Timer::Connect, at);
             }
             TransportKind::Http => self.send_probe(),
         }
@@ -96,8 +91,7 @@ impl Client {
         let now = self.now;
         let tx = self.new_tx();
         let deadline = now + self.cfg.request_timeout;
-        self.timers
-            .set(Timer::Request(tx.clone()), None, Some(deadline));
+        self.timers.set(Timer::Request(tx.clone()), deadline);
         let request = Request {
             kind: RequestKind::Info,
             session: None,
@@ -111,7 +105,6 @@ impl Client {
                 origin: Origin::Probe,
                 session: None,
                 handle: None,
-                deadline,
                 acked: false,
                 http: None,
                 rollback: None,
@@ -131,8 +124,7 @@ impl Client {
                 ..
             } if !*opened => {
                 *opened = true;
-                self.timers
-                    .set(Timer::Connect, self.connect_at.take(), None);
+                self.timers.stop(&Timer::Connect);
                 self.send_probe();
             }
             other => debug!(conn = ?other, "unexpected opened"),
@@ -154,8 +146,7 @@ impl Client {
         if let Some(tx) = probe {
             self.finish(&tx, Err(RequestError::TransportLost));
         }
-        self.timers
-            .set(Timer::Connect, self.connect_at.take(), None);
+        self.timers.stop(&Timer::Connect);
         let url = self.cfg.servers[server].url.clone();
         warn!(server, %url, reason, "server failed");
         if opened {
@@ -184,11 +175,10 @@ impl Client {
             )
             .delay(round);
             let at = now + backoff;
-            self.timers.set(Timer::Reconnect, None, Some(at));
+            self.timers.set(Timer::Reconnect, at);
             self.conn = Conn::Waiting {
                 first: (server + 1) % n,
                 round: round + 1,
-                at,
             };
         } else {
             self.give_up(if reconnect {
@@ -278,8 +268,7 @@ impl Client {
                 }
                 for (id, s) in &mut self.sessions {
                     s.state = SessionState::Reconnecting;
-                    self.timers
-                        .set(Timer::Keepalive(*id), s.keepalive_at.take(), None);
+                    self.timers.stop(&Timer::Keepalive(*id));
                 }
                 if self.cfg.reconnect.max_rounds == 0 {
                     self.give_up(DisconnectReason::GaveUp);

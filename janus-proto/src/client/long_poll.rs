@@ -19,7 +19,6 @@ use super::{Client, HttpPurpose};
 #[derive(Debug, Default)]
 pub(super) struct Poll {
     pub(super) in_flight: Option<RequestId>,
-    pub(super) retry_at: Option<Instant>,
     pub(super) failures: u32,
 }
 
@@ -73,11 +72,7 @@ impl Client {
         }
         let (initial, max_delay) = self.cfg.long_poll_retry;
         let at = now + Backoff::new(initial, max_delay).delay(sess.poll.failures - 1);
-        self.timers.set(
-            Timer::PollRetry(s),
-            sess.poll.retry_at.replace(at),
-            Some(at),
-        );
+        self.timers.set(Timer::PollRetry(s), at);
     }
 
     pub(super) fn on_poll_response(&mut self, now: Instant, s: SessionId, resp: HttpResponse<'_>) {

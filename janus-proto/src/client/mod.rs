@@ -73,9 +73,9 @@ pub struct Client {
     unsent: VecDeque<TransactionId>,
     http: BTreeMap<RequestId, HttpPurpose>,
     next_request: u64,
+    /// Every deadline (requests, keepalives, poll retries, reconnect, connect), by what it is
+    /// for; no other field keeps a copy of one.
     timers: Timers,
-    /// When the WebSocket being opened times out.
-    connect_at: Option<Instant>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -119,7 +119,6 @@ impl Client {
             http: BTreeMap::new(),
             next_request: 0,
             timers: Timers::default(),
-            connect_at: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -307,8 +306,7 @@ impl Client {
             match timer {
                 Timer::Request(tx) => self.request_timed_out(now, &tx),
                 Timer::Keepalive(s) => {
-                    if let Some(sess) = self.sessions.get_mut(&s) {
-                        sess.keepalive_at = None;
+                    if let Some(sess) = self.sessions.get(&s) {
                         if sess.state == SessionState::Active {
                             let req = Request {
                                 kind: RequestKind::Keepalive,
@@ -320,12 +318,8 @@ impl Client {
                         }
                     }
                 }
-                Timer::PollRetry(s) => {
-                    if let Some(sess) = self.sessions.get_mut(&s) {
-                        sess.poll.retry_at = None;
-                        self.long_poll(s);
-                    }
-                }
+                // `long_poll` skips a session that is gone.
+                Timer::PollRetry(s) => self.long_poll(s),
                 Timer::Reconnect => {
                     if let Conn::Waiting { first, round, .. } = self.conn {
                         self.start_round(first, round, true);
@@ -333,7 +327,6 @@ impl Client {
                 }
                 // Not open in time: the adapter abandons the handshake, the attempt failed.
                 Timer::Connect => {
-                    self.connect_at = None;
                     self.transmits.push_back(Transmit::Disconnect);
                     self.server_failed(now, "websocket not open in time");
                 }

@@ -33,12 +33,10 @@ impl Client {
                     return;
                 }
                 p.acked = true;
-                let old = p.deadline;
-                p.deadline = now + self.cfg.event_timeout;
-                let new = p.deadline;
                 let app = p.origin == Origin::App;
+                // From the ack on, the request waits for its event, under the event timeout.
                 self.timers
-                    .set(Timer::Request(tx.clone()), Some(old), Some(new));
+                    .set(Timer::Request(tx.clone()), now + self.cfg.event_timeout);
                 if app {
                     self.emit(Event::Acked {
                         tx: tx.clone(),
@@ -85,7 +83,6 @@ impl Client {
                         state: SessionState::Active,
                         handles: BTreeMap::new(),
                         gone: VecDeque::new(),
-                        keepalive_at: None,
                         poll: Poll::default(),
                     },
                 );

@@ -37,7 +37,8 @@ pub(super) struct Pending {
     pub(super) origin: Origin,
     pub(super) session: Option<SessionId>,
     pub(super) handle: Option<HandleId>,
-    pub(super) deadline: Instant,
+    /// An `ack` came (its timer then moved to the event timeout). Kept apart from the timer:
+    /// a second ack is skipped, and a timeout says whether the server had acknowledged.
     pub(super) acked: bool,
     pub(super) http: Option<RequestId>,
     /// The signalling state to return to if a message carrying a JSEP fails.
@@ -282,15 +283,13 @@ impl Client {
         }
         let tx = self.new_tx();
         let deadline = self.now + self.cfg.request_timeout;
-        self.timers
-            .set(Timer::Request(tx.clone()), None, Some(deadline));
+        self.timers.set(Timer::Request(tx.clone()), deadline);
         let pending = Pending {
             verb: Verb::of(&request.kind),
             session: request.session,
             handle: request.handle,
             request: Some(request),
             origin,
-            deadline,
             acked: false,
             http: None,
             rollback,
@@ -366,8 +365,7 @@ impl Client {
         result: Result<Reply, RequestError>,
     ) -> Option<Pending> {
         let p = self.pending.remove(tx)?;
-        self.timers
-            .set(Timer::Request(tx.clone()), Some(p.deadline), None);
+        self.timers.stop(&Timer::Request(tx.clone()));
         if let Some(id) = p.http {
             if self.http.remove(&id).is_some() && result.is_err() {
                 self.transmits.push_back(Transmit::Cancel(id));

@@ -44,7 +44,6 @@ pub(super) struct Session {
     /// Recently detached handles, so that a late `detached` (or other stale event) does
     /// not bring one back.
     pub(super) gone: VecDeque<HandleId>,
-    pub(super) keepalive_at: Option<Instant>,
     pub(super) poll: Poll,
 }
 
@@ -97,7 +96,6 @@ impl Client {
             state: SessionState::Claiming,
             handles: BTreeMap::new(),
             gone: VecDeque::new(),
-            keepalive_at: None,
             poll: Poll::default(),
         });
         if let Some(s) = self.sessions.get_mut(&session) {
@@ -160,9 +158,8 @@ impl Client {
 
     pub(super) fn arm_keepalive(&mut self, s: SessionId) {
         let at = self.now + self.keepalive_period();
-        if let Some(sess) = self.sessions.get_mut(&s) {
-            self.timers
-                .set(Timer::Keepalive(s), sess.keepalive_at.replace(at), Some(at));
+        if self.sessions.contains_key(&s) {
+            self.timers.set(Timer::Keepalive(s), at);
         }
     }
 
@@ -208,10 +205,8 @@ impl Client {
         let Some(sess) = self.sessions.remove(&s) else {
             return false;
         };
-        self.timers
-            .set(Timer::Keepalive(s), sess.keepalive_at, None);
-        self.timers
-            .set(Timer::PollRetry(s), sess.poll.retry_at, None);
+        self.timers.stop(&Timer::Keepalive(s));
+        self.timers.stop(&Timer::PollRetry(s));
         if let Some(id) = sess.poll.in_flight {
             self.http.remove(&id);
             self.transmits.push_back(Transmit::Cancel(id));
