@@ -64,6 +64,24 @@
 //! - Server list with fallback, in order; the `Connected` event names the server used.
 //! - Handles: events routed by `sender`; WebRTC state from `webrtcup`/`hangup`; the JSEP
 //!   negotiation state (who may offer, glare, early remote candidates held).
+//!
+//! # Where things live
+//!
+//! - `client/`: the [`Client`], one `impl Client` per concept. `mod.rs`: the struct, getters,
+//!   `handle_input`/`poll_output`/`poll_timeout` and the timer dispatch; `request.rs`: the
+//!   request methods, the pending transactions, queueing, sending, the request timeout and
+//!   `finish`; `connection.rs`: the server list, open and probe, the connect deadline,
+//!   fallback, reconnect rounds, giving up; `session.rs`: sessions and handles, claim,
+//!   keepalive, losing a session; `incoming.rs`: frames and HTTP answers parsed and routed;
+//!   `reply.rs`: what `ack`, `success`, `error` and a plugin `event` do to their request;
+//!   `long_poll.rs`: the long poll of each session on HTTP.
+//! - `timer.rs`: the timer table (every deadline, by what it is for) and the backoff.
+//! - [`router`]: where each event goes (client, session or handle queue), for embedders.
+//! - [`msg`]: the core API on the wire, requests encoded and messages parsed; [`plugin`]:
+//!   typed plugin requests and events; [`jsep`]: JSEP and the negotiation state.
+//! - `config.rs` ([`ClientConfig`]), `io.rs` ([`Input`], [`Output`], [`Transmit`]), `event.rs`
+//!   ([`Event`], [`Reply`]), `error.rs`, `id.rs` (ids and the [`IdSource`]), `command.rs`
+//!   ([`Command`], a request as a value); `fuzzing.rs`: fuzz entry points (feature `fuzzing`).
 
 mod client;
 mod command;
