@@ -81,7 +81,9 @@
 //!   typed plugin requests and events; [`jsep`]: JSEP and the negotiation state.
 //! - `config.rs` ([`ClientConfig`]), `io.rs` ([`Input`], [`Output`], [`Transmit`]), `event.rs`
 //!   ([`Event`], [`Reply`]), `error.rs`, `id.rs` (ids and the [`IdSource`]), `command.rs`
-//!   ([`Command`], a request as a value); `fuzzing.rs`: fuzz entry points (feature `fuzzing`).
+//!   ([`Command`], a request as a value).
+//! - The simulated world, fake Janus and fuzz entry points that test this crate live in the
+//!   unpublished `janus-sim` crate (`sim/`), not here.
 
 mod client;
 mod command;
