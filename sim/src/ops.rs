@@ -3,7 +3,7 @@
 //!
 //! - [`Call`]: the application's request calls, shared by the `client_inputs` fuzz target
 //!   ([`Op::call`]) and the proptest model (`janus-proto/tests/proptest_model.rs`, through
-//!   [`strategy`] with the `proptest` feature). Its targets are small numbers that pick among
+//!   `strategy` with the `proptest` feature). Its targets are small numbers that pick among
 //!   the sessions and handles that exist when it runs ([`Targets`]), and [`Call::command`]
 //!   turns it into a [`Command`] for [`janus_proto::Client::execute`].
 //! - [`Op`] and [`Msg`]: the rest of the fuzz target's grammar (messages from Janus from a
