@@ -118,6 +118,7 @@ pub struct ClientConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) max_message_size: usize,
     pub(crate) long_poll_retry: (Duration, Duration),
+    pub(crate) destroy_on_drop: bool,
     pub(crate) seed: Option<u64>,
 }
 
@@ -151,6 +152,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             max_message_size: 16 << 20,
             long_poll_retry: (Duration::from_millis(250), Duration::from_secs(5)),
+            destroy_on_drop: true,
             seed: None,
         })
     }
@@ -260,6 +262,20 @@ impl ClientConfig {
     #[must_use]
     pub fn long_poll_retry(mut self, initial: Duration, max: Duration) -> Self {
         self.long_poll_retry = (initial, max.max(initial));
+        self
+    }
+
+    /// Whether a session the application lets go of ([`Client::release_session`], which the
+    /// adapters call when the last `Session` and `Handle` object of it is dropped), and every
+    /// session left at [`Client::close`], is destroyed on the server (janus.js
+    /// `destroyOnUnload`). Default on. Off, such a session is only forgotten here: no more
+    /// keepalives or polls, and Janus times it out.
+    ///
+    /// [`Client::release_session`]: crate::Client::release_session
+    /// [`Client::close`]: crate::Client::close
+    #[must_use]
+    pub fn destroy_on_drop(mut self, on: bool) -> Self {
+        self.destroy_on_drop = on;
         self
     }
 

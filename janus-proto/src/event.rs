@@ -249,6 +249,9 @@ pub enum Event {
         /// The candidate.
         trickle: Trickle,
     },
+    /// [`Client::close`](crate::Client::close) is done: every session it had to destroy is
+    /// destroyed (or its request ended), the connection is closing. Nothing follows.
+    Closed,
     /// A message this crate does not know yet, as it came (never dropped).
     Unknown {
         /// The session it named, if any.
@@ -282,9 +285,10 @@ impl Event {
     /// ```
     pub fn route(&self) -> Route<'_> {
         match self {
-            Self::Connected { .. } | Self::ServerFailed { .. } | Self::Disconnected { .. } => {
-                Route::Client
-            }
+            Self::Connected { .. }
+            | Self::ServerFailed { .. }
+            | Self::Disconnected { .. }
+            | Self::Closed => Route::Client,
             Self::Unknown { session: None, .. } => Route::Client,
             Self::Unknown {
                 session: Some(s), ..

@@ -1231,3 +1231,86 @@ fn failed_long_polls_are_retried_after_the_configured_backoff() {
     assert_eq!(pauses, [1000, 2000, 3000, 3000]);
     assert!(w.events.is_empty(), "{:?}", w.events);
 }
+
+// ------------------------------------------------------------------ letting go, closing
+
+#[test]
+fn a_released_session_is_destroyed_on_the_server_and_nothing_completes_for_it() {
+    let mut w = World::ws();
+    let s = w.create_session(5);
+    w.client.release_session(w.now, s);
+    w.drain();
+    let (tx, via) = w.next_request("destroy");
+    w.respond(via, janus::success(&tx, 5));
+    assert!(w.events.is_empty(), "{:?}", w.events);
+    assert_eq!(w.client.session_ids().count(), 0);
+    // No keepalive for it any more.
+    w.advance(secs(60));
+    assert!(w.ws.is_empty(), "{:?}", w.ws);
+}
+
+#[test]
+fn without_destroy_on_drop_a_released_session_is_only_forgotten() {
+    let mut w = World::ws_with(
+        ClientConfig::new(["ws://janus"])
+            .unwrap()
+            .seed(1)
+            .destroy_on_drop(false),
+    );
+    let s = w.create_session(5);
+    w.client.release_session(w.now, s);
+    w.drain();
+    assert!(w.ws.is_empty(), "no destroy: {:?}", w.ws);
+    assert_eq!(w.client.session_ids().count(), 0);
+    w.advance(secs(60));
+    assert!(w.ws.is_empty(), "no keepalive: {:?}", w.ws);
+}
+
+#[test]
+fn close_destroys_every_session_then_says_closed_and_disconnects() {
+    let mut w = World::http();
+    w.create_session(5);
+    w.create_session(6);
+    w.client.close(w.now);
+    w.drain();
+    let mut destroyed = Vec::new();
+    for _ in 0..2 {
+        let (tx, via) = w.next_request("destroy");
+        let Via::Http(_, path, _) = &via else {
+            panic!("over HTTP")
+        };
+        let session: u64 = path.trim_start_matches('/').parse().unwrap();
+        destroyed.push(session);
+        assert!(w.events.is_empty(), "not closed before every destroy ended");
+        w.respond(via, janus::success(&tx, session));
+    }
+    destroyed.sort_unstable();
+    assert_eq!(destroyed, [5, 6]);
+    assert_eq!(w.events.pop_front(), Some(Event::Closed));
+    assert!(w.other.contains(&Transmit::Disconnect));
+    let cancelled = w
+        .other
+        .iter()
+        .filter(|t| matches!(t, Transmit::Cancel(_)))
+        .count();
+    assert_eq!(cancelled, 2, "long polls cancelled with their sessions");
+}
+
+#[test]
+fn close_ends_within_a_request_timeout_when_janus_never_answers() {
+    let mut w = World::ws_with(
+        ClientConfig::new(["ws://janus"])
+            .unwrap()
+            .seed(1)
+            .request_timeout(secs(3)),
+    );
+    w.create_session(5);
+    w.client.close(w.now);
+    w.drain();
+    let _unanswered = w.next_request("destroy");
+    w.advance(Duration::from_millis(2999));
+    assert!(w.events.is_empty(), "{:?}", w.events);
+    w.advance(Duration::from_millis(1));
+    assert_eq!(w.events.pop_front(), Some(Event::Closed));
+    assert_eq!(w.client.session_ids().count(), 0);
+}

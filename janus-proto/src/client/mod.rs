@@ -78,6 +78,9 @@ pub struct Client {
     timers: Timers,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    /// `close` was called; `closed` once `Event::Closed` went out.
+    closing: bool,
+    closed: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -119,6 +122,8 @@ impl Client {
             http: BTreeMap::new(),
             next_request: 0,
             timers: Timers::default(),
+            closing: false,
+            closed: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }

@@ -27,6 +27,9 @@ pub(super) enum Origin {
     Probe,
     Keepalive,
     Reclaim,
+    /// A `destroy` for a session the application let go of, or for [`Client::close`]:
+    /// nobody waits for its answer.
+    Release,
 }
 
 #[derive(Debug)]
@@ -164,6 +167,53 @@ impl Client {
             Origin::App,
             None,
         )
+    }
+
+    /// The application let go of `session` (the adapters call this when its last `Session`
+    /// and `Handle` object is dropped): it is destroyed on the server, or, with
+    /// [`ClientConfig::destroy_on_drop`](crate::ClientConfig::destroy_on_drop) off, only
+    /// forgotten here. Nothing completes for it. Unknown or lost sessions are ignored.
+    pub fn release_session(&mut self, now: Instant, session: SessionId) {
+        if !self.sessions.contains_key(&session) {
+            return;
+        }
+        if self.cfg.destroy_on_drop {
+            let request = Request {
+                kind: RequestKind::Destroy,
+                session: Some(session),
+                handle: None,
+            };
+            if self.submit(now, request, Origin::Release, None).is_ok() {
+                return;
+            }
+        }
+        self.drop_session(session, None);
+    }
+
+    /// Closes the client (janus.js `destroy()`): every session still here is released as
+    /// by [`release_session`](Self::release_session); once their `destroy`s have ended
+    /// (answered, refused or timed out) the connection closes and [`Event::Closed`] comes
+    /// out, at the latest one request timeout from now.
+    pub fn close(&mut self, now: Instant) {
+        if self.closing {
+            return;
+        }
+        self.closing = true;
+        let sessions: Vec<_> = self.sessions.keys().copied().collect();
+        for s in sessions {
+            self.release_session(now, s);
+        }
+        self.check_closed();
+    }
+
+    /// Emits `Closed` once a close has no `destroy` left in flight.
+    fn check_closed(&mut self) {
+        let releasing = self.pending.values().any(|p| p.origin == Origin::Release);
+        if self.closing && !self.closed && !releasing {
+            self.closed = true;
+            self.transmits.push_back(Transmit::Disconnect);
+            self.emit(Event::Closed);
+        }
     }
 
     /// `attach`: a handle on `plugin` (e.g. `janus.plugin.echotest`).
@@ -391,6 +441,7 @@ impl Client {
                     | RequestError::TransportLost
                     | RequestError::Malformed(_))
             );
+        let failed = result.is_err();
         if p.origin == Origin::App {
             self.emit(Event::Completed {
                 tx: tx.clone(),
@@ -399,6 +450,13 @@ impl Client {
         }
         if let (true, Some(s)) = (unanswered_claim, p.session) {
             self.drop_session(s, None);
+        }
+        if p.origin == Origin::Release {
+            // Refused or unanswered, the session is no longer the application's either.
+            if let (true, Some(s)) = (failed, p.session) {
+                self.drop_session(s, None);
+            }
+            self.check_closed();
         }
         Some(p)
     }
@@ -420,7 +478,7 @@ impl Client {
                 }
             }
             Origin::Keepalive => warn!(session = ?session, "keepalive unanswered"),
-            Origin::App => {}
+            Origin::App | Origin::Release => {}
         }
     }
 }
