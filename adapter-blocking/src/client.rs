@@ -14,7 +14,7 @@ use janus_proto::{
 use serde_json::Value;
 
 use crate::Error;
-use crate::driver::{Command, Driver, Op, Outcome, Room, Wake, WakeTx};
+use crate::driver::{Command, Driver, Op, Outcome, Room, SharedLink, Wake, WakeTx};
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -115,12 +115,12 @@ impl Builder {
     /// Connects to the first server of the list that answers, and returns once one did.
     pub fn connect(self) -> Result<Client, Error> {
         let spawned = Driver::spawn(self.config, &self.roots, self.cap)?;
-        let server = spawned.startup.recv().map_err(|_| Error::Closed)??;
+        spawned.startup.recv().map_err(|_| Error::Closed)??;
         let inner = Arc::new(Inner { wake: spawned.wake });
         Ok(Client {
             inner,
             events: Arc::new(spawned.client_events),
-            server: Arc::new(server),
+            link: spawned.link,
         })
     }
 }
@@ -169,13 +169,13 @@ impl Inner {
 pub struct Client {
     inner: Arc<Inner>,
     events: Arc<Events>,
-    server: Arc<Connected>,
+    link: SharedLink,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("server", &self.server.url)
+            .field("server", &self.connected().url)
             .finish_non_exhaustive()
     }
 }
@@ -195,19 +195,39 @@ impl Client {
         }
     }
 
-    /// Index (in the configured list) and URL of the server in use.
-    pub fn server(&self) -> (usize, &str) {
-        (self.server.server, &self.server.url)
+    /// The server in use now (after a fail-over or a reconnect, not only the first), or
+    /// last used while the connection is down.
+    pub fn connected(&self) -> Connected {
+        let link = self
+            .link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // `connect` returned only after a `Connected`: there is always a last server.
+        link.server().cloned().expect("connected once")
+    }
+
+    /// Whether the connection is up now (janus.js `isConnected`).
+    pub fn is_connected(&self) -> bool {
+        self.link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_up()
+    }
+
+    /// Index (in the configured list) and URL of the server in use now.
+    pub fn server(&self) -> (usize, String) {
+        let c = self.connected();
+        (c.server, c.url)
     }
 
     /// Its transport.
     pub fn transport(&self) -> TransportKind {
-        self.server.transport
+        self.connected().transport
     }
 
-    /// What the server said of itself when the client connected.
-    pub fn server_info(&self) -> &ServerInfo {
-        &self.server.info
+    /// What the server in use said of itself when the client connected to it.
+    pub fn server_info(&self) -> ServerInfo {
+        *self.connected().info
     }
 
     /// Connection events: `Disconnected`, `Connected` after a reconnect, `ServerFailed`.
@@ -237,10 +257,12 @@ impl Client {
 
     fn session_from(&self, op: Op) -> Result<Session, Error> {
         let outcome = self.inner.call(op)?;
+        let id = outcome.result?.into_session()?;
         Ok(Session {
-            id: outcome.result?.into_session()?,
+            id,
             inner: Arc::clone(&self.inner),
             events: outcome.events.ok_or(Error::Closed)?,
+            release: Arc::new(Release::new(id, &self.inner)),
         })
     }
 }
@@ -251,6 +273,45 @@ pub struct Session {
     id: SessionId,
     inner: Arc<Inner>,
     events: Events,
+    release: Arc<Release>,
+}
+
+/// Lets go of a session once its `Session` and every `Handle` on it are dropped: the core
+/// destroys it on the server (janus.js `destroyOnUnload`; `ClientConfig::destroy_on_drop`).
+struct Release {
+    session: SessionId,
+    wake: WakeTx,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for Release {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Release").field(&self.session).finish()
+    }
+}
+
+impl Release {
+    fn new(session: SessionId, inner: &Inner) -> Self {
+        Self {
+            session,
+            wake: inner.wake.clone(),
+            armed: std::sync::atomic::AtomicBool::new(true),
+        }
+    }
+
+    /// Destroyed on purpose: nothing to let go of.
+    fn disarm(&self) {
+        self.armed
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if self.armed.load(std::sync::atomic::Ordering::Relaxed) {
+            self.wake.send(Wake::Release(self.session));
+        }
+    }
 }
 
 impl std::fmt::Debug for Inner {
@@ -286,8 +347,10 @@ impl Session {
         let outcome = self.inner.call(op)?;
         Ok(Handle {
             handle: outcome.result?.into_handle()?,
+            plugin: plugin.to_owned(),
             inner: Arc::clone(&self.inner),
             events: outcome.events.ok_or(Error::Closed)?,
+            _session: Arc::clone(&self.release),
         })
     }
 
@@ -296,8 +359,10 @@ impl Session {
         self.inner.request(Op::Keepalive(self.id)).map(drop)
     }
 
-    /// `destroy`.
+    /// `destroy`. (Dropping the session and its handles destroys it too, see
+    /// `ClientConfig::destroy_on_drop`.)
     pub fn destroy(self) -> Result<(), Error> {
+        self.release.disarm();
         self.inner.request(Op::Destroy(self.id)).map(drop)
     }
 }
@@ -306,11 +371,19 @@ impl Session {
 #[derive(Debug)]
 pub struct Handle {
     handle: HandleRef,
+    plugin: String,
     inner: Arc<Inner>,
     events: Events,
+    /// Keeps its session from being let go of while the handle lives.
+    _session: Arc<Release>,
 }
 
 impl Handle {
+    /// The plugin it is attached to (janus.js `getPlugin`).
+    pub fn plugin(&self) -> &str {
+        &self.plugin
+    }
+
     /// Its session and id.
     pub fn id(&self) -> HandleRef {
         self.handle

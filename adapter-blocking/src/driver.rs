@@ -19,6 +19,8 @@ use tracing::{debug, error, warn};
 
 use crate::Error;
 use crate::client::Events;
+/// The connection now, shared by the driver and the public handles.
+pub(crate) type SharedLink = Arc<std::sync::Mutex<janus_proto::router::Link>>;
 use crate::http::{Http, HttpResult};
 use crate::ws::{self, Socket};
 
@@ -31,6 +33,9 @@ pub(crate) enum Wake {
     WsOpened(u64, Box<Socket>),
     WsFailed(u64, String),
     Http(janus_proto::RequestId, HttpResult),
+    /// The application let go of this session (its last `Session` and `Handle` dropped).
+    Release(janus_proto::SessionId),
+    /// Every `Client`, `Session` and `Handle` is gone: close (destroying what is left), end.
     Shutdown,
 }
 
@@ -87,6 +92,7 @@ pub(crate) struct Driver {
 pub(crate) struct Spawned {
     pub(crate) wake: WakeTx,
     pub(crate) client_events: Events,
+    pub(crate) link: SharedLink,
     pub(crate) startup: Receiver<Startup>,
 }
 
@@ -108,8 +114,10 @@ impl Driver {
         });
         let wake = WakeTx { tx, waker };
         let (startup_tx, startup_rx) = sync_channel(1);
+        let link = SharedLink::default();
         let (router, client_events) = Router::new(Boxes {
             cap,
+            link: link.clone(),
             room: Arc::clone(&room),
             startup: Some(startup_tx),
         });
@@ -138,6 +146,7 @@ impl Driver {
         Ok(Spawned {
             wake,
             client_events,
+            link,
             startup: startup_rx,
         })
     }
@@ -189,6 +198,7 @@ impl Driver {
         loop {
             match self.core.poll_output() {
                 Output::Transmit(t) => self.transmit(t),
+                Output::Event(Event::Closed) => self.stop = true,
                 Output::Event(e) => self.router.deliver(e),
                 Output::Timeout(at) => return at,
             }
@@ -223,7 +233,9 @@ impl Driver {
     fn on_wake(&mut self, w: Wake) {
         match w {
             Wake::Cmd(c) => self.command(c),
-            Wake::Shutdown => self.stop = true,
+            Wake::Release(s) => self.core.release_session(Instant::now(), s),
+            // The driver ends once the core says `Closed`.
+            Wake::Shutdown => self.core.close(Instant::now()),
             w if self.paused() => self.deferred.push_back(w),
             Wake::WsOpened(generation, sock) => {
                 if generation != self.ws_generation {
@@ -395,6 +407,7 @@ impl Driver {
 /// This adapter's queues for the core's [`Router`]: bounded std channels.
 pub(crate) struct Boxes {
     cap: usize,
+    link: SharedLink,
     room: Arc<Room>,
     startup: Option<SyncSender<Startup>>,
 }
@@ -433,6 +446,13 @@ impl Mailboxes for Boxes {
         if let Some(tx) = self.startup.take() {
             let _ = tx.try_send(result.map_err(|r| Error::Unreachable(format!("{r:?}"))));
         }
+    }
+
+    fn connection(&mut self, now: Option<&Connected>) {
+        self.link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .update(now);
     }
 }
 

@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::Error;
-use crate::driver::{Command, Driver, Op, Outcome};
+use crate::driver::{Command, Driver, Op, Outcome, SharedLink};
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -152,11 +153,12 @@ impl Builder {
     /// Outside a tokio runtime (the driver is a task of the current runtime).
     pub async fn connect(self) -> Result<Client, Error> {
         let spawned = Driver::spawn(self.config, &self.roots, self.cap)?;
-        let server = spawned.startup.await.map_err(|_| Error::Closed)??;
+        spawned.startup.await.map_err(|_| Error::Closed)??;
         Ok(Client {
             commands: spawned.commands,
+            releases: spawned.releases,
             events: Arc::new(Events::new(spawned.client_events)),
-            server: Arc::new(server),
+            link: spawned.link,
         })
     }
 }
@@ -195,14 +197,15 @@ async fn request(commands: &mpsc::Sender<Command>, op: Op) -> Result<Reply, Erro
 #[derive(Clone)]
 pub struct Client {
     commands: mpsc::Sender<Command>,
+    releases: mpsc::UnboundedSender<SessionId>,
     events: Arc<Events>,
-    server: Arc<Connected>,
+    link: SharedLink,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("server", &self.server.url)
+            .field("server", &self.connected().url)
             .finish_non_exhaustive()
     }
 }
@@ -222,19 +225,39 @@ impl Client {
         }
     }
 
-    /// Index (in the configured list) and URL of the server in use.
-    pub fn server(&self) -> (usize, &str) {
-        (self.server.server, &self.server.url)
+    /// The server in use now (after a fail-over or a reconnect, not only the first), or
+    /// last used while the connection is down.
+    pub fn connected(&self) -> Connected {
+        let link = self
+            .link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // `connect` returned only after a `Connected`: there is always a last server.
+        link.server().cloned().expect("connected once")
+    }
+
+    /// Whether the connection is up now (janus.js `isConnected`).
+    pub fn is_connected(&self) -> bool {
+        self.link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_up()
+    }
+
+    /// Index (in the configured list) and URL of the server in use now.
+    pub fn server(&self) -> (usize, String) {
+        let c = self.connected();
+        (c.server, c.url)
     }
 
     /// Its transport.
     pub fn transport(&self) -> TransportKind {
-        self.server.transport
+        self.connected().transport
     }
 
-    /// What the server said of itself when the client connected.
-    pub fn server_info(&self) -> &ServerInfo {
-        &self.server.info
+    /// What the server in use said of itself when the client connected to it.
+    pub fn server_info(&self) -> ServerInfo {
+        *self.connected().info
     }
 
     /// Connection events: `Disconnected`, `Connected` after a reconnect, `ServerFailed`.
@@ -273,6 +296,11 @@ impl Client {
             id,
             commands: self.commands.clone(),
             events: Events::new(rx),
+            release: Arc::new(Release {
+                session: id,
+                releases: self.releases.clone(),
+                armed: AtomicBool::new(true),
+            }),
         })
     }
 }
@@ -283,6 +311,25 @@ pub struct Session {
     id: SessionId,
     commands: mpsc::Sender<Command>,
     events: Events,
+    release: Arc<Release>,
+}
+
+/// Lets go of a session once its `Session` and every `Handle` on it are dropped: the core
+/// destroys it on the server (janus.js `destroyOnUnload`; `ClientConfig::destroy_on_drop`),
+/// provided the runtime still runs the driver task.
+#[derive(Debug)]
+struct Release {
+    session: SessionId,
+    releases: mpsc::UnboundedSender<SessionId>,
+    armed: AtomicBool,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if self.armed.load(Ordering::Relaxed) {
+            let _ = self.releases.send(self.session);
+        }
+    }
 }
 
 impl Session {
@@ -318,8 +365,10 @@ impl Session {
         let rx = outcome.events.ok_or(Error::Closed)?;
         Ok(Handle {
             handle,
+            plugin: plugin.to_owned(),
             commands: self.commands.clone(),
             events: Events::new(rx),
+            _session: Arc::clone(&self.release),
         })
     }
 
@@ -330,8 +379,10 @@ impl Session {
             .map(drop)
     }
 
-    /// `destroy`.
+    /// `destroy`. (Dropping the session and its handles destroys it too, see
+    /// `ClientConfig::destroy_on_drop`.)
     pub async fn destroy(self) -> Result<(), Error> {
+        self.release.armed.store(false, Ordering::Relaxed);
         request(&self.commands, Op::Destroy(self.id))
             .await
             .map(drop)
@@ -342,11 +393,19 @@ impl Session {
 #[derive(Debug)]
 pub struct Handle {
     handle: HandleRef,
+    plugin: String,
     commands: mpsc::Sender<Command>,
     events: Events,
+    /// Keeps its session from being let go of while the handle lives.
+    _session: Arc<Release>,
 }
 
 impl Handle {
+    /// The plugin it is attached to (janus.js `getPlugin`).
+    pub fn plugin(&self) -> &str {
+        &self.plugin
+    }
+
     /// Its session and id.
     pub fn id(&self) -> HandleRef {
         self.handle

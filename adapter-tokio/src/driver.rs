@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use janus_proto::router::{Connected, Mailboxes, Offer, Router};
 use janus_proto::{
-    DisconnectReason, Event, HttpResponse, Input, Output, Reply, RequestError, RequestId, Transmit,
+    DisconnectReason, Event, HttpResponse, Input, Output, Reply, RequestError, RequestId,
+    SessionId, Transmit,
 };
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
@@ -22,6 +23,9 @@ use tracing::{debug, warn};
 use crate::Error;
 use crate::http::{self, HttpResult};
 use crate::ws::{self, Socket, Ws, WsIo};
+
+/// The connection now, shared by the driver and the public handles.
+pub(crate) type SharedLink = Arc<std::sync::Mutex<janus_proto::router::Link>>;
 
 /// An application request: the core's own [`janus_proto::Command`].
 pub(crate) use janus_proto::Command as Op;
@@ -44,6 +48,8 @@ pub(crate) type Startup = Result<Connected, Error>;
 /// What the application keeps of a spawned driver.
 pub(crate) struct Spawned {
     pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) releases: mpsc::UnboundedSender<SessionId>,
+    pub(crate) link: SharedLink,
     pub(crate) client_events: mpsc::Receiver<Event>,
     pub(crate) startup: oneshot::Receiver<Startup>,
 }
@@ -51,6 +57,10 @@ pub(crate) struct Spawned {
 /// What woke the driver.
 enum Wake {
     Command(Command),
+    /// The application let go of this session (its last `Session` and `Handle` dropped).
+    Release(SessionId),
+    /// Every `Client`, `Session` and `Handle` is gone: close (destroying what is left), end.
+    Close,
     Ws(WsIo),
     /// Boxed: a socket is large, and most wakes are not this one.
     WsOpened(Result<Box<Socket>, String>),
@@ -64,6 +74,11 @@ type Opening = Pin<Box<dyn Future<Output = Result<Box<Socket>, String>> + Send>>
 pub(crate) struct Driver {
     core: janus_proto::Client,
     commands: mpsc::Receiver<Command>,
+    /// Unbounded: a `Drop` cannot wait, and there is at most one per session.
+    releases: mpsc::UnboundedReceiver<SessionId>,
+    /// `close` was called; `closed` once the core said `Closed`.
+    closing: bool,
+    closed: bool,
     tls: Arc<rustls::ClientConfig>,
     http: reqwest::Client,
     ws: Option<Ws>,
@@ -84,9 +99,12 @@ impl Driver {
         let tls = Arc::new(roots.rustls()?);
         let http = roots.reqwest()?;
         let (commands_tx, commands) = mpsc::channel(cap.min(256));
+        let (releases_tx, releases) = mpsc::unbounded_channel();
         let (startup_tx, startup_rx) = oneshot::channel();
+        let link = SharedLink::default();
         let (router, client_events) = Router::new(Boxes {
             cap,
+            link: link.clone(),
             startup: Some(startup_tx),
         });
         let now = Instant::now();
@@ -95,6 +113,9 @@ impl Driver {
         let driver = Self {
             core,
             commands,
+            releases,
+            closing: false,
+            closed: false,
             tls,
             http,
             ws: None,
@@ -107,6 +128,8 @@ impl Driver {
         tokio::spawn(driver.run());
         Ok(Spawned {
             commands: commands_tx,
+            releases: releases_tx,
+            link,
             client_events,
             startup: startup_rx,
         })
@@ -114,14 +137,18 @@ impl Driver {
 
     /// The loop: drain the core, wait for the first of (command, WebSocket, handshake, HTTP
     /// response, room in a full queue, deadline), hand it to the core, check the clock.
-    /// Ends when every `Client`, `Session` and `Handle` is gone (the command channel closes);
-    /// its `JoinSet` then aborts the HTTP requests still running.
+    /// When every `Client`, `Session` and `Handle` is gone (the command channel closes) the
+    /// core closes (destroying the sessions left) and the loop ends at its `Closed`; the
+    /// `JoinSet` then aborts the HTTP requests still running.
     async fn run(mut self) {
         let sleep = tokio::time::sleep(std::time::Duration::ZERO);
         tokio::pin!(sleep);
         loop {
             self.router.retry();
             let deadline = self.drain();
+            if self.closed {
+                break;
+            }
             sleep
                 .as_mut()
                 .reset(tokio::time::Instant::from_std(deadline));
@@ -131,10 +158,11 @@ impl Driver {
             let full = self.router.blocked_on().cloned();
             let (ws, opening, requests) = (&mut self.ws, &mut self.opening, &mut self.requests);
             let wake = tokio::select! {
-                command = self.commands.recv() => match command {
+                command = self.commands.recv(), if !self.closing => match command {
                     Some(c) => Wake::Command(c),
-                    None => break,
+                    None => Wake::Close,
                 },
+                Some(session) = self.releases.recv() => Wake::Release(session),
                 io = poll_fn(|cx| match ws.as_mut() {
                     Some(ws) => ws.poll_io(cx, !paused),
                     None => Poll::Pending,
@@ -164,6 +192,7 @@ impl Driver {
         loop {
             match self.core.poll_output() {
                 Output::Transmit(t) => self.transmit(t),
+                Output::Event(Event::Closed) => self.closed = true,
                 Output::Event(e) => self.router.deliver(e),
                 Output::Timeout(at) => return at,
             }
@@ -174,6 +203,15 @@ impl Driver {
         let now = Instant::now();
         match wake {
             Wake::Command(c) => self.command(c),
+            Wake::Release(s) => self.core.release_session(now, s),
+            Wake::Close => {
+                // Releases sent by the last drops come first (close would do them anyway).
+                while let Ok(s) = self.releases.try_recv() {
+                    self.core.release_session(now, s);
+                }
+                self.closing = true;
+                self.core.close(now);
+            }
             Wake::Ws(WsIo::Frame(Message::Text(text))) => {
                 self.core.handle_input(Input::Frame(now, text.as_str()));
             }
@@ -286,6 +324,7 @@ impl Driver {
 /// This adapter's queues for the core's [`Router`]: bounded tokio channels.
 pub(crate) struct Boxes {
     cap: usize,
+    link: SharedLink,
     startup: Option<oneshot::Sender<Startup>>,
 }
 
@@ -322,6 +361,13 @@ impl Mailboxes for Boxes {
         if let Some(tx) = self.startup.take() {
             let _ = tx.send(result.map_err(|r| Error::Unreachable(format!("{r:?}"))));
         }
+    }
+
+    fn connection(&mut self, now: Option<&Connected>) {
+        self.link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .update(now);
     }
 }
 

@@ -61,6 +61,35 @@ pub struct Connected {
     pub info: Box<ServerInfo>,
 }
 
+/// What a client knows of its connection now, kept up to date from
+/// [`Mailboxes::connection`]: the server last connected to (after a fail-over or a reconnect,
+/// not the one chosen at start) and whether the connection is up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Link {
+    last: Option<Connected>,
+    up: bool,
+}
+
+impl Link {
+    /// Takes in a change of the connection.
+    pub fn update(&mut self, now: Option<&Connected>) {
+        self.up = now.is_some();
+        if let Some(c) = now {
+            self.last = Some(c.clone());
+        }
+    }
+
+    /// The server in use, or last used while the connection is down.
+    pub fn server(&self) -> Option<&Connected> {
+        self.last.as_ref()
+    }
+
+    /// Whether the connection is up.
+    pub fn is_up(&self) -> bool {
+        self.up
+    }
+}
+
 /// The queues of one adapter: its bounded channels and its way of answering a caller.
 pub trait Mailboxes {
     /// The end of an event queue that the router pushes into.
@@ -85,6 +114,11 @@ pub trait Mailboxes {
     /// The outcome of the first connect: called once, on the first `Connected` or
     /// `Disconnected` (the event itself also goes to the client's queue).
     fn started(&mut self, result: Result<Connected, DisconnectReason>);
+    /// The connection now: the server in use after every `Connected` (the first, a
+    /// fail-over, a reconnect), `None` after every `Disconnected`. Does nothing by default.
+    fn connection(&mut self, now: Option<&Connected>) {
+        let _ = now;
+    }
 }
 
 /// Routes the core's events to their queues and the requests' ends to their callers.
@@ -185,7 +219,7 @@ impl<M: Mailboxes> Router<M> {
             Route::Handle(h) => Target::Session(h.session),
         };
         if target == Target::Client {
-            self.startup(&event);
+            self.watch_connection(&event);
         }
         let waits = if self.is_paused() {
             Some(event)
@@ -285,10 +319,7 @@ impl<M: Mailboxes> Router<M> {
         self.mailboxes.complete(waiter, result, events);
     }
 
-    fn startup(&mut self, event: &Event) {
-        if self.started {
-            return;
-        }
+    fn watch_connection(&mut self, event: &Event) {
         let result = match event {
             Event::Connected {
                 server,
@@ -304,8 +335,11 @@ impl<M: Mailboxes> Router<M> {
             Event::Disconnected { reason } => Err(reason.clone()),
             _ => return,
         };
-        self.started = true;
-        self.mailboxes.started(result);
+        self.mailboxes.connection(result.as_ref().ok());
+        if !self.started {
+            self.started = true;
+            self.mailboxes.started(result);
+        }
     }
 }
 
@@ -324,6 +358,7 @@ mod tests {
     struct Boxes {
         done: Vec<(u32, Result<Reply, RequestError>, Option<Queue>)>,
         started: Vec<Result<Connected, DisconnectReason>>,
+        up: Vec<bool>,
     }
 
     impl Mailboxes for Boxes {
@@ -349,6 +384,9 @@ mod tests {
         }
         fn started(&mut self, r: Result<Connected, DisconnectReason>) {
             self.started.push(r);
+        }
+        fn connection(&mut self, now: Option<&Connected>) {
+            self.up.push(now.is_some());
         }
     }
 
@@ -494,6 +532,8 @@ mod tests {
             vec![Err(DisconnectReason::Unreachable)]
         );
         assert_eq!(drain(&client).len(), 2);
+        // Every change of the connection is told, not only the first.
+        assert_eq!(r.mailboxes().up, vec![false, false]);
     }
 
     #[test]

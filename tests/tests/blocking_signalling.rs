@@ -239,7 +239,7 @@ fn the_server_list_falls_back_past_a_refusing_server() {
     drop(dead);
     let config = ClientConfig::new([format!("ws://127.0.0.1:{port}"), janus.http_url()]).unwrap();
     let client = Client::connect(config).unwrap();
-    assert_eq!(client.server(), (1, janus.http_url().as_str()));
+    assert_eq!(client.server(), (1, janus.http_url()));
     assert!(matches!(
         client.events().try_recv().unwrap(),
         Some(Event::ServerFailed { server: 0, .. })
@@ -501,5 +501,76 @@ fn a_full_event_queue_pauses_reading_and_loses_nothing_once_drained() {
         );
         // Reading resumed: the client still talks to Janus.
         client.ping().unwrap();
+    }
+}
+
+/// What Janus says of a session now: `ack` while it lives, `error` 458 once it is gone.
+fn keepalive_from_outside(janus: &Janus, session: SessionId) -> serde_json::Value {
+    let body = json!({"janus":"keepalive","transaction":"outside"});
+    janus.api_post(&format!("/{}", session.0), &body).unwrap()
+}
+
+fn gone(janus: &Janus, session: SessionId) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if keepalive_from_outside(janus, session)["error"]["code"] == 458 {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn a_session_dropped_with_its_handles_is_destroyed_on_the_server() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let session = client.create_session().unwrap();
+        let id = session.id();
+        let echo = session.attach(ECHOTEST).unwrap();
+        assert_eq!(echo.plugin(), ECHOTEST);
+        drop(session);
+        // A handle still in use keeps its session.
+        thread::sleep(Duration::from_millis(200));
+        assert_eq!(keepalive_from_outside(&janus, id)["janus"], "ack", "{url}");
+        echo.message(json!({"audio": true}), None).unwrap();
+        drop(echo);
+        assert!(gone(&janus, id), "{url}: session {id} still on the server");
+        assert!(client.is_connected(), "{url}");
+    }
+}
+
+#[test]
+fn without_destroy_on_drop_a_dropped_session_stays_until_janus_times_it_out() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let config = ClientConfig::new([&url])
+            .unwrap()
+            .seed(7)
+            .destroy_on_drop(false);
+        let client = Client::connect(config).unwrap();
+        let session = client.create_session().unwrap();
+        let id = session.id();
+        drop(session);
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(keepalive_from_outside(&janus, id)["janus"], "ack", "{url}");
+        drop(client);
+    }
+}
+
+#[test]
+fn closing_the_client_destroys_the_sessions_left() {
+    let janus = Janus::launch().unwrap();
+    for url in both(&janus) {
+        let client = connect(&url);
+        let kept = client.create_session().unwrap();
+        let other = client.create_session().unwrap();
+        let ids = [kept.id(), other.id()];
+        let _handle = kept.attach(ECHOTEST).unwrap();
+        drop((client, kept, other, _handle));
+        for id in ids {
+            assert!(gone(&janus, id), "{url}: session {id} still on the server");
+        }
     }
 }

@@ -283,7 +283,7 @@ fn the_server_list_falls_back_past_a_refusing_server() {
         let config =
             ClientConfig::new([format!("ws://127.0.0.1:{port}"), janus.http_url()]).unwrap();
         let client = Client::connect(config).await.unwrap();
-        assert_eq!(client.server(), (1, janus.http_url().as_str()));
+        assert_eq!(client.server(), (1, janus.http_url()));
         assert!(matches!(
             client.events().try_recv().unwrap(),
             Some(Event::ServerFailed { server: 0, .. })
@@ -604,6 +604,44 @@ fn a_full_event_queue_pauses_reading_and_loses_nothing_once_drained() {
             );
             // Reading resumed: the client still talks to Janus.
             client.ping().await.unwrap();
+        }
+    });
+}
+
+/// Whether Janus forgot `session` within 10 s (a keepalive from outside gets 458).
+async fn gone(janus: &Janus, session: SessionId) -> bool {
+    let body = json!({"janus":"keepalive","transaction":"outside"});
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let reply = blocking(|| janus.api_post(&format!("/{}", session.0), &body).unwrap());
+        if reply["error"]["code"] == 458 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[test]
+fn dropped_sessions_and_a_dropped_client_leave_nothing_on_the_server() {
+    run(Duration::from_secs(60), async {
+        let janus = blocking(Janus::launch).unwrap();
+        for url in both(&janus) {
+            let client = connect(&url).await;
+            assert!(client.is_connected(), "{url}");
+            let session = client.create_session().await.unwrap();
+            let id = session.id();
+            let echo = session.attach(ECHOTEST).await.unwrap();
+            assert_eq!(echo.plugin(), ECHOTEST);
+            drop(session);
+            echo.message(json!({"audio": true}), None).await.unwrap();
+            drop(echo);
+            assert!(gone(&janus, id).await, "{url}: session {id} left behind");
+
+            let left = client.create_session().await.unwrap();
+            let id = left.id();
+            drop((client, left));
+            assert!(gone(&janus, id).await, "{url}: session {id} left behind");
         }
     });
 }
