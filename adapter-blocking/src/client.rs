@@ -198,20 +198,13 @@ impl Client {
     /// The server in use now (after a fail-over or a reconnect, not only the first), or
     /// last used while the connection is down.
     pub fn connected(&self) -> Connected {
-        let link = self
-            .link
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // `connect` returned only after a `Connected`: there is always a last server.
-        link.server().cloned().expect("connected once")
+        self.link.server().expect("connected once")
     }
 
     /// Whether the connection is up now (janus.js `isConnected`).
     pub fn is_connected(&self) -> bool {
-        self.link
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_up()
+        self.link.is_up()
     }
 
     /// Index (in the configured list) and URL of the server in use now.

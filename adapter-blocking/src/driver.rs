@@ -20,7 +20,7 @@ use tracing::{debug, error, warn};
 use crate::Error;
 use crate::client::Events;
 /// The connection now, shared by the driver and the public handles.
-pub(crate) type SharedLink = Arc<std::sync::Mutex<janus_proto::router::Link>>;
+pub(crate) type SharedLink = janus_proto::router::Link;
 use crate::http::{Http, HttpResult};
 use crate::ws::{self, Socket};
 
@@ -449,10 +449,7 @@ impl Mailboxes for Boxes {
     }
 
     fn connection(&mut self, now: Option<&Connected>) {
-        self.link
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .update(now);
+        self.link.update(now);
     }
 }
 

@@ -25,7 +25,7 @@ use crate::http::{self, HttpResult};
 use crate::ws::{self, Socket, Ws, WsIo};
 
 /// The connection now, shared by the driver and the public handles.
-pub(crate) type SharedLink = Arc<std::sync::Mutex<janus_proto::router::Link>>;
+pub(crate) type SharedLink = janus_proto::router::Link;
 
 /// An application request: the core's own [`janus_proto::Command`].
 pub(crate) use janus_proto::Command as Op;
@@ -364,10 +364,7 @@ impl Mailboxes for Boxes {
     }
 
     fn connection(&mut self, now: Option<&Connected>) {
-        self.link
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .update(now);
+        self.link.update(now);
     }
 }
 

@@ -19,6 +19,7 @@
 //! The router owns no clock and no channel: it is driven by the adapter's loop like the core.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::config::TransportKind;
 use crate::error::RequestError;
@@ -63,30 +64,41 @@ pub struct Connected {
 
 /// What a client knows of its connection now, kept up to date from
 /// [`Mailboxes::connection`]: the server last connected to (after a fail-over or a reconnect,
-/// not the one chosen at start) and whether the connection is up.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Link {
+/// not the one chosen at start) and whether the connection is up. Clones share it, so that
+/// an adapter's driver writes it and its public handles read it (a lock held only to copy).
+#[derive(Debug, Clone, Default)]
+pub struct Link(Arc<Mutex<LinkState>>);
+
+#[derive(Debug, Default)]
+struct LinkState {
     last: Option<Connected>,
     up: bool,
 }
 
 impl Link {
+    fn state(&self) -> MutexGuard<'_, LinkState> {
+        // Nothing can panic while it is held: a poisoned lock still holds a whole state.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Takes in a change of the connection.
-    pub fn update(&mut self, now: Option<&Connected>) {
-        self.up = now.is_some();
+    pub fn update(&self, now: Option<&Connected>) {
+        let mut state = self.state();
+        state.up = now.is_some();
         if let Some(c) = now {
-            self.last = Some(c.clone());
+            state.last = Some(c.clone());
         }
     }
 
-    /// The server in use, or last used while the connection is down.
-    pub fn server(&self) -> Option<&Connected> {
-        self.last.as_ref()
+    /// The server in use, or last used while the connection is down (`None` before the
+    /// first `Connected`).
+    pub fn server(&self) -> Option<Connected> {
+        self.state().last.clone()
     }
 
     /// Whether the connection is up.
     pub fn is_up(&self) -> bool {
-        self.up
+        self.state().up
     }
 }
 
