@@ -156,11 +156,43 @@ fn crate_checks() -> Result {
         }
     }
     step("cargo package of every publishable crate");
+    forget_packaged_crates();
     let mut args = vec!["package", "--allow-dirty"];
     for name in PUBLISHED {
         args.extend(["-p", name]);
     }
     cargo(&args)
+}
+
+/// `cargo package` verifies each crate against the others through a local registry, which
+/// cargo unpacks under `$CARGO_HOME/registry/src/-<hash>/` and never unpacks again for the same
+/// name and version: a later run (a new commit, same version) would build against the old
+/// sources. Those unpacked copies of our own crates are removed first.
+fn forget_packaged_crates() {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        // Local registries have no name before the hash.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(crates) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for unpacked in crates.flatten() {
+            let name = unpacked.file_name().to_string_lossy().into_owned();
+            if PUBLISHED.iter().any(|c| name.starts_with(&format!("{c}-"))) {
+                let _ = std::fs::remove_dir_all(unpacked.path());
+            }
+        }
+    }
 }
 
 /// Later CI steps go here (fuzz corpus replay, short fuzz runs, benchmarks smoke runs).
