@@ -93,6 +93,11 @@ fn strip_dashdash(args: &[OsString]) -> &[OsString] {
 fn test() -> Result {
     step("install missing system packages");
     install()?;
+    // Needs the network for the build dependencies, so before anything runs offline.
+    step(&format!(
+        "Janus {JANUS_SRC_VERSION} from ../shared/janus (built once, then cached)"
+    ));
+    let janus_new = janus_source_build()?;
     step("cargo fmt --all -- --check");
     cargo(&["fmt", "--all", "--", "--check"])?;
     step("cargo clippy --workspace --all-targets -- -D warnings");
@@ -110,12 +115,74 @@ fn test() -> Result {
     // The doc tests compile when they run: fetch anything they could need first.
     cargo(&["fetch"])?;
     step("tests inside the namespace: cargo nextest run --workspace (offline)");
-    in_netns(&["cargo", "nextest", "run", "--workspace"])?;
+    nextest_in_netns(None, &["--workspace"])?;
     step("doc tests inside the namespace: cargo test --workspace --doc (offline)");
     in_netns(&["cargo", "test", "--workspace", "--doc"])?;
+    step(&format!(
+        "tests against Janus {JANUS_SRC_VERSION} inside the namespace (JANUS_BINARY={})",
+        janus_new.display()
+    ));
+    let filter = TESTS_ON_NEW_JANUS
+        .iter()
+        .map(|binary| format!("binary({binary})"))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    nextest_in_netns(Some(&janus_new), &["-p", "janus-tests", "-E", &filter])?;
     extra_test_steps()?;
     step("all checks passed");
     Ok(())
+}
+
+/// The integration-test binaries of `janus-tests` that also run against the Janus built from
+/// source: signalling, auth, lifecycle, TLS, and the EchoTest, VideoRoom and VideoCall WebRTC
+/// tests. (nextest's `binary(..)` filter: a bare name filter would match test names.)
+const TESTS_ON_NEW_JANUS: [&str; 10] = [
+    "blocking_signalling",
+    "tokio_signalling",
+    "janus_auth",
+    "janus_lifecycle",
+    "janus_starts",
+    "janus_tls",
+    "rtc_echotest",
+    "rtc_tokio",
+    "rtc_videoroom",
+    "rtc_videocall",
+];
+
+/// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's
+/// `JANUS_BINARY`) or else Debian's Janus; afterwards prints the tests that skipped themselves
+/// because the server lacked a feature (the harness's `janus_tests::skip` writes them to
+/// `JANUS_TESTS_SKIP_LOG`), so a skip is never silent.
+fn nextest_in_netns(janus: Option<&Path>, args: &[&str]) -> Result {
+    let target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+    let skip_log = target.join(format!(
+        "janus-skips-{}.txt",
+        if janus.is_some() { "source" } else { "debian" }
+    ));
+    let _ = std::fs::remove_file(&skip_log);
+    let mut command: Vec<OsString> = vec!["env".into()];
+    let mut skip_var = OsString::from("JANUS_TESTS_SKIP_LOG=");
+    skip_var.push(&skip_log);
+    command.push(skip_var);
+    if let Some(janus) = janus {
+        let mut var = OsString::from("JANUS_BINARY=");
+        var.push(janus);
+        command.push(var);
+    } else {
+        // Debian's, even when the caller's environment names another binary.
+        command.extend(["-u", "JANUS_BINARY"].map(OsString::from));
+    }
+    command.extend(["cargo", "nextest", "run"].map(OsString::from));
+    command.extend(args.iter().map(OsString::from));
+    let result = netns(&command);
+    if let Ok(skips) = std::fs::read_to_string(&skip_log) {
+        eprintln!(
+            "xtask: {} skipped by the server's version:\n{skips}",
+            skips.lines().count()
+        );
+    }
+    result
 }
 
 /// The crates a user may publish and depend on.
