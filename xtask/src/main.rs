@@ -122,12 +122,17 @@ fn test() -> Result {
         "tests against Janus {JANUS_SRC_VERSION} inside the namespace (JANUS_BINARY={})",
         janus_new.display()
     ));
-    let filter = TESTS_ON_NEW_JANUS
-        .iter()
-        .map(|binary| format!("binary({binary})"))
-        .collect::<Vec<_>>()
-        .join(" | ");
-    nextest_in_netns(Some(&janus_new), &["-p", "janus-tests", "-E", &filter])?;
+    // `--workspace` plus a package filter, not `-p janus-tests`: the same feature set as the
+    // run above, so nothing is rebuilt (offline) inside the namespace.
+    let filter = format!(
+        "package(janus-tests) & ({})",
+        TESTS_ON_NEW_JANUS
+            .iter()
+            .map(|binary| format!("binary({binary})"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    nextest_in_netns(Some(&janus_new), &["--workspace", "-E", &filter])?;
     extra_test_steps()?;
     step("all checks passed");
     Ok(())
@@ -161,7 +166,12 @@ fn nextest_in_netns(janus: Option<&Path>, args: &[&str]) -> Result {
         if janus.is_some() { "source" } else { "debian" }
     ));
     let _ = std::fs::remove_file(&skip_log);
+    // `env [-u NAME] NAME=VALUE.. cmd`: env's options must come before the assignments.
     let mut command: Vec<OsString> = vec!["env".into()];
+    if janus.is_none() {
+        // Debian's, even when the caller's environment names another binary.
+        command.extend(["-u", "JANUS_BINARY"].map(OsString::from));
+    }
     let mut skip_var = OsString::from("JANUS_TESTS_SKIP_LOG=");
     skip_var.push(&skip_log);
     command.push(skip_var);
@@ -169,9 +179,6 @@ fn nextest_in_netns(janus: Option<&Path>, args: &[&str]) -> Result {
         let mut var = OsString::from("JANUS_BINARY=");
         var.push(janus);
         command.push(var);
-    } else {
-        // Debian's, even when the caller's environment names another binary.
-        command.extend(["-u", "JANUS_BINARY"].map(OsString::from));
     }
     command.extend(["cargo", "nextest", "run"].map(OsString::from));
     command.extend(args.iter().map(OsString::from));
