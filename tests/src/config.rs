@@ -1,7 +1,7 @@
 //! Options of a Janus under test, and the config templates of `tests/config/` they fill.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{HarnessError, Result};
@@ -92,7 +92,8 @@ impl JsonStyle {
 ///
 /// Defaults: `session_timeout` 60 s, `reclaim_session_timeout` 0, no API secret, no token
 /// auth, no TLS, half-trickle, every plugin but the scripting ones (`lua`, `duktape`),
-/// `debug_level` 4, indented JSON, 10 s to become ready.
+/// `debug_level` 4, indented JSON, 10 s to become ready, the Janus binary named by
+/// `JANUS_BINARY` or else Debian's (see [`JanusBuilder::binary`]).
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct JanusBuilder {
@@ -109,6 +110,7 @@ pub struct JanusBuilder {
     pub(crate) server_name: String,
     pub(crate) start_timeout: Duration,
     pub(crate) extra_config: String,
+    pub(crate) binary: Option<PathBuf>,
 }
 
 impl Default for JanusBuilder {
@@ -130,6 +132,7 @@ impl Default for JanusBuilder {
             server_name: "janus-tests".to_owned(),
             start_timeout: Duration::from_secs(10),
             extra_config: String::new(),
+            binary: None,
         }
     }
 }
@@ -221,6 +224,17 @@ impl JanusBuilder {
     pub fn extra_config(mut self, text: impl Into<String>) -> Self {
         self.extra_config.push('\n');
         self.extra_config.push_str(&text.into());
+        self
+    }
+
+    /// The Janus binary to run, e.g. `<prefix>/bin/janus` of a source build (`cargo xtask
+    /// janus-1.4` builds 1.4.1 and prints that path). Overrides the `JANUS_BINARY` environment
+    /// variable; without either the harness runs the `janus` on PATH or `/usr/bin/janus`
+    /// (Debian's 1.1.2). A binary under a prefix other than `/usr` gets that prefix's own
+    /// `lib/janus/plugins` and `lib/janus/transports` (another version's plugins do not load).
+    /// [`Janus::version`] says which version runs.
+    pub fn binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binary = Some(path.into());
         self
     }
 
@@ -323,6 +337,9 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
             .map_err(|e| HarnessError::io(format!("creating {}", dir.display()), e))?;
     }
     for (name, template) in TEMPLATES {
+        if !plugin_present(name, placement.lib_dir) {
+            continue;
+        }
         let mut text = render(name, template, &values)?;
         if *name == "janus.jcfg" {
             text.push_str(&options.extra_config);
@@ -356,6 +373,21 @@ pub(crate) fn render(
         });
     }
     Ok(text)
+}
+
+/// Whether the Janus whose modules are in `lib_dir` has the plugin a template configures
+/// (`janus.plugin.<name>.jcfg`); true for other templates, and when the folder cannot be read.
+/// Versions differ here: VoiceMail is in Debian's 1.1.2 but was removed in 1.1.3, so 1.4.1
+/// gets no `janus.plugin.voicemail.jcfg`.
+fn plugin_present(template: &str, lib_dir: &Path) -> bool {
+    let Some(plugin) = template
+        .strip_prefix("janus.plugin.")
+        .and_then(|t| t.strip_suffix(".jcfg"))
+    else {
+        return true;
+    };
+    let plugins = lib_dir.join("plugins");
+    !plugins.is_dir() || plugins.join(format!("libjanus_{plugin}.so")).exists()
 }
 
 /// The `disable = ".."` list of `janus.jcfg`'s `plugins` section.

@@ -18,6 +18,31 @@ pub enum HarnessError {
     )]
     JanusNotFound,
 
+    /// `JANUS_BINARY` (or [`crate::JanusBuilder::binary`]) names a file that is not there.
+    #[error(
+        "the Janus binary {path} (from {source_name}) does not exist: for Janus 1.4.1 run \
+         `cargo xtask janus-1.4`, which builds it and prints its path"
+    )]
+    BinaryMissing {
+        /// The path given.
+        path: PathBuf,
+        /// Where it came from: `JANUS_BINARY` or the builder.
+        source_name: &'static str,
+    },
+
+    /// A Janus built from source lacks its own plugins and transports folders.
+    #[error(
+        "no plugins and transports folders for {binary}: expected {expected}/plugins and \
+         {expected}/transports (a source build installs them under <prefix>/lib/janus; the \
+         plugins of another Janus version do not load into it)"
+    )]
+    LibDirNotFound {
+        /// The Janus binary.
+        binary: PathBuf,
+        /// The folder looked for.
+        expected: PathBuf,
+    },
+
     /// The process is not inside the test network namespace.
     #[error(
         "not inside the janus-tests network namespace ({reason}). Janus never offers loopback \

@@ -49,6 +49,7 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(50);
 pub struct Janus {
     options: JanusBuilder,
     binary: PathBuf,
+    version: Option<JanusVersion>,
     dir: PathBuf,
     keep_dir: bool,
     http_port: u16,
@@ -75,8 +76,11 @@ impl Janus {
 
     pub(crate) fn launch_with(options: JanusBuilder) -> Result<Self> {
         require_namespace()?;
-        let binary = janus_binary()?;
-        let lib_dir = janus_lib_dir()?;
+        let binary = match &options.binary {
+            Some(path) => given_binary(path, "JanusBuilder::binary")?,
+            None => janus_binary()?,
+        };
+        let lib_dir = janus_lib_dir(&binary)?;
         let dir = make_temp_dir()?;
         let rtp = RtpRange::reserve()?;
         let tls = if options.tls {
@@ -96,6 +100,7 @@ impl Janus {
         let mut janus = Self {
             options,
             binary,
+            version: None,
             dir,
             keep_dir: false,
             http_port: 0,
@@ -184,6 +189,27 @@ impl Janus {
     }
 
     fn wait_ready(&mut self) -> Result<()> {
+        self.wait_answering()?;
+        // Which Janus answered: `info`'s `version` (e.g. 1102) and `version_string` ("1.1.2").
+        let info = self.info()?;
+        let version = JanusVersion::from_info(&info).ok_or_else(|| {
+            HarnessError::UnexpectedReply(format!(
+                "GET /janus/info: no version / version_string in {info}"
+            ))
+        })?;
+        if self.version.is_none() {
+            eprintln!(
+                "janus-tests: Janus {} ({}) from {}",
+                version.string,
+                version.number,
+                self.binary.display()
+            );
+        }
+        self.version = Some(version);
+        Ok(())
+    }
+
+    fn wait_answering(&mut self) -> Result<()> {
         let started = Instant::now();
         let timeout = self.options.start_timeout;
         let probe_client = self.client.clone().with_timeout(Duration::from_secs(1));
@@ -281,6 +307,42 @@ impl Janus {
             }
             let _ = child.wait();
         }
+    }
+
+    /// The version of the running Janus, from `info` (`version` and `version_string`), read
+    /// when it started: e.g. 1102 / "1.1.2" for Debian's, 1401 / "1.4.1" for the source build.
+    pub fn version(&self) -> &JanusVersion {
+        self.version
+            .as_ref()
+            .expect("a launched Janus has answered info with its version")
+    }
+
+    /// Whether the running Janus is at least `major.minor.patch`; when it is not, prints
+    /// `janus-tests: SKIPPED <test>: <reason>` to stderr (and to the file named by
+    /// `JANUS_TESTS_SKIP_LOG`, which `cargo xtask test` prints after each run), so that a test
+    /// needing a newer server says so instead of passing silently:
+    ///
+    /// ```no_run
+    /// # let janus = janus_tests::Janus::launch().unwrap();
+    /// if !janus.requires((1, 2, 0), "VideoRoom remote publishers") {
+    ///     return;
+    /// }
+    /// ```
+    pub fn requires(&self, (major, minor, patch): (u32, u32, u32), feature: &str) -> bool {
+        let version = self.version();
+        if version.at_least(major, minor, patch) {
+            return true;
+        }
+        skip(&format!(
+            "{feature} needs Janus >= {major}.{minor}.{patch}, this is {}",
+            version.string
+        ));
+        false
+    }
+
+    /// The Janus binary this instance runs.
+    pub fn binary(&self) -> &Path {
+        &self.binary
     }
 
     /// Janus's process id while it runs.
@@ -445,8 +507,71 @@ impl Drop for Janus {
     }
 }
 
-/// The `janus` binary: on PATH, else `/usr/bin/janus`.
+/// A Janus version as `info` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JanusVersion {
+    /// `version`: major * 1000 + minor * 100 + patch, e.g. 1102 or 1401.
+    pub number: u64,
+    /// `version_string`, e.g. "1.1.2" or "1.4.1".
+    pub string: String,
+}
+
+impl JanusVersion {
+    /// Reads `version` and `version_string` of an `info` reply.
+    pub fn from_info(info: &Value) -> Option<Self> {
+        Some(Self {
+            number: info["version"].as_u64()?,
+            string: info["version_string"].as_str()?.to_owned(),
+        })
+    }
+
+    /// (major, minor, patch), from `version_string` when it parses, else from `version`.
+    pub fn triple(&self) -> (u32, u32, u32) {
+        let mut parts = self
+            .string
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::parse::<u32>);
+        if let (Some(Ok(major)), Some(Ok(minor)), Some(Ok(patch))) =
+            (parts.next(), parts.next(), parts.next())
+        {
+            return (major, minor, patch);
+        }
+        let n = u32::try_from(self.number).unwrap_or(u32::MAX);
+        (n / 1000, n / 100 % 10, n % 100)
+    }
+
+    /// Whether this is `major.minor.patch` or newer.
+    pub fn at_least(&self, major: u32, minor: u32, patch: u32) -> bool {
+        self.triple() >= (major, minor, patch)
+    }
+}
+
+/// Reports a skipped test (or part of one) where it cannot be missed: stderr, plus a line in
+/// the file named by `JANUS_TESTS_SKIP_LOG` when set (`cargo xtask test` sets it and prints
+/// the file after each run). The test name comes from the thread name (libtest and nextest
+/// name the test's thread after it).
+pub fn skip(reason: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed test>")
+        .to_owned();
+    let line = format!("janus-tests: SKIPPED {test}: {reason}");
+    eprintln!("{line}");
+    if let Some(path) = std::env::var_os("JANUS_TESTS_SKIP_LOG") {
+        if let Ok(mut file) = OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
+/// The Janus binary the harness runs when the builder names none: `JANUS_BINARY` when set
+/// (e.g. the 1.4.1 source build, `cargo xtask janus-1.4` prints its path), else the `janus`
+/// on PATH, else `/usr/bin/janus`.
 pub fn janus_binary() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("JANUS_BINARY").filter(|p| !p.is_empty()) {
+        return given_binary(Path::new(&path), "JANUS_BINARY");
+    }
     let on_path = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join("janus"))
@@ -457,8 +582,33 @@ pub fn janus_binary() -> Result<PathBuf> {
         .ok_or(HarnessError::JanusNotFound)
 }
 
-/// The folder holding Janus's `plugins`, `transports`, `events` and `loggers` folders.
-fn janus_lib_dir() -> Result<PathBuf> {
+fn given_binary(path: &Path, source_name: &'static str) -> Result<PathBuf> {
+    if path.is_file() {
+        Ok(path.to_owned())
+    } else {
+        Err(HarnessError::BinaryMissing {
+            path: path.to_owned(),
+            source_name,
+        })
+    }
+}
+
+/// The folder holding Janus's `plugins`, `transports`, `events` and `loggers` folders: for a
+/// binary at `<prefix>/bin/janus` with a prefix other than `/usr` (a source build), that
+/// prefix's own `lib/janus`, nothing else; for Debian's, the system folder.
+fn janus_lib_dir(binary: &Path) -> Result<PathBuf> {
+    let binary = binary.canonicalize().unwrap_or_else(|_| binary.to_owned());
+    let prefix = binary.parent().and_then(Path::parent);
+    if let Some(prefix) = prefix.filter(|p| *p != Path::new("/usr") && *p != Path::new("/")) {
+        let own = prefix.join("lib/janus");
+        if own.join("plugins").is_dir() && own.join("transports").is_dir() {
+            return Ok(own);
+        }
+        return Err(HarnessError::LibDirNotFound {
+            binary,
+            expected: own,
+        });
+    }
     let mut candidates = vec![
         PathBuf::from("/usr/lib/x86_64-linux-gnu/janus"),
         PathBuf::from("/usr/lib/aarch64-linux-gnu/janus"),
@@ -496,4 +646,29 @@ fn write_file(path: &Path, contents: &str) -> Result<()> {
         .map_err(|e| HarnessError::io(format!("creating {}", path.display()), e))?;
     file.write_all(contents.as_bytes())
         .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_reads_info_and_compares() {
+        let old = JanusVersion::from_info(&serde_json::json!({
+            "version": 1102, "version_string": "1.1.2"
+        }))
+        .expect("both fields");
+        let new = JanusVersion::from_info(&serde_json::json!({
+            "version": 1401, "version_string": "1.4.1"
+        }))
+        .expect("both fields");
+        assert_eq!((old.triple(), new.triple()), ((1, 1, 2), (1, 4, 1)));
+        assert!(new.at_least(1, 4, 0) && !old.at_least(1, 2, 0) && old.at_least(1, 1, 2));
+        let odd = JanusVersion {
+            number: 1401,
+            string: "git".to_owned(),
+        };
+        assert_eq!(odd.triple(), (1, 4, 1), "falls back to the number");
+        assert!(JanusVersion::from_info(&serde_json::json!({"version": 1})).is_none());
+    }
 }

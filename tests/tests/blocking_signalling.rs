@@ -34,11 +34,10 @@ fn info_names_the_server_over_both_transports() {
         let client = connect(&url);
         let info = client.info().unwrap();
         assert_eq!(info.name, "Janus WebRTC Server", "{url}");
-        assert!(
-            info.version_string.starts_with("1.1."),
-            "{url}: {}",
-            info.version_string
-        );
+        // No version pinned: the client parses what the harness detected, on either server.
+        assert!(!info.version_string.is_empty(), "{url}");
+        assert_eq!(info.version_string, janus.version().string, "{url}");
+        assert_eq!(info.version, janus.version().number, "{url}");
         assert!(info.plugins.contains_key(ECHOTEST));
         assert_eq!(client.server_info().session_timeout, info.session_timeout);
         client.ping().unwrap();

@@ -6,6 +6,8 @@
 //! - `cargo xtask netns -- <cmd> [args..]`: run any command inside a fresh private network
 //!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
 //! - `cargo xtask install`: install the Janus server (Debian package) and iproute2 if missing.
+//! - `cargo xtask janus-1.4`: build Janus 1.4.1 from `../shared/janus/` into a cache folder
+//!   outside the repository (once; later runs reuse it) and print the path of its binary.
 //!
 //! Dependency-free on purpose: everything here is `std::process::Command`.
 
@@ -45,6 +47,7 @@ tasks:
   test                      everything CI runs: install, fmt, clippy, build, all tests in the namespace
   netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2)
   install                   install janus (apt) and iproute2 when missing
+  janus-1.4                 build Janus 1.4.1 from ../shared/janus once (cached), print its binary
 ";
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "install" => install(),
+        "janus-1.4" => janus_14(),
         "netns" => netns(strip_dashdash(rest)),
         NETNS_INNER => netns_inner(strip_dashdash(rest)),
         "help" | "-h" | "--help" => {
@@ -89,6 +93,11 @@ fn strip_dashdash(args: &[OsString]) -> &[OsString] {
 fn test() -> Result {
     step("install missing system packages");
     install()?;
+    // Needs the network for the build dependencies, so before anything runs offline.
+    step(&format!(
+        "Janus {JANUS_SRC_VERSION} from ../shared/janus (built once, then cached)"
+    ));
+    let janus_new = janus_source_build()?;
     step("cargo fmt --all -- --check");
     cargo(&["fmt", "--all", "--", "--check"])?;
     step("cargo clippy --workspace --all-targets -- -D warnings");
@@ -106,12 +115,81 @@ fn test() -> Result {
     // The doc tests compile when they run: fetch anything they could need first.
     cargo(&["fetch"])?;
     step("tests inside the namespace: cargo nextest run --workspace (offline)");
-    in_netns(&["cargo", "nextest", "run", "--workspace"])?;
+    nextest_in_netns(None, &["--workspace"])?;
     step("doc tests inside the namespace: cargo test --workspace --doc (offline)");
     in_netns(&["cargo", "test", "--workspace", "--doc"])?;
+    step(&format!(
+        "tests against Janus {JANUS_SRC_VERSION} inside the namespace (JANUS_BINARY={})",
+        janus_new.display()
+    ));
+    // `--workspace` plus a package filter, not `-p janus-tests`: the same feature set as the
+    // run above, so nothing is rebuilt (offline) inside the namespace.
+    let filter = format!(
+        "package(janus-tests) & ({})",
+        TESTS_ON_NEW_JANUS
+            .iter()
+            .map(|binary| format!("binary({binary})"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    nextest_in_netns(Some(&janus_new), &["--workspace", "-E", &filter])?;
     extra_test_steps()?;
     step("all checks passed");
     Ok(())
+}
+
+/// The integration-test binaries of `janus-tests` that also run against the Janus built from
+/// source: signalling, auth, lifecycle, TLS, and the EchoTest, VideoRoom and VideoCall WebRTC
+/// tests. (nextest's `binary(..)` filter: a bare name filter would match test names.)
+const TESTS_ON_NEW_JANUS: [&str; 10] = [
+    "blocking_signalling",
+    "tokio_signalling",
+    "janus_auth",
+    "janus_lifecycle",
+    "janus_starts",
+    "janus_tls",
+    "rtc_echotest",
+    "rtc_tokio",
+    "rtc_videoroom",
+    "rtc_videocall",
+];
+
+/// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's
+/// `JANUS_BINARY`) or else Debian's Janus; afterwards prints the tests that skipped themselves
+/// because the server lacked a feature (the harness's `janus_tests::skip` writes them to
+/// `JANUS_TESTS_SKIP_LOG`), so a skip is never silent.
+fn nextest_in_netns(janus: Option<&Path>, args: &[&str]) -> Result {
+    let target =
+        env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+    let skip_log = target.join(format!(
+        "janus-skips-{}.txt",
+        if janus.is_some() { "source" } else { "debian" }
+    ));
+    let _ = std::fs::remove_file(&skip_log);
+    // `env [-u NAME] NAME=VALUE.. cmd`: env's options must come before the assignments.
+    let mut command: Vec<OsString> = vec!["env".into()];
+    if janus.is_none() {
+        // Debian's, even when the caller's environment names another binary.
+        command.extend(["-u", "JANUS_BINARY"].map(OsString::from));
+    }
+    let mut skip_var = OsString::from("JANUS_TESTS_SKIP_LOG=");
+    skip_var.push(&skip_log);
+    command.push(skip_var);
+    if let Some(janus) = janus {
+        let mut var = OsString::from("JANUS_BINARY=");
+        var.push(janus);
+        command.push(var);
+    }
+    command.extend(["cargo", "nextest", "run"].map(OsString::from));
+    command.extend(args.iter().map(OsString::from));
+    let result = netns(&command);
+    if let Ok(skips) = std::fs::read_to_string(&skip_log) {
+        eprintln!(
+            "xtask: {} skipped by the server's version:\n{skips}",
+            skips.lines().count()
+        );
+    }
+    result
 }
 
 /// The crates a user may publish and depend on.
@@ -312,6 +390,295 @@ fn install() -> Result {
         .env("DEBIAN_FRONTEND", "noninteractive")
         .args(["install", "-y"])
         .args(&packages))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Janus 1.4.1 from source (issue 19), cached outside the repository
+// ---------------------------------------------------------------------------------------------
+
+/// The newer server the suite also runs against: its source tarball sits in `../shared/janus/`
+/// beside the repository (`git archive` of the tag, see BUILD.md there).
+const JANUS_SRC_VERSION: &str = "1.4.1";
+
+/// Debian packages the 1.4.1 build needs (`../shared/janus/BUILD.md`).
+const JANUS_BUILD_DEPS: [&str; 20] = [
+    "build-essential",
+    "autoconf",
+    "automake",
+    "libtool",
+    "pkg-config",
+    "gengetopt",
+    "libmicrohttpd-dev",
+    "libjansson-dev",
+    "libssl-dev",
+    "libsrtp2-dev",
+    "libsofia-sip-ua-dev",
+    "libglib2.0-dev",
+    "libopus-dev",
+    "libogg-dev",
+    "libcurl4-openssl-dev",
+    "libconfig-dev",
+    "libnice-dev",
+    "libwebsockets-dev",
+    "zlib1g-dev",
+    "libusrsctp-dev",
+];
+
+/// `configure` flags that work here (BUILD.md): no docs, no message-queue transports, no
+/// scripting plugins, no AES-GCM (Debian's libsrtp2 lacks it).
+const JANUS_CONFIGURE_FLAGS: [&str; 8] = [
+    "--disable-docs",
+    "--disable-rabbitmq",
+    "--disable-mqtt",
+    "--disable-nanomsg",
+    "--disable-unix-sockets",
+    "--disable-plugin-lua",
+    "--disable-plugin-duktape",
+    "--disable-aes-gcm",
+];
+
+/// Written into the cache folder only after `make install` succeeded; without it the folder is
+/// a half build and is built again from scratch.
+const BUILT_MARKER: &str = ".janus-rs-built";
+
+/// `cargo xtask janus-1.4`: builds Janus 1.4.1 once (or finds the cached build) and prints the
+/// path of its `janus` binary on stdout, ready for `JANUS_BINARY=$(cargo xtask janus-1.4)`.
+fn janus_14() -> Result {
+    let janus = janus_source_build()?;
+    // The one line on stdout, for `$(..)`: everything else this task says goes to stderr.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{}", janus.display());
+    }
+    Ok(())
+}
+
+/// Returns `<cache>/bin/janus` of the 1.4.1 build, building it first when the cache lacks it.
+///
+/// The cache folder is `$XDG_CACHE_HOME/janus-rs/janus-1.4.1-<sha256 prefix>/` (else
+/// `~/.cache/...`), keyed by the tarball's hash, so a different tarball gets its own build.
+/// It is the install prefix (`bin/`, `lib/janus/plugins`, `lib/janus/transports`, `etc/`) and
+/// holds the unpacked source (`src/`) and the build log (`build.log`).
+fn janus_source_build() -> Result<PathBuf> {
+    let shared = repo_root().join("../shared/janus");
+    let tarball = shared.join(format!("janus-gateway-{JANUS_SRC_VERSION}.tar.gz"));
+    let sums = shared.join("SHA256SUMS");
+    if !tarball.is_file() {
+        return Err(Failure::new(format!(
+            "the Janus {JANUS_SRC_VERSION} source is missing: expected {} \
+             (the CI clone has ../shared beside the repository)",
+            tarball.display()
+        )));
+    }
+    let sha = verify_sha256(&tarball, &sums)?;
+    let cache = cache_home()?
+        .join("janus-rs")
+        .join(format!("janus-{JANUS_SRC_VERSION}-{}", &sha[..16]));
+    let janus = cache.join("bin/janus");
+    let marker = cache.join(BUILT_MARKER);
+    if marker.is_file() && janus.is_file() {
+        eprintln!(
+            "xtask: Janus {JANUS_SRC_VERSION}: cached build in {}",
+            cache.display()
+        );
+        return Ok(janus);
+    }
+    eprintln!(
+        "xtask: Janus {JANUS_SRC_VERSION}: building into {} (a few minutes; log in build.log there)",
+        cache.display()
+    );
+    install_build_deps()?;
+    if cache.exists() {
+        // A half build (no marker): start again from a clean folder.
+        std::fs::remove_dir_all(&cache)
+            .map_err(|e| Failure::new(format!("cannot remove {}: {e}", cache.display())))?;
+    }
+    let src_parent = cache.join("src");
+    std::fs::create_dir_all(&src_parent)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", src_parent.display())))?;
+    let log = cache.join("build.log");
+    let src = src_parent.join(format!("janus-gateway-{JANUS_SRC_VERSION}"));
+    let prefix = format!("--prefix={}", cache.display());
+    let jobs = format!(
+        "-j{}",
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+    );
+    let started = std::time::Instant::now();
+    let steps: [(&str, &Path, Vec<&str>); 5] = [
+        (
+            "tar xzf",
+            &src_parent,
+            vec!["tar", "xzf", tarball.to_str().unwrap_or_default()],
+        ),
+        ("autogen.sh", &src, vec!["sh", "autogen.sh"]),
+        (
+            "configure",
+            &src,
+            std::iter::once("./configure")
+                .chain(std::iter::once(prefix.as_str()))
+                .chain(JANUS_CONFIGURE_FLAGS)
+                .collect(),
+        ),
+        ("make", &src, vec!["make", &jobs]),
+        ("make install", &src, vec!["make", "install"]),
+    ];
+    for (name, dir, argv) in steps {
+        eprintln!("xtask: Janus {JANUS_SRC_VERSION}: {}", argv.join(" "));
+        logged_step(name, dir, &argv, &log)?;
+    }
+    if !janus.is_file() {
+        return Err(Failure::new(format!(
+            "Janus {JANUS_SRC_VERSION}: `make install` succeeded but {} is missing",
+            janus.display()
+        )));
+    }
+    std::fs::write(&marker, format!("{sha}\n"))
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", marker.display())))?;
+    eprintln!(
+        "xtask: Janus {JANUS_SRC_VERSION}: built in {} s: {}",
+        started.elapsed().as_secs(),
+        janus.display()
+    );
+    Ok(janus)
+}
+
+/// The repository's root (xtask lives one level below it).
+fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// `$XDG_CACHE_HOME`, else `$HOME/.cache`: always outside the repository.
+fn cache_home() -> Result<PathBuf> {
+    if let Some(dir) = env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|home| PathBuf::from(home).join(".cache"))
+        .ok_or_else(|| Failure::new("neither XDG_CACHE_HOME nor HOME is set: no cache folder"))
+}
+
+/// Checks the tarball against its line in `SHA256SUMS` with coreutils' `sha256sum`; returns
+/// the hash.
+fn verify_sha256(tarball: &Path, sums: &Path) -> Result<String> {
+    let name = tarball
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let listed = std::fs::read_to_string(sums)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", sums.display())))?;
+    let expected = listed
+        .lines()
+        .find_map(|line| {
+            let (hash, file) = line.split_once(char::is_whitespace)?;
+            (file.trim_start().trim_start_matches('*') == name).then(|| hash.to_ascii_lowercase())
+        })
+        .ok_or_else(|| Failure::new(format!("{} has no line for {name}", sums.display())))?;
+    let out = Command::new("sha256sum")
+        .arg(tarball)
+        .output()
+        .map_err(|e| Failure::new(format!("cannot run sha256sum: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure::new(format!(
+            "sha256sum {} failed: {}",
+            tarball.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let actual = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if actual != expected || actual.len() != 64 {
+        return Err(Failure::new(format!(
+            "{}: sha256 {actual} does not match {expected} in {}",
+            tarball.display(),
+            sums.display()
+        )));
+    }
+    Ok(actual)
+}
+
+/// Installs the Debian build dependencies that `dpkg-query` does not report as installed.
+fn install_build_deps() -> Result {
+    let missing: Vec<&str> = JANUS_BUILD_DEPS
+        .into_iter()
+        .filter(|pkg| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", pkg])
+                .output()
+                .is_ok_and(|o| {
+                    o.status.success()
+                        && String::from_utf8_lossy(&o.stdout).ends_with("install ok installed")
+                })
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(Failure::new(format!(
+            "Janus {JANUS_SRC_VERSION} needs build dependencies: run `sudo apt-get install -y {}` \
+             (or run this task as root)",
+            missing.join(" ")
+        )));
+    }
+    eprintln!(
+        "xtask: installing the Janus {JANUS_SRC_VERSION} build dependencies: {}",
+        missing.join(" ")
+    );
+    // Another apt-get (a neighbour's install) may hold the dpkg lock: wait for it a while.
+    // apt's output goes to stderr: stdout is the binary's path (`$(cargo xtask janus-1.4)`).
+    run(Command::new("apt-get")
+        .args(["-o", "DPkg::Lock::Timeout=600", "update"])
+        .stdout(std::io::stderr()))?;
+    run(Command::new("apt-get")
+        .stdout(std::io::stderr())
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["-o", "DPkg::Lock::Timeout=600", "install", "-y"])
+        .arg("--no-install-recommends")
+        .args(&missing))
+}
+
+/// Runs one build step with its output appended to `log`; on failure says which step failed
+/// and prints the log's last lines.
+fn logged_step(name: &str, dir: &Path, argv: &[&str], log: &Path) -> Result {
+    use std::io::Write as _;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| Failure::new(format!("cannot open {}: {e}", log.display())))
+    };
+    let mut header = open()?;
+    let _ = writeln!(header, "\n==> {} (in {})", argv.join(" "), dir.display());
+    let (program, args) = argv.split_first().expect("a build step has a program");
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(open()?)
+        .stderr(open()?)
+        .status()
+        .map_err(|e| {
+            Failure::new(format!(
+                "Janus build step `{name}`: cannot run {program}: {e}"
+            ))
+        })?;
+    if status.success() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+    Err(Failure::new(format!(
+        "Janus {JANUS_SRC_VERSION} build failed at step `{name}` ({status}); \
+         last lines of {}:\n{tail}",
+        log.display()
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
