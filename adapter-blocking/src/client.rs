@@ -2,7 +2,7 @@
 //! until Janus answers (or the core's deadline passes); events wait in bounded queues.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use janus_proto::plugin::PluginRequest;
@@ -11,10 +11,12 @@ use janus_proto::{
     ClientConfig, Event, HandleRef, Jsep, PluginReply, Reply, ServerInfo, SessionId, TransportKind,
     Trickle,
 };
+use janus_rtc::{HandleEvent, PeerConfig, Track};
 use serde_json::Value;
 
 use crate::Error;
-use crate::driver::{Command, Driver, Op, Outcome, Room, SharedLink, Wake, WakeTx};
+use crate::driver::{Bell, Command, Driver, Op, Outcome, Room, SharedLink, Wake, WakeTx};
+use crate::peer::{Connection, Signalling};
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -22,51 +24,140 @@ use crate::tls::Roots;
 /// The queue is bounded ([`Builder::event_capacity`]): while it is full the client stops
 /// reading from the server (timers and calls go on), so nothing is dropped. Drain it.
 #[derive(Debug)]
-pub struct Events {
+pub struct Events<E = Event> {
     // A mutex so that handles can be shared between threads; one reader at a time.
-    rx: Mutex<Receiver<Event>>,
+    rx: Mutex<Source<E>>,
     room: Arc<Room>,
+    bell: Arc<Bell>,
 }
 
-impl Events {
-    pub(crate) fn new(rx: Receiver<Event>, room: Arc<Room>) -> Self {
-        Self {
-            rx: Mutex::new(rx),
-            room,
+/// Where a queue's events come from: the driver's queue of Janus events (each wrapped on
+/// the way out: a handle's queue before it carries a WebRTC connection, the same
+/// [`HandleEvent`] type either way, no thread in between), or straight from their sender
+/// (a handle's connection thread, which merges both).
+enum Source<E> {
+    Janus(Receiver<Event>, fn(Event) -> E),
+    Direct(Receiver<E>),
+}
+
+impl<E> std::fmt::Debug for Source<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Direct(_) => "Direct",
+            Self::Janus(..) => "Janus",
+        })
+    }
+}
+
+impl<E> Source<E> {
+    fn recv_timeout(&self, timeout: Option<Duration>) -> Result<E, RecvTimeoutError> {
+        fn wait<T>(rx: &Receiver<T>, timeout: Option<Duration>) -> Result<T, RecvTimeoutError> {
+            match timeout {
+                Some(t) => rx.recv_timeout(t),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            }
+        }
+        match self {
+            Self::Janus(rx, wrap) => wait(rx, timeout).map(*wrap),
+            Self::Direct(rx) => wait(rx, timeout),
         }
     }
 
+    fn try_recv(&self) -> Result<E, TryRecvError> {
+        match self {
+            Self::Janus(rx, wrap) => rx.try_recv().map(*wrap),
+            Self::Direct(rx) => rx.try_recv(),
+        }
+    }
+}
+
+impl Events {
+    pub(crate) fn new(rx: Receiver<Event>, room: Arc<Room>, bell: Arc<Bell>) -> Self {
+        Self {
+            rx: Mutex::new(Source::Janus(rx, std::convert::identity)),
+            room,
+            bell,
+        }
+    }
+
+    /// The same queue, read as a handle's.
+    fn into_handle(self) -> Events<HandleEvent> {
+        let rx = match self.rx.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Source::Janus(rx, _) => rx,
+            // Only connection threads make direct queues, never the driver.
+            Source::Direct(rx) => rx,
+        };
+        Events {
+            rx: Mutex::new(Source::Janus(rx, HandleEvent::Janus)),
+            room: self.room,
+            bell: self.bell,
+        }
+    }
+}
+
+impl Events<HandleEvent> {
+    /// Hands the driver's queue of Janus events (with what a reader of it owes the
+    /// driver) to a connection's thread, which feeds this queue from `merged` from now on;
+    /// `None` if it did so already.
+    fn divert(&mut self, merged: Receiver<HandleEvent>) -> Option<JanusQueue> {
+        let source = self.rx.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if matches!(source, Source::Direct(_)) {
+            return None;
+        }
+        match std::mem::replace(source, Source::Direct(merged)) {
+            Source::Janus(rx, _) => Some(JanusQueue {
+                rx,
+                room: Arc::clone(&self.room),
+                bell: Arc::clone(&self.bell),
+            }),
+            Source::Direct(_) => None,
+        }
+    }
+}
+
+/// A handle's queue of Janus events, read by its connection's thread.
+pub(crate) struct JanusQueue {
+    pub(crate) rx: Receiver<Event>,
+    /// Told of every event taken, as any reader does (a paused driver waits for it).
+    pub(crate) room: Arc<Room>,
+    /// Rung by the driver for every event queued, to wake the thread's poll.
+    pub(crate) bell: Arc<Bell>,
+}
+
+impl<E> Events<E> {
     /// Tells a paused driver that this queue has room again.
-    fn taken(&self, e: Result<Event, Error>) -> Result<Event, Error> {
+    fn taken(&self, e: Result<E, Error>) -> Result<E, Error> {
         if e.is_ok() {
             self.room.taken();
         }
         e
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Receiver<Event>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Source<E>> {
         // A reader that panicked left the queue intact: keep using it.
-        self.rx
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.rx.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The next event; `Err(Error::Closed)` once the queue's owner is gone (detached
     /// handle, lost or destroyed session, closed client) and every event was read.
-    pub fn recv(&self) -> Result<Event, Error> {
-        self.taken(self.lock().recv().map_err(|_| Error::Closed))
+    pub fn recv(&self) -> Result<E, Error> {
+        self.taken(self.lock().recv_timeout(None).map_err(|_| Error::Closed))
     }
 
     /// The next event within `timeout`.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
-        self.taken(self.lock().recv_timeout(timeout).map_err(|e| match e {
-            RecvTimeoutError::Timeout => Error::Timeout,
-            RecvTimeoutError::Disconnected => Error::Closed,
-        }))
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<E, Error> {
+        self.taken(
+            self.lock()
+                .recv_timeout(Some(timeout))
+                .map_err(|e| match e {
+                    RecvTimeoutError::Timeout => Error::Timeout,
+                    RecvTimeoutError::Disconnected => Error::Closed,
+                }),
+        )
     }
 
     /// The next event if one is queued.
-    pub fn try_recv(&self) -> Result<Option<Event>, Error> {
+    pub fn try_recv(&self) -> Result<Option<E>, Error> {
         match self.lock().try_recv() {
             Ok(e) => self.taken(Ok(e)).map(Some),
             Err(TryRecvError::Empty) => Ok(None),
@@ -78,7 +169,7 @@ impl Events {
     pub fn wait_for<T>(
         &self,
         timeout: Duration,
-        mut pick: impl FnMut(Event) -> Option<T>,
+        mut pick: impl FnMut(E) -> Option<T>,
     ) -> Result<T, Error> {
         let until = std::time::Instant::now() + timeout;
         loop {
@@ -116,7 +207,10 @@ impl Builder {
     pub fn connect(self) -> Result<Client, Error> {
         let spawned = Driver::spawn(self.config, &self.roots, self.cap)?;
         spawned.startup.recv().map_err(|_| Error::Closed)??;
-        let inner = Arc::new(Inner { wake: spawned.wake });
+        let inner = Arc::new(Inner {
+            wake: spawned.wake,
+            cap: self.cap,
+        });
         Ok(Client {
             inner,
             events: Arc::new(spawned.client_events),
@@ -127,6 +221,8 @@ impl Builder {
 
 struct Inner {
     wake: WakeTx,
+    /// The bound of every event queue.
+    cap: usize,
 }
 
 impl Drop for Inner {
@@ -137,11 +233,16 @@ impl Drop for Inner {
 
 impl Inner {
     fn call(&self, op: Op) -> Result<Outcome, Error> {
+        self.start(op)?.recv().map_err(|_| Error::Closed)
+    }
+
+    /// Sends a command to the driver; its outcome arrives on the returned channel.
+    fn start(&self, op: Op) -> Result<Receiver<Outcome>, Error> {
         let (reply, rx) = sync_channel(1);
         if !self.wake.send(Wake::Cmd(Command { op, reply })) {
             return Err(Error::Closed);
         }
-        rx.recv().map_err(|_| Error::Closed)
+        Ok(rx)
     }
 
     fn request(&self, op: Op) -> Result<Reply, Error> {
@@ -342,7 +443,8 @@ impl Session {
             handle: outcome.result?.into_handle()?,
             plugin: plugin.to_owned(),
             inner: Arc::clone(&self.inner),
-            events: outcome.events.ok_or(Error::Closed)?,
+            events: outcome.events.ok_or(Error::Closed)?.into_handle(),
+            peer: None,
             _session: Arc::clone(&self.release),
         })
     }
@@ -360,13 +462,40 @@ impl Session {
     }
 }
 
-/// A plugin handle (janus.js `pluginHandle`).
+/// A plugin handle (janus.js `pluginHandle`), which may carry one WebRTC connection.
+///
+/// With [`add_peer`](Self::add_peer) the handle owns a connection, as in janus.js: offers
+/// and answers go through the handle ([`offer`](Self::offer), [`answer`](Self::answer)),
+/// our candidates are trickled and Janus's applied without application code, and
+/// [`events`](Self::events) carries Janus's events and the connection's in one order.
+/// [`hangup`](Self::hangup) closes the connection (a later offer starts a new one);
+/// `detach`, `destroy` and dropping the handle close it too.
+///
+/// ```no_run
+/// use janus_blocking::rtc::{Event as RtcEvent, HandleEvent, PeerConfig, Track};
+/// use janus_blocking::Client;
+/// use janus_proto::ClientConfig;
+/// use serde_json::json;
+/// use std::time::Duration;
+///
+/// let client = Client::connect(ClientConfig::new(["ws://127.0.0.1:8188"]).unwrap())?;
+/// let session = client.create_session()?;
+/// let mut echo = session.attach("janus.plugin.echotest")?;
+/// echo.add_peer(PeerConfig::default(), "127.0.0.2".parse().unwrap())?;
+/// echo.offer(json!({"audio": true, "data": true}), &[Track::audio(), Track::data("chat")])?;
+/// echo.events().wait_for(Duration::from_secs(10), |e| {
+///     matches!(e, HandleEvent::Rtc(RtcEvent::DataOpen { .. })).then_some(())
+/// })?;
+/// echo.peer()?.send_data("chat", false, b"hello")?;
+/// # Ok::<(), janus_blocking::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Handle {
     handle: HandleRef,
     plugin: String,
     inner: Arc<Inner>,
-    events: Events,
+    events: Events<HandleEvent>,
+    peer: Option<Connection>,
     /// Keeps its session from being let go of while the handle lives.
     _session: Arc<Release>,
 }
@@ -382,10 +511,41 @@ impl Handle {
         self.handle
     }
 
-    /// Handle events: plugin events (janus.js `onmessage`), `WebrtcUp`, `Media`, `SlowLink`,
-    /// `Hangup`, `IceFailed`, `Trickle`, and finally `Detached`.
-    pub fn events(&self) -> &Events {
+    /// The handle's events in order: Janus's ([`HandleEvent::Janus`]: plugin events
+    /// (janus.js `onmessage`), `WebrtcUp`, `Media`, `SlowLink`, `Hangup`, `IceFailed`,
+    /// finally `Detached`) and, once it carries a connection, the connection's
+    /// ([`HandleEvent::Rtc`]: ICE state, tracks, frames, data, `Closed`). Janus's trickled
+    /// candidates reach the connection, not this queue (without a connection they come
+    /// as `Trickle` events).
+    pub fn events(&self) -> &Events<HandleEvent> {
         &self.events
+    }
+
+    /// Gives the handle its WebRTC connection, on a UDP socket bound on `ip` (any free
+    /// port; 127.0.0.2 in the test namespace), driven by a thread of its own. Its events
+    /// join [`events`](Self::events), bounded by the client's event capacity.
+    pub fn add_peer(&mut self, config: PeerConfig, ip: std::net::IpAddr) -> Result<(), Error> {
+        if self.peer.is_some() {
+            return Err(Error::PeerExists);
+        }
+        let (merged_tx, merged_rx) = sync_channel(self.inner.cap);
+        // The socket first: a bind that fails leaves the handle as it was.
+        let socket = crate::peer::bind(ip)?;
+        let janus = self.events.divert(merged_rx).ok_or(Error::PeerExists)?;
+        let signalling = Signalling {
+            wake: self.inner.wake.clone(),
+            handle: self.handle,
+            merged: merged_tx,
+        };
+        self.peer = Some(Connection::spawn_for_handle(
+            config, socket, janus, signalling,
+        )?);
+        Ok(())
+    }
+
+    /// The handle's WebRTC connection: frames, data channels, DTMF, mute, bitrate.
+    pub fn peer(&self) -> Result<&Connection, Error> {
+        self.peer.as_ref().ok_or(Error::NoPeer)
     }
 
     /// A plugin `message`; returns the plugin's reply, synchronous or asynchronous.
@@ -407,7 +567,70 @@ impl Handle {
         self.message(request.to_body()?, jsep)
     }
 
-    /// `trickle`: candidates, or `Trickle::Completed`.
+    /// janus.js `createOffer({tracks})` then `send({message: body, jsep})` and
+    /// `handleRemoteJsep` with the answer: the exchange with a plugin that answers
+    /// (EchoTest, VideoRoom publisher, VideoCall caller). Returns the plugin's reply.
+    ///
+    /// No `tracks` on a live connection renegotiates with the media as it is. After a
+    /// hangup the offer starts a new connection.
+    pub fn offer(&self, body: Value, tracks: &[Track]) -> Result<PluginReply, Error> {
+        self.negotiate(body, tracks, false)
+    }
+
+    /// An offer that restarts ICE (janus.js `createOffer({iceRestart: true})`), media as
+    /// it is; sent with `body` and its answer applied as in [`offer`](Self::offer).
+    pub fn restart_ice(&self, body: Value) -> Result<PluginReply, Error> {
+        self.negotiate(body, &[], true)
+    }
+
+    fn negotiate(
+        &self,
+        body: Value,
+        tracks: &[Track],
+        ice_restart: bool,
+    ) -> Result<PluginReply, Error> {
+        let peer = self.peer()?;
+        let tracks = tracks.to_vec();
+        let offer = peer.with(move |hc, now| hc.create_offer(now, &tracks, ice_restart))??;
+        let reply = self.send_jsep(peer, body, offer)?;
+        let answer = reply.jsep.clone().ok_or(janus_rtc::Error::NoPendingOffer)?;
+        peer.with(move |hc, _| hc.handle_remote_jsep(&answer))??;
+        Ok(reply)
+    }
+
+    /// janus.js `createAnswer({jsep: offer, tracks})` then `send({message: body, jsep})`:
+    /// the exchange with a plugin that offers (Streaming `watch`, VideoRoom subscriber,
+    /// VideoCall callee, TextRoom, or Janus renegotiating). See
+    /// [`PeerConnection::create_answer`](janus_rtc::PeerConnection::create_answer) for what
+    /// `tracks` do; none mirrors the offer.
+    pub fn answer(
+        &self,
+        body: Value,
+        offer: &Jsep,
+        tracks: &[Track],
+    ) -> Result<PluginReply, Error> {
+        let peer = self.peer()?;
+        let (offer, tracks) = (offer.clone(), tracks.to_vec());
+        let answer = peer.with(move |hc, now| hc.create_answer(now, &offer, &tracks))??;
+        self.send_jsep(peer, body, answer)
+    }
+
+    /// Sends `body` with our JSEP; our held candidates follow it at once.
+    fn send_jsep(&self, peer: &Connection, body: Value, jsep: Jsep) -> Result<PluginReply, Error> {
+        let op = Op::Message {
+            handle: self.handle,
+            body,
+            jsep: Some(jsep),
+        };
+        let outcome = self.inner.start(op);
+        // Queued behind the message on the driver's channel (one WebSocket: in order).
+        peer.with(|hc, _| hc.jsep_sent())?;
+        let outcome = outcome?.recv().map_err(|_| Error::Closed)?;
+        Ok(outcome.result?.into_plugin()?)
+    }
+
+    /// `trickle`: candidates, or `Trickle::Completed` (a handle with a connection
+    /// trickles its own).
     pub fn trickle(&self, candidates: Vec<Trickle>) -> Result<(), Error> {
         self.inner
             .request(Op::Trickle {
@@ -417,12 +640,16 @@ impl Handle {
             .map(drop)
     }
 
-    /// `hangup`: closes the PeerConnection, keeps the handle.
+    /// janus.js `hangup`: closes the WebRTC connection, ours (its `Closed` event follows
+    /// in [`events`](Self::events)) and Janus's (`hangup` request); keeps the handle.
     pub fn hangup(&self) -> Result<(), Error> {
+        if let Some(peer) = &self.peer {
+            peer.with(|hc, _| hc.close())?;
+        }
         self.inner.request(Op::Hangup(self.handle)).map(drop)
     }
 
-    /// `detach`.
+    /// `detach` (janus.js `detach`); the connection closes with the handle.
     pub fn detach(self) -> Result<(), Error> {
         self.inner.request(Op::Detach(self.handle)).map(drop)
     }

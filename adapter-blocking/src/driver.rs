@@ -412,19 +412,33 @@ pub(crate) struct Boxes {
     startup: Option<SyncSender<Startup>>,
 }
 
+/// The driver's end of an event queue, with the bell its reader may hang there.
+pub(crate) struct Outbox {
+    tx: SyncSender<Event>,
+    bell: Arc<Bell>,
+}
+
 impl Mailboxes for Boxes {
-    type Queue = SyncSender<Event>;
+    type Queue = Outbox;
     type Events = Events;
     type Waiter = SyncSender<Outcome>;
 
-    fn queue(&mut self) -> (Self::Queue, Events) {
+    fn queue(&mut self) -> (Outbox, Events) {
         let (tx, rx) = sync_channel(self.cap);
-        (tx, Events::new(rx, Arc::clone(&self.room)))
+        let bell = Arc::new(Bell::default());
+        let outbox = Outbox {
+            tx,
+            bell: Arc::clone(&bell),
+        };
+        (outbox, Events::new(rx, Arc::clone(&self.room), bell))
     }
 
-    fn offer(queue: &Self::Queue, event: Event) -> Offer {
-        match queue.try_send(event) {
-            Ok(()) => Offer::Taken,
+    fn offer(queue: &Outbox, event: Event) -> Offer {
+        match queue.tx.try_send(event) {
+            Ok(()) => {
+                queue.bell.ring();
+                Offer::Taken
+            }
             Err(TrySendError::Full(e)) => Offer::Full(e),
             Err(TrySendError::Disconnected(_)) => Offer::Closed,
         }
@@ -450,6 +464,25 @@ impl Mailboxes for Boxes {
 
     fn connection(&mut self, now: Option<&Connected>) {
         self.link.update(now);
+    }
+}
+
+/// How the driver wakes a reader that waits in a `mio` poll rather than on the queue (a
+/// handle's connection thread, which waits for its socket too): the reader hangs its
+/// waker here once, the driver rings it for every event queued.
+#[derive(Debug, Default)]
+pub(crate) struct Bell(std::sync::OnceLock<Arc<mio::Waker>>);
+
+impl Bell {
+    /// Hangs the reader's waker (once; a later one is ignored).
+    pub(crate) fn hang(&self, waker: Arc<mio::Waker>) {
+        let _ = self.0.set(waker);
+    }
+
+    fn ring(&self) {
+        if let Some(w) = self.0.get() {
+            let _ = w.wake();
+        }
     }
 }
 

@@ -1,109 +1,164 @@
-//! WebRTC for a handle: a `janus-rtc` peer connection on a UDP socket, driven by a thread
-//! of its own (one `mio` poll for the socket, a waker for calls, and the connection's
-//! deadline). Every WebRTC decision is `janus-rtc`'s; this moves datagrams and calls.
+//! WebRTC for a handle: a `janus-rtc` connection on a UDP socket, driven by a thread of
+//! its own (one `mio` poll for the socket, a waker for calls and for the handle's Janus
+//! events, and the connection's deadline). Every WebRTC decision, and the glue with the
+//! handle, is `janus-rtc`'s ([`HandleConnection`]); this moves datagrams, calls, events and
+//! trickle requests.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use janus_proto::{Event as JanusEvent, Jsep, Trickle};
-use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track};
+use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
+use janus_rtc::{
+    Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig, PeerConnection, Track,
+};
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
 use tracing::{debug, warn};
 
+use crate::client::JanusQueue;
+use crate::driver::{Command, Op, Outcome, Wake, WakeTx};
 use crate::{Error, Handle, PluginReply};
 
 const WAKER: Token = Token(0);
 const UDP: Token = Token(1);
 /// Calls waiting for the media thread.
 const CALLS: usize = 64;
+/// Our candidates waiting to be trickled by hand.
+const CANDIDATES: usize = 64;
 /// str0m wants at least this long between wake-ups when its deadline is "now".
 const MIN_WAIT: Duration = Duration::from_millis(1);
 
-type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
+type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 
-/// A WebRTC peer connection with Janus for one plugin handle, on a UDP socket of its own
-/// (janus.js `createOffer`/`createAnswer`/`handleRemoteJsep`, `data`, `getBitrate`,
-/// `muteAudio`, `hangup`).
+/// A WebRTC peer connection with Janus, standalone: the application wires it to its
+/// [`Handle`] (janus.js `createOffer`/`createAnswer`/`handleRemoteJsep`, `data`,
+/// `getBitrate`, `muteAudio`, `hangup`). A handle can own one instead
+/// ([`Handle::add_peer`]), which needs no wiring.
 ///
 /// Events (tracks, frames, data, ICE state, closing) come from
-/// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order. Received media frames are dropped when the application does not keep up (a
-/// late frame is worth nothing); [`dropped_frames`](Self::dropped_frames) counts them. Every
+/// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order.
+/// Received media frames are dropped when the application does not keep up (a late frame
+/// is worth nothing); [`dropped_frames`](Connection::dropped_frames) counts them. Every
 /// other event waits for room, so nothing else is lost: drain the queue.
 ///
 /// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
 /// the whole exchange for the usual case, and the handle's `Trickle` and `Hangup` events are
-/// passed on with [`handle_janus_event`](Self::handle_janus_event).
+/// passed on with [`handle_janus_event`](Self::handle_janus_event). The calls on the
+/// connection itself (frames, data, DTMF, mute) are [`Connection`]'s, which a `Peer`
+/// derefs to.
 pub struct Peer {
-    calls: SyncSender<Call>,
-    waker: Arc<mio::Waker>,
+    connection: Connection,
     events: Mutex<Receiver<Event>>,
     candidates: Mutex<Receiver<Trickle>>,
-    dropped: Arc<AtomicU64>,
-    local_addr: SocketAddr,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Peer")
+            .field("local_addr", &self.connection.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Peer {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// A running WebRTC connection: its thread's calls. [`Handle::peer`] gives the one a
+/// handle owns; a standalone [`Peer`] derefs to its own. Dropping it ends the thread.
+pub struct Connection {
+    calls: SyncSender<Call>,
+    waker: Arc<mio::Waker>,
+    dropped: Arc<AtomicU64>,
+    local_addr: SocketAddr,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
             .field("local_addr", &self.local_addr)
             .finish_non_exhaustive()
     }
 }
 
-impl Peer {
-    /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
-    /// starts the connection's thread. `event_capacity` bounds the event queue.
-    pub fn bind(config: PeerConfig, ip: IpAddr, event_capacity: usize) -> Result<Self, Error> {
-        let std_socket =
-            std::net::UdpSocket::bind((ip, 0)).map_err(|e| Error::Io(e.to_string()))?;
-        std_socket
-            .set_nonblocking(true)
-            .map_err(|e| Error::Io(e.to_string()))?;
-        let local_addr = std_socket
-            .local_addr()
-            .map_err(|e| Error::Io(e.to_string()))?;
-        let mut socket = mio::net::UdpSocket::from_std(std_socket);
-        let poll = Poll::new().map_err(|e| Error::Io(e.to_string()))?;
+/// What a handle's connection needs of its handle: the driver, to trickle, and the
+/// handle's one event queue.
+pub(crate) struct Signalling {
+    pub(crate) wake: WakeTx,
+    pub(crate) handle: HandleRef,
+    pub(crate) merged: SyncSender<HandleEvent>,
+}
+
+/// Binds a non-blocking UDP socket on `ip`, any free port.
+pub(crate) fn bind(ip: IpAddr) -> Result<mio::net::UdpSocket, Error> {
+    let socket = std::net::UdpSocket::bind((ip, 0)).map_err(|e| Error::Io(e.to_string()))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| Error::Io(e.to_string()))?;
+    Ok(mio::net::UdpSocket::from_std(socket))
+}
+
+impl Connection {
+    fn spawn(
+        config: PeerConfig,
+        mut socket: mio::net::UdpSocket,
+        outlet: Outlet,
+        janus: Option<JanusQueue>,
+    ) -> Result<Self, Error> {
+        let io = |e: std::io::Error| Error::Io(e.to_string());
+        let local_addr = socket.local_addr().map_err(io)?;
+        let poll = Poll::new().map_err(io)?;
         poll.registry()
             .register(&mut socket, UDP, Interest::READABLE)
-            .map_err(|e| Error::Io(e.to_string()))?;
-        let waker = Arc::new(
-            mio::Waker::new(poll.registry(), WAKER).map_err(|e| Error::Io(e.to_string()))?,
-        );
+            .map_err(io)?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER).map_err(io)?);
+        if let Some(q) = &janus {
+            q.bell.hang(Arc::clone(&waker));
+        }
         let (calls, calls_rx) = sync_channel::<Call>(CALLS);
-        let (events_tx, events) = sync_channel(event_capacity.max(1));
-        let (candidates_tx, candidates) = sync_channel(64);
         let dropped = Arc::new(AtomicU64::new(0));
-        let pc = PeerConnection::new(config, Instant::now(), &[local_addr]);
         let mut media = MediaThread {
-            pc,
+            hc: HandleConnection::new(config, Instant::now(), &[local_addr]),
             socket,
             poll,
             local_addr,
             calls: calls_rx,
-            events: events_tx,
-            candidates: candidates_tx,
+            janus,
+            outlet,
+            trickles: Vec::new(),
             dropped: Arc::clone(&dropped),
         };
         let thread = std::thread::Builder::new()
             .name(format!("janus-peer {local_addr}"))
             .spawn(move || media.run())
-            .map_err(|e| Error::Io(e.to_string()))?;
+            .map_err(io)?;
         Ok(Self {
             calls,
             waker,
-            events: Mutex::new(events),
-            candidates: Mutex::new(candidates),
             dropped,
             local_addr,
             thread: Some(thread),
         })
+    }
+
+    /// The connection of a handle: its Janus events come from `janus`, its events and
+    /// Janus's go to the handle's queue, its candidates to Janus.
+    pub(crate) fn spawn_for_handle(
+        config: PeerConfig,
+        socket: mio::net::UdpSocket,
+        janus: JanusQueue,
+        signalling: Signalling,
+    ) -> Result<Self, Error> {
+        Self::spawn(config, socket, Outlet::Handle(signalling), Some(janus))
     }
 
     /// The UDP address our host candidate carries.
@@ -111,91 +166,26 @@ impl Peer {
         self.local_addr
     }
 
-    /// Runs `f` on the connection, on its thread, and returns what it returns.
-    pub fn call<T: Send + 'static>(
+    /// Runs `f` on the handle's connection state, on its thread.
+    pub(crate) fn with<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut PeerConnection, Instant) -> T + Send + 'static,
+        f: impl FnOnce(&mut HandleConnection, Instant) -> T + Send + 'static,
     ) -> Result<T, Error> {
         let (tx, rx) = sync_channel(1);
-        let call: Call = Box::new(move |pc, now| {
-            let _ = tx.send(f(pc, now));
+        let call: Call = Box::new(move |hc, now| {
+            let _ = tx.send(f(hc, now));
         });
         self.calls.send(call).map_err(|_| Error::Closed)?;
         let _ = self.waker.wake();
         rx.recv().map_err(|_| Error::Closed)
     }
 
-    /// janus.js `createOffer`: see [`PeerConnection::create_offer`].
-    pub fn create_offer(&self, tracks: &[Track], ice_restart: bool) -> Result<Jsep, Error> {
-        let tracks = tracks.to_vec();
-        Ok(self.call(move |pc, _| pc.create_offer(&tracks, ice_restart))??)
-    }
-
-    /// janus.js `createAnswer`: see [`PeerConnection::create_answer`].
-    pub fn create_answer(&self, offer: &Jsep) -> Result<Jsep, Error> {
-        let offer = offer.clone();
-        Ok(self.call(move |pc, _| pc.create_answer(&offer))??)
-    }
-
-    /// janus.js `handleRemoteJsep`: applies Janus's answer.
-    pub fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
-        let jsep = jsep.clone();
-        Ok(self.call(move |pc, _| pc.handle_remote_jsep(&jsep))??)
-    }
-
-    /// Our candidates produced since the last call, ready for [`Handle::trickle`]
-    /// (ending with [`Trickle::Completed`] once all are out).
-    pub fn take_local_candidates(&self) -> Vec<Trickle> {
-        let rx = lock(&self.candidates);
-        std::iter::from_fn(|| rx.try_recv().ok()).collect()
-    }
-
-    /// The usual exchange with a plugin that answers our offer (EchoTest, VideoRoom
-    /// publisher, VideoCall caller): makes the offer, sends it in a `message` with `body`,
-    /// applies the answer, and trickles our candidates. Returns the plugin's reply.
-    pub fn offer(
+    /// Runs `f` on the peer connection, on its thread, and returns what it returns.
+    pub fn call<T: Send + 'static>(
         &self,
-        handle: &Handle,
-        body: Value,
-        tracks: &[Track],
-        ice_restart: bool,
-    ) -> Result<PluginReply, Error> {
-        let jsep = self.create_offer(tracks, ice_restart)?;
-        let reply = handle.message(body, Some(jsep))?;
-        match &reply.jsep {
-            Some(answer) => self.handle_remote_jsep(answer)?,
-            None => return Err(Error::Rtc(janus_rtc::Error::NoPendingOffer)),
-        }
-        self.trickle(handle)?;
-        Ok(reply)
-    }
-
-    /// The exchange with a plugin that offers (Streaming `watch`, VideoRoom subscriber):
-    /// answers `offer` and sends the answer in a `message` with `body` (e.g. `start`).
-    pub fn answer(&self, handle: &Handle, body: Value, offer: &Jsep) -> Result<PluginReply, Error> {
-        let jsep = self.create_answer(offer)?;
-        let reply = handle.message(body, Some(jsep))?;
-        self.trickle(handle)?;
-        Ok(reply)
-    }
-
-    /// Sends our pending candidates to Janus.
-    pub fn trickle(&self, handle: &Handle) -> Result<(), Error> {
-        let candidates = self.take_local_candidates();
-        if !candidates.is_empty() {
-            handle.trickle(candidates)?;
-        }
-        Ok(())
-    }
-
-    /// Hands a handle event to the connection: Janus's trickled candidates are applied and
-    /// its `hangup` closes the connection (as janus.js does). Other events are ignored.
-    pub fn handle_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
-        if !PeerConnection::wants_janus_event(event) {
-            return Ok(());
-        }
-        let event = event.clone();
-        Ok(self.call(move |pc, _| pc.handle_janus_event(&event))??)
+        f: impl FnOnce(&mut PeerConnection, Instant) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        self.with(move |hc, now| f(hc.connection(), now))
     }
 
     /// Writes an encoded frame to a local track: see [`PeerConnection::write_frame`].
@@ -255,6 +245,137 @@ impl Peer {
         self.call(move |pc, _| pc.bitrate(&mid))
     }
 
+    /// Opens another data channel, with a subprotocol (`""` for none), once data channels
+    /// were negotiated: see [`PeerConnection::open_data_channel`].
+    pub fn open_data_channel(&self, label: &str, protocol: &str) -> Result<(), Error> {
+        let (label, protocol) = (label.to_owned(), protocol.to_owned());
+        Ok(self.call(move |pc, _| pc.open_data_channel(&label, &protocol))??)
+    }
+
+    /// Received frames dropped because the event queue was full.
+    pub fn dropped_frames(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Closes the connection without telling Janus (janus.js `hangup(false)`; on a
+    /// handle, [`Handle::hangup`] does both). [`Event::Closed`] is its last event.
+    pub fn close(&self) -> Result<(), Error> {
+        self.with(|hc, _| hc.close())
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // The calls gone, the thread ends at its next wake-up; a delivery blocked on a
+        // full event queue fails as soon as the queue's reader is dropped too (a `Peer`
+        // drops it first, a `Handle` holds it in a field dropped before this one).
+        drop(std::mem::replace(&mut self.calls, sync_channel(0).0));
+        let _ = self.waker.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Peer {
+    /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
+    /// starts the connection's thread. `event_capacity` bounds the event queue.
+    pub fn bind(config: PeerConfig, ip: IpAddr, event_capacity: usize) -> Result<Self, Error> {
+        let (events_tx, events) = sync_channel(event_capacity.max(1));
+        let (candidates_tx, candidates) = sync_channel(CANDIDATES);
+        let outlet = Outlet::Standalone {
+            events: events_tx,
+            candidates: candidates_tx,
+        };
+        Ok(Self {
+            connection: Connection::spawn(config, bind(ip)?, outlet, None)?,
+            events: Mutex::new(events),
+            candidates: Mutex::new(candidates),
+        })
+    }
+
+    /// janus.js `createOffer`: see [`PeerConnection::create_offer`]. Our candidates are
+    /// ready for [`take_local_candidates`](Self::take_local_candidates) at once.
+    pub fn create_offer(&self, tracks: &[Track], ice_restart: bool) -> Result<Jsep, Error> {
+        let tracks = tracks.to_vec();
+        Ok(self.with(move |hc, now| {
+            let offer = hc.create_offer(now, &tracks, ice_restart);
+            hc.jsep_sent();
+            offer
+        })??)
+    }
+
+    /// janus.js `createAnswer({jsep, tracks})`: see [`PeerConnection::create_answer`].
+    pub fn create_answer(&self, offer: &Jsep, tracks: &[Track]) -> Result<Jsep, Error> {
+        let (offer, tracks) = (offer.clone(), tracks.to_vec());
+        Ok(self.with(move |hc, now| {
+            let answer = hc.create_answer(now, &offer, &tracks);
+            hc.jsep_sent();
+            answer
+        })??)
+    }
+
+    /// janus.js `handleRemoteJsep`: applies Janus's answer.
+    pub fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
+        let jsep = jsep.clone();
+        Ok(self.with(move |hc, _| hc.handle_remote_jsep(&jsep))??)
+    }
+
+    /// Our candidates produced since the last call, ready for [`Handle::trickle`]
+    /// (ending with [`Trickle::Completed`] once all are out).
+    pub fn take_local_candidates(&self) -> Vec<Trickle> {
+        let rx = lock(&self.candidates);
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    /// The usual exchange with a plugin that answers our offer, wired by hand: makes the
+    /// offer, sends it in a `message` with `body`, applies the answer, and trickles our
+    /// candidates. (A handle that owns its connection does this with [`Handle::offer`].)
+    pub fn offer(
+        &self,
+        handle: &Handle,
+        body: Value,
+        tracks: &[Track],
+        ice_restart: bool,
+    ) -> Result<PluginReply, Error> {
+        let jsep = self.create_offer(tracks, ice_restart)?;
+        let reply = handle.message(body, Some(jsep))?;
+        let Some(answer) = &reply.jsep else {
+            return Err(Error::Rtc(janus_rtc::Error::NoPendingOffer));
+        };
+        self.handle_remote_jsep(answer)?;
+        self.trickle(handle)?;
+        Ok(reply)
+    }
+
+    /// The exchange with a plugin that offers, wired by hand: answers `offer` and sends
+    /// the answer in a `message` with `body` (e.g. `start`).
+    pub fn answer(&self, handle: &Handle, body: Value, offer: &Jsep) -> Result<PluginReply, Error> {
+        let jsep = self.create_answer(offer, &[])?;
+        let reply = handle.message(body, Some(jsep))?;
+        self.trickle(handle)?;
+        Ok(reply)
+    }
+
+    /// Sends our pending candidates to Janus.
+    pub fn trickle(&self, handle: &Handle) -> Result<(), Error> {
+        let candidates = self.take_local_candidates();
+        if !candidates.is_empty() {
+            handle.trickle(candidates)?;
+        }
+        Ok(())
+    }
+
+    /// Hands a handle event to the connection: Janus's trickled candidates are applied and
+    /// its `hangup` closes the connection (see [`HandleConnection::handle_janus_event`]).
+    pub fn handle_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
+        if !PeerConnection::wants_janus_event(event) {
+            return Ok(());
+        }
+        let event = event.clone();
+        self.with(move |hc, _| hc.handle_janus_event(event))
+    }
+
     /// The next event within `timeout`.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Event, Error> {
         lock(&self.events)
@@ -279,32 +400,16 @@ impl Peer {
             }
         }
     }
-
-    /// Received frames dropped because the event queue was full.
-    pub fn dropped_frames(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
-    }
-
-    /// Closes the connection (janus.js `hangup(false)`; send [`Handle::hangup`] too to
-    /// tell Janus). [`Event::Closed`] is the last event.
-    pub fn close(&self) -> Result<(), Error> {
-        self.call(|pc, _| pc.close())
-    }
 }
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        // Closing both channels ends the thread: it sees the calls gone at its next wake-up,
-        // and a delivery blocked on a full event queue fails at once.
-        drop(std::mem::replace(&mut self.calls, sync_channel(0).0));
+        // The reader first, so that a delivery blocked on a full queue fails at once; the
+        // connection's own drop then ends and joins the thread.
         drop(std::mem::replace(
             &mut *lock(&self.events),
             sync_channel(0).1,
         ));
-        let _ = self.waker.wake();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -312,14 +417,89 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Where the connection's outputs go.
+enum Outlet {
+    /// A [`Peer`] of its own: events to its queue (Janus's, which the application handed
+    /// over, are its already), candidates for the application to trickle.
+    Standalone {
+        events: SyncSender<Event>,
+        candidates: SyncSender<Trickle>,
+    },
+    /// A handle's connection: every event to the handle's queue, candidates to Janus.
+    Handle(Signalling),
+}
+
+impl Outlet {
+    /// Delivers an event; `None` when nobody reads them any more. Received frames are
+    /// dropped (and counted) rather than waited for: a late frame is worth nothing.
+    fn deliver(&self, event: HandleEvent, dropped: &AtomicU64) -> Option<()> {
+        let is_frame = matches!(event, HandleEvent::Rtc(Event::Media(_)));
+        match self {
+            Self::Standalone { events, .. } => {
+                let HandleEvent::Rtc(e) = event else {
+                    return Some(());
+                };
+                if is_frame {
+                    return offer_frame(events, e, dropped);
+                }
+                events.send(e).ok()
+            }
+            Self::Handle(s) => {
+                if is_frame {
+                    return offer_frame(&s.merged, event, dropped);
+                }
+                s.merged.send(event).ok()
+            }
+        }
+    }
+
+    /// Sends our candidates on: to the application's queue, or to Janus in one `trickle`
+    /// request, whose outcome is checked later (see [`MediaThread::check_trickles`]).
+    fn trickle(&self, candidates: Vec<Trickle>) -> Option<Receiver<Outcome>> {
+        match self {
+            Self::Standalone { candidates: tx, .. } => {
+                for c in candidates {
+                    if tx.try_send(c).is_err() {
+                        warn!("local candidate dropped: nobody trickles them");
+                    }
+                }
+                None
+            }
+            Self::Handle(s) => {
+                let (reply, outcome) = sync_channel(1);
+                let op = Op::Trickle {
+                    handle: s.handle,
+                    candidates,
+                };
+                s.wake
+                    .send(Wake::Cmd(Command { op, reply }))
+                    .then_some(outcome)
+            }
+        }
+    }
+}
+
+fn offer_frame<E>(queue: &SyncSender<E>, event: E, dropped: &AtomicU64) -> Option<()> {
+    match queue.try_send(event) {
+        Ok(()) => Some(()),
+        Err(TrySendError::Full(_)) => {
+            dropped.fetch_add(1, Ordering::Relaxed);
+            Some(())
+        }
+        Err(TrySendError::Disconnected(_)) => None,
+    }
+}
+
 struct MediaThread {
-    pc: PeerConnection,
+    hc: HandleConnection,
     socket: mio::net::UdpSocket,
     poll: Poll,
     local_addr: SocketAddr,
     calls: Receiver<Call>,
-    events: SyncSender<Event>,
-    candidates: SyncSender<Trickle>,
+    janus: Option<JanusQueue>,
+    outlet: Outlet,
+    /// Our trickle requests whose outcome has not come yet.
+    trickles: Vec<Receiver<Outcome>>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -344,7 +524,7 @@ impl MediaThread {
                     Ok((n, from)) => {
                         let input =
                             Input::Receive(Instant::now(), from, self.local_addr, &buf[..n]);
-                        if let Err(e) = self.pc.handle_input(input) {
+                        if let Err(e) = self.hc.handle_input(input) {
                             debug!(error = %e, %from, "datagram ignored");
                         }
                     }
@@ -355,53 +535,80 @@ impl MediaThread {
                     }
                 }
             }
+            if !self.take_janus_events() {
+                // The handle is gone on the server: so is its connection.
+                self.hc.close();
+                let _ = self.flush();
+                return;
+            }
             loop {
                 match self.calls.try_recv() {
-                    Ok(call) => call(&mut self.pc, Instant::now()),
-                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                        self.pc.close();
+                    Ok(call) => call(&mut self.hc, Instant::now()),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.hc.close();
                         let _ = self.flush();
                         return;
                     }
                 }
             }
+            self.check_trickles();
             let now = Instant::now();
             if now >= deadline {
                 // A timeout never fails.
-                let _ = self.pc.handle_input(Input::Timeout(now));
+                let _ = self.hc.handle_input(Input::Timeout(now));
             }
         }
     }
 
-    /// Sends what the connection wants sent and delivers its events; `None` when the
-    /// application is gone.
+    /// Hands the handle's queued Janus events to the connection; `false` once the queue
+    /// closed (the handle detached or its session ended).
+    fn take_janus_events(&mut self) -> bool {
+        let Some(q) = &self.janus else {
+            return true;
+        };
+        loop {
+            match q.rx.try_recv() {
+                Ok(event) => {
+                    q.room.taken();
+                    self.hc.handle_janus_event(event);
+                }
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => {
+                    self.janus = None;
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Logs trickle requests that Janus refused.
+    fn check_trickles(&mut self) {
+        self.trickles.retain(|outcome| match outcome.try_recv() {
+            Ok(Outcome { result: Err(e), .. }) => {
+                warn!(error = %e, "trickle refused");
+                false
+            }
+            Ok(_) | Err(TryRecvError::Disconnected) => false,
+            Err(TryRecvError::Empty) => true,
+        });
+    }
+
+    /// Sends what the connection wants sent, trickles and delivers its events; `None`
+    /// when the application is gone.
     fn flush(&mut self) -> Option<Instant> {
         loop {
-            match self.pc.poll_output() {
-                Output::Timeout(at) => return Some(at),
-                Output::Transmit(t) => {
+            match self.hc.poll_output() {
+                HandleOutput::Timeout(at) => return Some(at),
+                HandleOutput::Transmit(t) => {
                     if let Err(e) = self.socket.send_to(&t.contents, t.destination) {
                         debug!(error = %e, to = %t.destination, "send failed");
                     }
                 }
-                Output::Event(Event::LocalCandidate(c)) => {
-                    if self.candidates.try_send(c).is_err() {
-                        warn!("local candidate dropped: nobody trickles them");
-                    }
+                HandleOutput::Trickle(candidates) => {
+                    self.trickles.extend(self.outlet.trickle(candidates));
                 }
-                Output::Event(e @ Event::Media(_)) => match self.events.try_send(e) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
-                        self.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(TrySendError::Disconnected(_)) => return None,
-                },
-                Output::Event(e) => {
-                    if self.events.send(e).is_err() {
-                        return None;
-                    }
-                }
+                HandleOutput::Event(e) => self.outlet.deliver(e, &self.dropped)?,
             }
         }
     }

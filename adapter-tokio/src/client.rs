@@ -15,11 +15,13 @@ use janus_proto::{
     ClientConfig, Event, HandleRef, Jsep, PluginReply, Reply, ServerInfo, SessionId, TransportKind,
     Trickle,
 };
+use janus_rtc::{HandleEvent, PeerConfig, Track};
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::Error;
 use crate::driver::{Command, Driver, Op, Outcome, SharedLink};
+use crate::peer::{Connection, Signalling};
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -32,12 +34,47 @@ use crate::tls::Roots;
 /// A [`Peer`](crate::Peer) reads its WebRTC events through the same queue type.
 #[derive(Debug)]
 pub struct Events<E = Event> {
-    rx: Mutex<mpsc::Receiver<E>>,
+    rx: Mutex<Source<E>>,
+}
+
+/// Where a queue's events come from: straight from their sender, or from the driver's
+/// queue of Janus events, each wrapped on the way out (a handle's queue before it carries
+/// a WebRTC connection: the same [`HandleEvent`] type either way, no task in between).
+enum Source<E> {
+    Direct(mpsc::Receiver<E>),
+    Janus(mpsc::Receiver<Event>, fn(Event) -> E),
+}
+
+impl<E> std::fmt::Debug for Source<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Direct(_) => "Direct",
+            Self::Janus(..) => "Janus",
+        })
+    }
+}
+
+impl<E> Source<E> {
+    async fn recv(&mut self) -> Option<E> {
+        match self {
+            Self::Direct(rx) => rx.recv().await,
+            Self::Janus(rx, wrap) => rx.recv().await.map(*wrap),
+        }
+    }
+
+    fn try_recv(&mut self) -> Result<E, mpsc::error::TryRecvError> {
+        match self {
+            Self::Direct(rx) => rx.try_recv(),
+            Self::Janus(rx, wrap) => rx.try_recv().map(*wrap),
+        }
+    }
 }
 
 impl<E> Events<E> {
     pub(crate) fn new(rx: mpsc::Receiver<E>) -> Self {
-        Self { rx: Mutex::new(rx) }
+        Self {
+            rx: Mutex::new(Source::Direct(rx)),
+        }
     }
 
     /// The next event; `Err(Error::Closed)` once the queue's owner is gone (detached
@@ -124,6 +161,36 @@ impl<E: Send> futures_core::Stream for EventStream<'_, E> {
     }
 }
 
+impl Events<HandleEvent> {
+    /// A handle's queue of Janus's events, read as [`HandleEvent::Janus`].
+    fn of_handle(rx: mpsc::Receiver<Event>) -> Self {
+        Self {
+            rx: Mutex::new(Source::Janus(rx, HandleEvent::Janus)),
+        }
+    }
+
+    /// The bound of the queue.
+    fn capacity(&mut self) -> usize {
+        match self.rx.get_mut() {
+            Source::Direct(rx) => rx.max_capacity(),
+            Source::Janus(rx, _) => rx.max_capacity(),
+        }
+    }
+
+    /// Hands the driver's queue of Janus events to a connection's task, which will feed
+    /// this queue from `merged` from now on; `None` if it did so already.
+    fn divert(&mut self, merged: mpsc::Receiver<HandleEvent>) -> Option<mpsc::Receiver<Event>> {
+        let source = self.rx.get_mut();
+        if matches!(source, Source::Direct(_)) {
+            return None;
+        }
+        match std::mem::replace(source, Source::Direct(merged)) {
+            Source::Janus(rx, _) => Some(rx),
+            Source::Direct(_) => None,
+        }
+    }
+}
+
 /// How to build a [`Client`].
 #[derive(Debug)]
 pub struct Builder {
@@ -165,12 +232,21 @@ impl Builder {
 
 /// Sends a command to the driver and waits for its outcome.
 async fn call(commands: &mpsc::Sender<Command>, op: Op) -> Result<Outcome, Error> {
+    let outcome = start(commands, op).await?;
+    outcome.await.map_err(|_| Error::Closed)
+}
+
+/// Sends a command to the driver; its outcome arrives on the returned channel.
+async fn start(
+    commands: &mpsc::Sender<Command>,
+    op: Op,
+) -> Result<oneshot::Receiver<Outcome>, Error> {
     let (reply, rx) = oneshot::channel();
     commands
         .send(Command { op, reply })
         .await
         .map_err(|_| Error::Closed)?;
-    rx.await.map_err(|_| Error::Closed)
+    Ok(rx)
 }
 
 async fn request(commands: &mpsc::Sender<Command>, op: Op) -> Result<Reply, Error> {
@@ -360,7 +436,8 @@ impl Session {
             handle,
             plugin: plugin.to_owned(),
             commands: self.commands.clone(),
-            events: Events::new(rx),
+            events: Events::of_handle(rx),
+            peer: None,
             _session: Arc::clone(&self.release),
         })
     }
@@ -382,13 +459,43 @@ impl Session {
     }
 }
 
-/// A plugin handle (janus.js `pluginHandle`).
+/// A plugin handle (janus.js `pluginHandle`), which may carry one WebRTC connection.
+///
+/// With [`add_peer`](Self::add_peer) the handle owns a connection, as in janus.js: offers
+/// and answers go through the handle ([`offer`](Self::offer), [`answer`](Self::answer)),
+/// our candidates are trickled and Janus's applied without application code, and
+/// [`events`](Self::events) carries Janus's events and the connection's in one order.
+/// [`hangup`](Self::hangup) closes the connection (a later offer starts a new one);
+/// `detach`, `destroy` and dropping the handle close it too.
+///
+/// ```no_run
+/// use janus_tokio::rtc::{Event as RtcEvent, HandleEvent, PeerConfig, Track};
+/// use janus_tokio::Client;
+/// use janus_proto::ClientConfig;
+/// use serde_json::json;
+/// use std::time::Duration;
+///
+/// # async fn run() -> Result<(), janus_tokio::Error> {
+/// let client = Client::connect(ClientConfig::new(["ws://127.0.0.1:8188"]).unwrap()).await?;
+/// let session = client.create_session().await?;
+/// let mut echo = session.attach("janus.plugin.echotest").await?;
+/// echo.add_peer(PeerConfig::default(), "127.0.0.2".parse().unwrap()).await?;
+/// echo.offer(json!({"audio": true, "data": true}), &[Track::audio(), Track::data("chat")]).await?;
+/// echo.events()
+///     .wait_for(Duration::from_secs(10), |e| {
+///         matches!(e, HandleEvent::Rtc(RtcEvent::DataOpen { .. })).then_some(())
+///     })
+///     .await?;
+/// echo.peer()?.send_data("chat", false, b"hello").await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Handle {
     handle: HandleRef,
     plugin: String,
     commands: mpsc::Sender<Command>,
-    events: Events,
+    events: Events<HandleEvent>,
+    peer: Option<Connection>,
     /// Keeps its session from being let go of while the handle lives.
     _session: Arc<Release>,
 }
@@ -404,10 +511,50 @@ impl Handle {
         self.handle
     }
 
-    /// Handle events: plugin events (janus.js `onmessage`), `WebrtcUp`, `Media`, `SlowLink`,
-    /// `Hangup`, `IceFailed`, `Trickle`, and finally `Detached`.
-    pub fn events(&self) -> &Events {
+    /// The handle's events in order: Janus's ([`HandleEvent::Janus`]: plugin events
+    /// (janus.js `onmessage`), `WebrtcUp`, `Media`, `SlowLink`, `Hangup`, `IceFailed`,
+    /// finally `Detached`) and, once it carries a connection, the connection's
+    /// ([`HandleEvent::Rtc`]: ICE state, tracks, frames, data, `Closed`). Janus's trickled
+    /// candidates reach the connection, not this queue (without a connection they come
+    /// as `Trickle` events).
+    pub fn events(&self) -> &Events<HandleEvent> {
         &self.events
+    }
+
+    /// Gives the handle its WebRTC connection, on a UDP socket bound on `ip` (any free
+    /// port; 127.0.0.2 in the test namespace). Its events join [`events`](Self::events),
+    /// which stays bounded by the client's event capacity.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (the connection's task is spawned on the current one).
+    pub async fn add_peer(
+        &mut self,
+        config: PeerConfig,
+        ip: std::net::IpAddr,
+    ) -> Result<(), Error> {
+        if self.peer.is_some() {
+            return Err(Error::PeerExists);
+        }
+        let capacity = self.events.capacity();
+        let (merged_tx, merged_rx) = mpsc::channel(capacity);
+        let signalling = Signalling {
+            commands: self.commands.clone(),
+            handle: self.handle,
+            merged: merged_tx,
+        };
+        // The socket first: a bind that fails leaves the handle as it was.
+        let socket = crate::peer::bind(ip).await?;
+        let janus = self.events.divert(merged_rx).ok_or(Error::PeerExists)?;
+        self.peer = Some(Connection::spawn_for_handle(
+            config, socket, janus, signalling,
+        )?);
+        Ok(())
+    }
+
+    /// The handle's WebRTC connection: frames, data channels, DTMF, mute, bitrate.
+    pub fn peer(&self) -> Result<&Connection, Error> {
+        self.peer.as_ref().ok_or(Error::NoPeer)
     }
 
     /// A plugin `message`; returns the plugin's reply, synchronous or asynchronous.
@@ -429,7 +576,80 @@ impl Handle {
         self.message(request.to_body()?, jsep).await
     }
 
-    /// `trickle`: candidates, or `Trickle::Completed`.
+    /// janus.js `createOffer({tracks})` then `send({message: body, jsep})` and
+    /// `handleRemoteJsep` with the answer: the exchange with a plugin that answers
+    /// (EchoTest, VideoRoom publisher, VideoCall caller). Returns the plugin's reply.
+    ///
+    /// No `tracks` on a live connection renegotiates with the media as it is. After a
+    /// hangup the offer starts a new connection.
+    pub async fn offer(&self, body: Value, tracks: &[Track]) -> Result<PluginReply, Error> {
+        self.negotiate(body, tracks, false).await
+    }
+
+    /// An offer that restarts ICE (janus.js `createOffer({iceRestart: true})`), media as
+    /// it is; sent with `body` and its answer applied as in [`offer`](Self::offer).
+    pub async fn restart_ice(&self, body: Value) -> Result<PluginReply, Error> {
+        self.negotiate(body, &[], true).await
+    }
+
+    async fn negotiate(
+        &self,
+        body: Value,
+        tracks: &[Track],
+        ice_restart: bool,
+    ) -> Result<PluginReply, Error> {
+        let peer = self.peer()?;
+        let tracks = tracks.to_vec();
+        let offer = peer
+            .with(move |hc, now| hc.create_offer(now, &tracks, ice_restart))
+            .await??;
+        let reply = self.send_jsep(peer, body, offer).await?;
+        let answer = reply.jsep.clone().ok_or(janus_rtc::Error::NoPendingOffer)?;
+        peer.with(move |hc, _| hc.handle_remote_jsep(&answer))
+            .await??;
+        Ok(reply)
+    }
+
+    /// janus.js `createAnswer({jsep: offer, tracks})` then `send({message: body, jsep})`:
+    /// the exchange with a plugin that offers (Streaming `watch`, VideoRoom subscriber,
+    /// VideoCall callee, TextRoom, or Janus renegotiating). See
+    /// [`PeerConnection::create_answer`](janus_rtc::PeerConnection::create_answer) for what
+    /// `tracks` do; none mirrors the offer.
+    pub async fn answer(
+        &self,
+        body: Value,
+        offer: &Jsep,
+        tracks: &[Track],
+    ) -> Result<PluginReply, Error> {
+        let peer = self.peer()?;
+        let (offer, tracks) = (offer.clone(), tracks.to_vec());
+        let answer = peer
+            .with(move |hc, now| hc.create_answer(now, &offer, &tracks))
+            .await??;
+        self.send_jsep(peer, body, answer).await
+    }
+
+    /// Sends `body` with our JSEP; our held candidates follow it at once.
+    async fn send_jsep(
+        &self,
+        peer: &Connection,
+        body: Value,
+        jsep: Jsep,
+    ) -> Result<PluginReply, Error> {
+        let op = Op::Message {
+            handle: self.handle,
+            body,
+            jsep: Some(jsep),
+        };
+        let outcome = start(&self.commands, op).await;
+        // Queued behind the message on the driver's channel (one WebSocket: in order).
+        peer.with(|hc, _| hc.jsep_sent()).await?;
+        let outcome = outcome?.await.map_err(|_| Error::Closed)?;
+        Ok(outcome.result?.into_plugin()?)
+    }
+
+    /// `trickle`: candidates, or `Trickle::Completed` (a handle with a connection
+    /// trickles its own).
     pub async fn trickle(&self, candidates: Vec<Trickle>) -> Result<(), Error> {
         let op = Op::Trickle {
             handle: self.handle,
@@ -438,14 +658,18 @@ impl Handle {
         request(&self.commands, op).await.map(drop)
     }
 
-    /// `hangup`: closes the PeerConnection, keeps the handle.
+    /// janus.js `hangup`: closes the WebRTC connection, ours (its `Closed` event follows
+    /// in [`events`](Self::events)) and Janus's (`hangup` request); keeps the handle.
     pub async fn hangup(&self) -> Result<(), Error> {
+        if let Some(peer) = &self.peer {
+            peer.with(|hc, _| hc.close()).await?;
+        }
         request(&self.commands, Op::Hangup(self.handle))
             .await
             .map(drop)
     }
 
-    /// `detach`.
+    /// `detach` (janus.js `detach`); the connection closes with the handle.
     pub async fn detach(self) -> Result<(), Error> {
         request(&self.commands, Op::Detach(self.handle))
             .await

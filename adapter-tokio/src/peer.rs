@@ -1,21 +1,25 @@
-//! WebRTC for a handle: a `janus-rtc` peer connection on a tokio UDP socket, driven by a
-//! task of its own that waits in one `select!` on the socket, the calls and the
-//! connection's deadline. Every WebRTC decision is `janus-rtc`'s; this moves datagrams and
-//! calls.
+//! WebRTC for a handle: a `janus-rtc` connection on a tokio UDP socket, driven by a task
+//! of its own that waits in one `select!` on the socket, the calls, the handle's Janus
+//! events (when the handle owns it) and the connection's deadline. Every WebRTC decision,
+//! and the glue with the handle, is `janus-rtc`'s ([`HandleConnection`]); this moves
+//! datagrams, calls, events and trickle requests.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use janus_proto::{Event as JanusEvent, Jsep, Trickle};
-use janus_rtc::{Event, Input, Output, PeerConfig, PeerConnection, Track};
+use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
+use janus_rtc::{
+    Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig, PeerConnection, Track,
+};
 use serde_json::Value;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
+use crate::driver::{Command, Op};
 use crate::{Error, Events, Handle, PluginReply};
 
 /// Calls waiting for the connection's task.
@@ -25,7 +29,7 @@ const CANDIDATES: usize = 64;
 /// str0m wants at least this long between wake-ups when its deadline is "now".
 const MIN_WAIT: Duration = Duration::from_millis(1);
 
-type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
+type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 
 /// A WebRTC peer connection with Janus for one plugin handle, on a UDP socket of its own
 /// (janus.js `createOffer`/`createAnswer`/`handleRemoteJsep`, `data`, `getBitrate`,
@@ -63,58 +67,94 @@ type Call = Box<dyn FnOnce(&mut PeerConnection, Instant) + Send>;
 /// # Ok(()) }
 /// ```
 pub struct Peer {
-    calls: mpsc::Sender<Call>,
+    connection: Connection,
     events: Events<Event>,
     candidates: std::sync::Mutex<mpsc::Receiver<Trickle>>,
-    dropped: Arc<AtomicU64>,
-    local_addr: SocketAddr,
 }
 
 impl std::fmt::Debug for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Peer")
+            .field("local_addr", &self.connection.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running WebRTC connection: its task's calls. [`Handle::peer`] gives the one a handle
+/// owns; a standalone [`Peer`] derefs to its own.
+pub struct Connection {
+    calls: mpsc::Sender<Call>,
+    dropped: Arc<AtomicU64>,
+    local_addr: SocketAddr,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
             .field("local_addr", &self.local_addr)
             .finish_non_exhaustive()
     }
 }
 
-impl Peer {
-    /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
-    /// spawns the connection's task. `event_capacity` bounds the event queue.
-    ///
-    /// # Panics
-    ///
-    /// Outside a tokio runtime (the task is spawned on the current one).
-    pub async fn bind(
+impl std::ops::Deref for Peer {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// What a handle's connection needs of its handle: the driver, to trickle, and the
+/// handle's one event queue.
+pub(crate) struct Signalling {
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) handle: HandleRef,
+    pub(crate) merged: mpsc::Sender<HandleEvent>,
+}
+
+/// Binds a UDP socket on `ip`, any free port.
+pub(crate) async fn bind(ip: IpAddr) -> Result<UdpSocket, Error> {
+    UdpSocket::bind((ip, 0))
+        .await
+        .map_err(|e| Error::Io(e.to_string()))
+}
+
+impl Connection {
+    fn spawn(
         config: PeerConfig,
-        ip: IpAddr,
-        event_capacity: usize,
+        socket: UdpSocket,
+        outlet: Outlet,
+        janus: Option<mpsc::Receiver<JanusEvent>>,
     ) -> Result<Self, Error> {
-        let socket = UdpSocket::bind((ip, 0))
-            .await
-            .map_err(|e| Error::Io(e.to_string()))?;
         let local_addr = socket.local_addr().map_err(|e| Error::Io(e.to_string()))?;
         let (calls, calls_rx) = mpsc::channel(CALLS);
-        let (events_tx, events) = mpsc::channel(event_capacity.max(1));
-        let (candidates_tx, candidates) = mpsc::channel(CANDIDATES);
         let dropped = Arc::new(AtomicU64::new(0));
         let task = MediaTask {
-            pc: PeerConnection::new(config, Instant::now(), &[local_addr]),
+            hc: HandleConnection::new(config, Instant::now(), &[local_addr]),
             socket,
             local_addr,
             calls: calls_rx,
-            events: events_tx,
-            candidates: candidates_tx,
+            janus,
+            outlet,
             dropped: Arc::clone(&dropped),
         };
         tokio::spawn(task.run());
         Ok(Self {
             calls,
-            events: Events::new(events),
-            candidates: std::sync::Mutex::new(candidates),
             dropped,
             local_addr,
         })
+    }
+
+    /// The connection of a handle: its Janus events come from `janus`, its events and
+    /// Janus's go to the handle's queue, its candidates to Janus.
+    pub(crate) fn spawn_for_handle(
+        config: PeerConfig,
+        socket: UdpSocket,
+        janus: mpsc::Receiver<JanusEvent>,
+        signalling: Signalling,
+    ) -> Result<Self, Error> {
+        Self::spawn(config, socket, Outlet::Handle(signalling), Some(janus))
     }
 
     /// The UDP address our host candidate carries.
@@ -122,104 +162,25 @@ impl Peer {
         self.local_addr
     }
 
-    /// Runs `f` on the connection, in its task, and returns what it returns.
-    pub async fn call<T: Send + 'static>(
+    /// Runs `f` on the handle's connection state, in its task.
+    pub(crate) async fn with<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut PeerConnection, Instant) -> T + Send + 'static,
+        f: impl FnOnce(&mut HandleConnection, Instant) -> T + Send + 'static,
     ) -> Result<T, Error> {
         let (tx, rx) = oneshot::channel();
-        let call: Call = Box::new(move |pc, now| {
-            let _ = tx.send(f(pc, now));
+        let call: Call = Box::new(move |hc, now| {
+            let _ = tx.send(f(hc, now));
         });
         self.calls.send(call).await.map_err(|_| Error::Closed)?;
         rx.await.map_err(|_| Error::Closed)
     }
 
-    /// janus.js `createOffer`: see [`PeerConnection::create_offer`].
-    pub async fn create_offer(&self, tracks: &[Track], ice_restart: bool) -> Result<Jsep, Error> {
-        let tracks = tracks.to_vec();
-        Ok(self
-            .call(move |pc, _| pc.create_offer(&tracks, ice_restart))
-            .await??)
-    }
-
-    /// janus.js `createAnswer`: see [`PeerConnection::create_answer`].
-    pub async fn create_answer(&self, offer: &Jsep) -> Result<Jsep, Error> {
-        let offer = offer.clone();
-        Ok(self.call(move |pc, _| pc.create_answer(&offer)).await??)
-    }
-
-    /// janus.js `handleRemoteJsep`: applies Janus's answer.
-    pub async fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
-        let jsep = jsep.clone();
-        Ok(self
-            .call(move |pc, _| pc.handle_remote_jsep(&jsep))
-            .await??)
-    }
-
-    /// Our candidates produced since the last call, ready for [`Handle::trickle`]
-    /// (ending with [`Trickle::Completed`] once all are out).
-    pub fn take_local_candidates(&self) -> Vec<Trickle> {
-        let mut rx = self
-            .candidates
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        std::iter::from_fn(|| rx.try_recv().ok()).collect()
-    }
-
-    /// The usual exchange with a plugin that answers our offer (EchoTest, VideoRoom
-    /// publisher, VideoCall caller): makes the offer, sends it in a `message` with `body`,
-    /// applies the answer, and trickles our candidates. Returns the plugin's reply.
-    pub async fn offer(
+    /// Runs `f` on the peer connection, in its task, and returns what it returns.
+    pub async fn call<T: Send + 'static>(
         &self,
-        handle: &Handle,
-        body: Value,
-        tracks: &[Track],
-        ice_restart: bool,
-    ) -> Result<PluginReply, Error> {
-        let jsep = self.create_offer(tracks, ice_restart).await?;
-        let reply = handle.message(body, Some(jsep)).await?;
-        let Some(answer) = &reply.jsep else {
-            return Err(Error::Rtc(janus_rtc::Error::NoPendingOffer));
-        };
-        self.handle_remote_jsep(answer).await?;
-        self.trickle(handle).await?;
-        Ok(reply)
-    }
-
-    /// The exchange with a plugin that offers (Streaming `watch`, VideoRoom subscriber):
-    /// answers `offer` and sends the answer in a `message` with `body` (e.g. `start`).
-    pub async fn answer(
-        &self,
-        handle: &Handle,
-        body: Value,
-        offer: &Jsep,
-    ) -> Result<PluginReply, Error> {
-        let jsep = self.create_answer(offer).await?;
-        let reply = handle.message(body, Some(jsep)).await?;
-        self.trickle(handle).await?;
-        Ok(reply)
-    }
-
-    /// Sends our pending candidates to Janus.
-    pub async fn trickle(&self, handle: &Handle) -> Result<(), Error> {
-        let candidates = self.take_local_candidates();
-        if candidates.is_empty() {
-            return Ok(());
-        }
-        handle.trickle(candidates).await
-    }
-
-    /// Hands a handle event to the connection: Janus's trickled candidates are applied and
-    /// its `hangup` closes the connection (see [`PeerConnection::handle_janus_event`]).
-    pub async fn handle_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
-        if !PeerConnection::wants_janus_event(event) {
-            return Ok(());
-        }
-        let event = event.clone();
-        Ok(self
-            .call(move |pc, _| pc.handle_janus_event(&event))
-            .await??)
+        f: impl FnOnce(&mut PeerConnection, Instant) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        self.with(move |hc, now| f(hc.connection(), now)).await
     }
 
     /// Writes an encoded frame to a local track: see [`PeerConnection::write_frame`].
@@ -287,6 +248,149 @@ impl Peer {
         self.call(move |pc, _| pc.bitrate(&mid)).await
     }
 
+    /// Received frames dropped because the event queue was full.
+    pub fn dropped_frames(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Opens another data channel, with a subprotocol (`""` for none), once data channels
+    /// were negotiated: see [`PeerConnection::open_data_channel`].
+    pub async fn open_data_channel(&self, label: &str, protocol: &str) -> Result<(), Error> {
+        let (label, protocol) = (label.to_owned(), protocol.to_owned());
+        Ok(self
+            .call(move |pc, _| pc.open_data_channel(&label, &protocol))
+            .await??)
+    }
+
+    /// Closes the connection without telling Janus (janus.js `hangup(false)`; on a
+    /// handle, [`Handle::hangup`] does both). [`Event::Closed`] is its last event.
+    pub async fn close(&self) -> Result<(), Error> {
+        self.with(|hc, _| hc.close()).await
+    }
+}
+
+impl Peer {
+    /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
+    /// spawns the connection's task. `event_capacity` bounds the event queue.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (the task is spawned on the current one).
+    pub async fn bind(
+        config: PeerConfig,
+        ip: IpAddr,
+        event_capacity: usize,
+    ) -> Result<Self, Error> {
+        let socket = bind(ip).await?;
+        let (events_tx, events) = mpsc::channel(event_capacity.max(1));
+        let (candidates_tx, candidates) = mpsc::channel(CANDIDATES);
+        let outlet = Outlet::Standalone {
+            events: events_tx,
+            candidates: candidates_tx,
+        };
+        Ok(Self {
+            connection: Connection::spawn(config, socket, outlet, None)?,
+            events: Events::new(events),
+            candidates: std::sync::Mutex::new(candidates),
+        })
+    }
+
+    /// janus.js `createOffer`: see [`PeerConnection::create_offer`]. Our candidates are
+    /// ready for [`take_local_candidates`](Self::take_local_candidates) at once.
+    pub async fn create_offer(&self, tracks: &[Track], ice_restart: bool) -> Result<Jsep, Error> {
+        let tracks = tracks.to_vec();
+        Ok(self
+            .with(move |hc, now| {
+                let offer = hc.create_offer(now, &tracks, ice_restart);
+                hc.jsep_sent();
+                offer
+            })
+            .await??)
+    }
+
+    /// janus.js `createAnswer({jsep, tracks})`: see [`PeerConnection::create_answer`].
+    pub async fn create_answer(&self, offer: &Jsep, tracks: &[Track]) -> Result<Jsep, Error> {
+        let (offer, tracks) = (offer.clone(), tracks.to_vec());
+        Ok(self
+            .with(move |hc, now| {
+                let answer = hc.create_answer(now, &offer, &tracks);
+                hc.jsep_sent();
+                answer
+            })
+            .await??)
+    }
+
+    /// janus.js `handleRemoteJsep`: applies Janus's answer.
+    pub async fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
+        let jsep = jsep.clone();
+        Ok(self
+            .with(move |hc, _| hc.handle_remote_jsep(&jsep))
+            .await??)
+    }
+
+    /// Our candidates produced since the last call, ready for [`Handle::trickle`]
+    /// (ending with [`Trickle::Completed`] once all are out).
+    pub fn take_local_candidates(&self) -> Vec<Trickle> {
+        let mut rx = self
+            .candidates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    /// The usual exchange with a plugin that answers our offer, wired by hand: makes the
+    /// offer, sends it in a `message` with `body`, applies the answer, and trickles our
+    /// candidates. (A handle that owns its connection does this with [`Handle::offer`].)
+    pub async fn offer(
+        &self,
+        handle: &Handle,
+        body: Value,
+        tracks: &[Track],
+        ice_restart: bool,
+    ) -> Result<PluginReply, Error> {
+        let jsep = self.create_offer(tracks, ice_restart).await?;
+        let reply = handle.message(body, Some(jsep)).await?;
+        let Some(answer) = &reply.jsep else {
+            return Err(Error::Rtc(janus_rtc::Error::NoPendingOffer));
+        };
+        self.handle_remote_jsep(answer).await?;
+        self.trickle(handle).await?;
+        Ok(reply)
+    }
+
+    /// The exchange with a plugin that offers, wired by hand: answers `offer` and sends
+    /// the answer in a `message` with `body` (e.g. `start`).
+    pub async fn answer(
+        &self,
+        handle: &Handle,
+        body: Value,
+        offer: &Jsep,
+    ) -> Result<PluginReply, Error> {
+        let jsep = self.create_answer(offer, &[]).await?;
+        let reply = handle.message(body, Some(jsep)).await?;
+        self.trickle(handle).await?;
+        Ok(reply)
+    }
+
+    /// Sends our pending candidates to Janus.
+    pub async fn trickle(&self, handle: &Handle) -> Result<(), Error> {
+        let candidates = self.take_local_candidates();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        handle.trickle(candidates).await
+    }
+
+    /// Hands a handle event to the connection: Janus's trickled candidates are applied and
+    /// its `hangup` closes the connection (see [`HandleConnection::handle_janus_event`]).
+    pub async fn handle_janus_event(&self, event: &JanusEvent) -> Result<(), Error> {
+        if !PeerConnection::wants_janus_event(event) {
+            return Ok(());
+        }
+        let event = event.clone();
+        self.with(move |hc, _| hc.handle_janus_event(event)).await
+    }
+
     /// The event queue, for `recv`, `try_recv` and `stream` (closed once the task ended
     /// and every event was read).
     pub fn events(&self) -> &Events<Event> {
@@ -306,29 +410,105 @@ impl Peer {
     ) -> Result<T, Error> {
         self.events.wait_for(timeout, pick).await
     }
+}
 
-    /// Received frames dropped because the event queue was full.
-    pub fn dropped_frames(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+/// Where the connection's outputs go.
+enum Outlet {
+    /// A [`Peer`] of its own: events to its queue (Janus's, which the application handed
+    /// over, are its already), candidates for the application to trickle.
+    Standalone {
+        events: mpsc::Sender<Event>,
+        candidates: mpsc::Sender<Trickle>,
+    },
+    /// A handle's connection: every event to the handle's queue, candidates to Janus.
+    Handle(Signalling),
+}
+
+impl Outlet {
+    /// Delivers an event; `None` when nobody reads them any more. Received frames are
+    /// dropped (and counted) rather than waited for: a late frame is worth nothing.
+    async fn deliver(&mut self, event: HandleEvent, dropped: &AtomicU64) -> Option<()> {
+        let is_frame = matches!(event, HandleEvent::Rtc(Event::Media(_)));
+        match self {
+            Self::Standalone { events, .. } => {
+                let HandleEvent::Rtc(e) = event else {
+                    return Some(());
+                };
+                if is_frame {
+                    return offer_frame(events, e, dropped);
+                }
+                events.send(e).await.ok()
+            }
+            Self::Handle(s) => {
+                if is_frame {
+                    return offer_frame(&s.merged, event, dropped);
+                }
+                s.merged.send(event).await.ok()
+            }
+        }
     }
 
-    /// Closes the connection (janus.js `hangup(false)`; send [`Handle::hangup`] too to
-    /// tell Janus). [`Event::Closed`] is the last event.
-    pub async fn close(&self) -> Result<(), Error> {
-        self.call(|pc, _| pc.close()).await
+    /// Sends our candidates on: to the application's queue, or to Janus in one `trickle`
+    /// request (whose outcome nobody waits for: a failure is logged).
+    fn trickle(&self, candidates: Vec<Trickle>) {
+        match self {
+            Self::Standalone { candidates: tx, .. } => {
+                for c in candidates {
+                    if tx.try_send(c).is_err() {
+                        warn!("local candidate dropped: nobody trickles them");
+                    }
+                }
+            }
+            Self::Handle(s) => {
+                let (reply, outcome) = oneshot::channel();
+                let op = Op::Trickle {
+                    handle: s.handle,
+                    candidates,
+                };
+                let commands = s.commands.clone();
+                // Sent now when the driver has room (in order with the handle's requests),
+                // else from a task of its own rather than stall the media.
+                match commands.try_send(Command { op, reply }) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(command)) => {
+                        tokio::spawn(async move { commands.send(command).await });
+                    }
+                    Err(TrySendError::Closed(_)) => return,
+                }
+                tokio::spawn(async move {
+                    if let Ok(outcome) = outcome.await {
+                        if let Err(e) = outcome.result {
+                            warn!(error = %e, "trickle refused");
+                        }
+                    }
+                });
+            }
+        }
     }
 }
 
-/// The task: owns the socket and the connection. Dropping the [`Peer`] closes both of its
-/// channels, which ends the task at its next wake-up (calls gone) or at once (an event
-/// waiting for room finds nobody to read it).
+fn offer_frame<E>(queue: &mpsc::Sender<E>, event: E, dropped: &AtomicU64) -> Option<()> {
+    match queue.try_send(event) {
+        Ok(()) => Some(()),
+        Err(TrySendError::Full(_)) => {
+            dropped.fetch_add(1, Ordering::Relaxed);
+            Some(())
+        }
+        Err(TrySendError::Closed(_)) => None,
+    }
+}
+
+/// The task: owns the socket and the connection. Dropping the [`Connection`] closes its
+/// calls, which ends the task at its next wake-up; an event waiting for room ends it at
+/// once when nobody is left to read it. A handle's connection also ends when the handle's
+/// Janus events end (detached, session gone).
 struct MediaTask {
-    pc: PeerConnection,
+    hc: HandleConnection,
     socket: UdpSocket,
     local_addr: SocketAddr,
     calls: mpsc::Receiver<Call>,
-    events: mpsc::Sender<Event>,
-    candidates: mpsc::Sender<Trickle>,
+    janus: Option<mpsc::Receiver<JanusEvent>>,
+    outlet: Outlet,
     dropped: Arc<AtomicU64>,
 }
 
@@ -343,6 +523,12 @@ impl MediaTask {
             };
             let wake = deadline.max(Instant::now() + MIN_WAIT);
             sleep.as_mut().reset(tokio::time::Instant::from_std(wake));
+            let janus = async {
+                match self.janus.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => match received {
                     Ok((n, from)) => {
@@ -356,19 +542,29 @@ impl MediaTask {
                 },
                 call = self.calls.recv() => {
                     let Some(call) = call else {
-                        self.pc.close();
+                        self.hc.close();
                         let _ = self.flush().await;
                         break;
                     };
-                    call(&mut self.pc, Instant::now());
+                    call(&mut self.hc, Instant::now());
                 }
+                event = janus => match event {
+                    Some(event) => self.hc.handle_janus_event(event),
+                    None => {
+                        // The handle is gone on the server: so is its connection.
+                        self.janus = None;
+                        self.hc.close();
+                        let _ = self.flush().await;
+                        break;
+                    }
+                },
                 () = &mut sleep => {}
             }
             // The deadline is checked against the clock, not trusted from the timer.
             let now = Instant::now();
             if now >= deadline {
                 // A timeout never fails.
-                let _ = self.pc.handle_input(Input::Timeout(now));
+                let _ = self.hc.handle_input(Input::Timeout(now));
             }
         }
         debug!(local = %self.local_addr, "peer task ends");
@@ -377,35 +573,24 @@ impl MediaTask {
     /// One received datagram into the connection.
     fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
         let input = Input::Receive(Instant::now(), from, self.local_addr, datagram);
-        if let Err(e) = self.pc.handle_input(input) {
+        if let Err(e) = self.hc.handle_input(input) {
             debug!(error = %e, %from, "datagram ignored");
         }
     }
 
-    /// Sends what the connection wants sent and delivers its events; `None` when the
-    /// application is gone.
+    /// Sends what the connection wants sent, trickles and delivers its events; `None`
+    /// when the application is gone.
     async fn flush(&mut self) -> Option<Instant> {
         loop {
-            match self.pc.poll_output() {
-                Output::Timeout(at) => return Some(at),
-                Output::Transmit(t) => {
+            match self.hc.poll_output() {
+                HandleOutput::Timeout(at) => return Some(at),
+                HandleOutput::Transmit(t) => {
                     if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
                         debug!(error = %e, to = %t.destination, "send failed");
                     }
                 }
-                Output::Event(Event::LocalCandidate(c)) => {
-                    if self.candidates.try_send(c).is_err() {
-                        warn!("local candidate dropped: nobody trickles them");
-                    }
-                }
-                Output::Event(e @ Event::Media(_)) => match self.events.try_send(e) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
-                        self.dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(TrySendError::Closed(_)) => return None,
-                },
-                Output::Event(e) => self.events.send(e).await.ok()?,
+                HandleOutput::Trickle(candidates) => self.outlet.trickle(candidates),
+                HandleOutput::Event(e) => self.outlet.deliver(e, &self.dropped).await?,
             }
         }
     }

@@ -33,6 +33,12 @@ pub enum ClientError {
     /// connection, ...).
     #[error(transparent)]
     Rtc(#[from] crate::Error),
+    /// The handle carries no WebRTC connection (give it one with `Handle::add_peer`).
+    #[error("this handle has no WebRTC connection")]
+    NoPeer,
+    /// The handle carries a WebRTC connection already (one per handle, as in janus.js).
+    #[error("this handle has a WebRTC connection already")]
+    PeerExists,
     /// A socket, a thread or a task could not be set up.
     #[error("I/O: {0}")]
     Io(String),

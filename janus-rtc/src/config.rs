@@ -34,6 +34,10 @@ pub struct PeerConfig {
     ///
     /// [`PeerConnection::insert_dtmf`]: crate::PeerConnection::insert_dtmf
     pub dtmf: bool,
+    /// How long ICE may stay disconnected before the connection reports
+    /// [`IceState::Failed`](crate::IceState::Failed), as a browser does after its own
+    /// grace period. `None`: never.
+    pub ice_failed_after: Option<Duration>,
 }
 
 impl Default for PeerConfig {
@@ -47,6 +51,7 @@ impl Default for PeerConfig {
             h264: true,
             vp9: false,
             dtmf: true,
+            ice_failed_after: Some(Duration::from_secs(15)),
         }
     }
 }

@@ -20,6 +20,9 @@ pub enum IceState {
     Completed,
     /// Connectivity was lost.
     Disconnected,
+    /// Connectivity stayed lost for [`PeerConfig::ice_failed_after`](crate::PeerConfig::ice_failed_after)
+    /// (a browser's `failed`): only an ICE restart brings it back.
+    Failed,
 }
 
 /// An encoded frame received on a track (depacketised: one whole frame).
@@ -92,10 +95,12 @@ pub enum Event {
         /// The track's mid.
         mid: String,
     },
-    /// A data channel opened (janus.js `ondataopen`).
+    /// A data channel opened (janus.js `ondataopen(label, protocol)`), ours or Janus's.
     DataOpen {
         /// Its label.
         label: String,
+        /// Its subprotocol (empty for none).
+        protocol: String,
     },
     /// A data-channel message (janus.js `ondata`).
     Data(DataMessage),

@@ -46,6 +46,8 @@ pub struct Track {
     pub simulcast: bool,
     /// The data channel's label, or the msid track id of an audio or video track.
     pub label: Option<String>,
+    /// The data channel's subprotocol (janus.js `data({protocol})`); empty for none.
+    pub protocol: Option<String>,
 }
 
 impl Track {
@@ -58,6 +60,7 @@ impl Track {
             action: TrackAction::Add,
             simulcast: false,
             label: None,
+            protocol: None,
         }
     }
 
@@ -118,6 +121,22 @@ impl Track {
     #[must_use]
     pub fn labelled(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
+        self
+    }
+
+    /// Neither sent nor received: in an answer, declines the m-line Janus offers for this
+    /// kind (janus.js `{capture: false, recv: false}`).
+    #[must_use]
+    pub fn declined(mut self) -> Self {
+        self.send = false;
+        self.recv = false;
+        self
+    }
+
+    /// With this subprotocol (a data channel's `protocol`, janus.js `data({protocol})`).
+    #[must_use]
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocol = Some(protocol.into());
         self
     }
 

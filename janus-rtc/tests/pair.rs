@@ -65,7 +65,7 @@ fn two_peers_negotiate_connect_and_exchange_data_and_frames_in_simulated_time() 
     let offer =
         a.pc.create_offer(&[Track::audio(), Track::data("chat")], false)
             .unwrap();
-    let answer = b.pc.create_answer(&offer).unwrap();
+    let answer = b.pc.create_answer(&offer, &[]).unwrap();
     a.pc.handle_remote_jsep(&answer).unwrap();
     run(&mut a, &mut b, &mut now, 1);
     for c in std::mem::take(&mut a.candidates) {
@@ -79,7 +79,7 @@ fn two_peers_negotiate_connect_and_exchange_data_and_frames_in_simulated_time() 
     assert!(
         b.events
             .iter()
-            .any(|e| matches!(e, Event::DataOpen { label } if label == "chat"))
+            .any(|e| matches!(e, Event::DataOpen { label, .. } if label == "chat"))
     );
     let remote = b.pc.remote_tracks();
     assert_eq!(remote.len(), 1);
@@ -122,7 +122,7 @@ proptest! {
     ) {
         let now = Instant::now();
         let mut pc = PeerConnection::new(PeerConfig::default(), now, &["10.0.0.1:1000".parse().unwrap()]);
-        let _ = pc.create_answer(&Jsep::offer(sdp.clone()));
+        let _ = pc.create_answer(&Jsep::offer(sdp.clone()), &[]);
         let _ = pc.create_offer(&[Track::audio()], false);
         let _ = pc.handle_remote_jsep(&Jsep::answer(sdp));
         let _ = pc.add_remote_candidate(&Trickle::Candidate(janus_proto::IceCandidate {

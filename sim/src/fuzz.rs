@@ -466,7 +466,7 @@ pub fn rtc_inputs(now: Instant, data: &[u8]) {
     let text = String::from_utf8_lossy(text);
 
     let mut answering = PeerConnection::new(PeerConfig::default(), now, &[local]);
-    let _ = answering.create_answer(&Jsep::offer(text.as_ref()));
+    let _ = answering.create_answer(&Jsep::offer(text.as_ref()), &[]);
 
     let mut pc = PeerConnection::new(PeerConfig::default(), now, &[local]);
     let _ = pc.create_offer(&[Track::audio(), Track::video(), Track::data("f")], false);

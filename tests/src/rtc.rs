@@ -139,35 +139,79 @@ pub fn layer_of(frame: &[u8]) -> Option<&'static str> {
 }
 
 /// Pickers for the adapters' `wait_for(timeout, pick)`, which both take the same
-/// `FnMut(event) -> Option<T>`: what a test waits for, written once.
+/// `FnMut(event) -> Option<T>`: what a test waits for, written once. Each takes any of the
+/// three event types (a handle's [`HandleEvent`](janus_rtc::HandleEvent), Janus's, a
+/// standalone peer's), so that the same picker reads a handle's queue or a peer's.
 pub mod pick {
     use janus_proto::{Event, Jsep};
-    use janus_rtc::Event as RtcEvent;
+    use janus_rtc::{Event as RtcEvent, HandleEvent};
     use serde_json::Value;
 
-    /// ICE and DTLS up on our side.
-    pub fn connected(ev: RtcEvent) -> Option<()> {
-        matches!(ev, RtcEvent::Connected).then_some(())
+    fn rtc(ev: impl Into<HandleEvent>) -> Option<RtcEvent> {
+        match ev.into() {
+            HandleEvent::Rtc(e) => Some(e),
+            HandleEvent::Janus(_) => None,
+        }
     }
 
-    /// A data channel open.
-    pub fn data_open(ev: RtcEvent) -> Option<()> {
-        matches!(ev, RtcEvent::DataOpen { .. }).then_some(())
+    fn janus(ev: impl Into<HandleEvent>) -> Option<Event> {
+        match ev.into() {
+            HandleEvent::Janus(e) => Some(e),
+            HandleEvent::Rtc(_) => None,
+        }
+    }
+
+    /// ICE and DTLS up on our side.
+    pub fn connected<E: Into<HandleEvent>>(ev: E) -> Option<()> {
+        matches!(rtc(ev)?, RtcEvent::Connected).then_some(())
+    }
+
+    /// A data channel open: its label and protocol.
+    pub fn data_open<E: Into<HandleEvent>>(ev: E) -> Option<(String, String)> {
+        match rtc(ev)? {
+            RtcEvent::DataOpen { label, protocol } => Some((label, protocol)),
+            _ => None,
+        }
     }
 
     /// The connection closed.
-    pub fn closed(ev: RtcEvent) -> Option<()> {
-        matches!(ev, RtcEvent::Closed).then_some(())
+    pub fn closed<E: Into<HandleEvent>>(ev: E) -> Option<()> {
+        matches!(rtc(ev)?, RtcEvent::Closed).then_some(())
+    }
+
+    /// Both sides up: ours (ICE and DTLS) and Janus's `webrtcup`, in either order (a
+    /// handle's one queue carries both).
+    pub fn both_up<E: Into<HandleEvent>>() -> impl FnMut(E) -> Option<()> {
+        let (mut ours, mut theirs) = (false, false);
+        move |ev| {
+            match ev.into() {
+                HandleEvent::Rtc(RtcEvent::Connected) => ours = true,
+                HandleEvent::Janus(Event::WebrtcUp { .. }) => theirs = true,
+                _ => {}
+            }
+            (ours && theirs).then_some(())
+        }
     }
 
     /// Janus's `webrtcup`.
-    pub fn webrtcup(ev: Event) -> Option<()> {
-        matches!(ev, Event::WebrtcUp { .. }).then_some(())
+    pub fn webrtcup<E: Into<HandleEvent>>(ev: E) -> Option<()> {
+        matches!(janus(ev)?, Event::WebrtcUp { .. }).then_some(())
+    }
+
+    /// Janus's `hangup`: its reason.
+    pub fn hangup<E: Into<HandleEvent>>(ev: E) -> Option<Option<String>> {
+        match janus(ev)? {
+            Event::Hangup { reason, .. } => Some(reason),
+            _ => None,
+        }
     }
 
     /// Janus's `media` event about `mid` saying `receiving`.
-    pub fn janus_media(mid: &str, receiving: bool) -> impl FnMut(Event) -> Option<()> + '_ {
-        move |ev| match ev {
+    pub fn janus_media<E: Into<HandleEvent>>(
+        mid: &str,
+        receiving: bool,
+    ) -> impl FnMut(E) -> Option<()> + '_ {
+        move |ev| match janus(ev)? {
             Event::Media { media, .. }
                 if media.mid.as_deref() == Some(mid) && media.receiving == receiving =>
             {
@@ -178,48 +222,50 @@ pub mod pick {
     }
 
     /// A plugin event whose data `pred` accepts: its data and JSEP.
-    pub fn plugin_event(
+    pub fn plugin_event<E: Into<HandleEvent>>(
         mut pred: impl FnMut(&Value) -> bool,
-    ) -> impl FnMut(Event) -> Option<(Value, Option<Jsep>)> {
-        move |ev| match ev {
+    ) -> impl FnMut(E) -> Option<(Value, Option<Jsep>)> {
+        move |ev| match janus(ev)? {
             Event::PluginEvent { data, jsep, .. } if pred(&data.data) => Some((data.data, jsep)),
             _ => None,
         }
     }
 
     /// The VideoCall event named `name` (`incomingcall`, `accepted`, ...).
-    pub fn videocall_event(name: &str) -> impl FnMut(Event) -> Option<(Value, Option<Jsep>)> + '_ {
+    pub fn videocall_event<'a, E: Into<HandleEvent> + 'a>(
+        name: &'a str,
+    ) -> impl FnMut(E) -> Option<(Value, Option<Jsep>)> + 'a {
         plugin_event(move |d| d["result"]["event"] == name)
     }
 
     /// An echoed frame on `mid`.
-    pub fn frame_on(mid: &str) -> impl FnMut(RtcEvent) -> Option<()> + '_ {
-        move |ev| match ev {
+    pub fn frame_on<E: Into<HandleEvent>>(mid: &str) -> impl FnMut(E) -> Option<()> + '_ {
+        move |ev| match rtc(ev)? {
             RtcEvent::Media(f) if f.mid == mid => Some(()),
             _ => None,
         }
     }
 
     /// The simulcast layer of the next frame received (`None` inside: not a test frame).
-    pub fn layer(ev: RtcEvent) -> Option<Option<&'static str>> {
-        match ev {
+    pub fn layer<E: Into<HandleEvent>>(ev: E) -> Option<Option<&'static str>> {
+        match rtc(ev)? {
             RtcEvent::Media(f) => Some(super::layer_of(&f.data)),
             _ => None,
         }
     }
 
     /// Any data-channel message.
-    pub fn data(ev: RtcEvent) -> Option<janus_rtc::DataMessage> {
-        match ev {
+    pub fn data<E: Into<HandleEvent>>(ev: E) -> Option<janus_rtc::DataMessage> {
+        match rtc(ev)? {
             RtcEvent::Data(m) => Some(m),
             _ => None,
         }
     }
 
     /// The EchoTest's echo of the text message `sent`.
-    pub fn echo_of(sent: &str) -> impl FnMut(RtcEvent) -> Option<()> {
+    pub fn echo_of<E: Into<HandleEvent>>(sent: &str) -> impl FnMut(E) -> Option<()> {
         let want = super::echoed_text(sent);
-        move |ev| match ev {
+        move |ev| match rtc(ev)? {
             RtcEvent::Data(m) if m.data == want.as_bytes() => Some(()),
             _ => None,
         }

@@ -1,12 +1,14 @@
-//! WebRTC with the real EchoTest through the blocking adapter: `janus-rtc` on a UDP socket
-//! bound to the namespace's 127.0.0.2, signalling over WebSocket.
+//! WebRTC with the real EchoTest through the blocking adapter, on the janus.js handle API: a
+//! handle that owns its connection (`janus-rtc` on a UDP socket bound to the namespace's
+//! 127.0.0.2), signalling over WebSocket. The tests trickle nothing and hand no Janus
+//! event over by hand; one test uses the standalone `Peer` underneath.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use janus_blocking::rtc::{Event as RtcEvent, PeerConfig, Track, TrackKind};
-use janus_blocking::{Client, Handle, Peer, Session};
+use janus_blocking::rtc::{Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind};
+use janus_blocking::{Client, Connection, Events, Handle, Peer, Session};
 use janus_proto::{ClientConfig, Event};
 use janus_tests::Janus;
 use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
@@ -18,10 +20,22 @@ struct Echo {
     _client: Client,
     _session: Session,
     handle: Handle,
-    peer: Peer,
 }
 
-/// A Janus, a session with the EchoTest attached, and a peer bound on the media address.
+impl Echo {
+    /// The handle's connection.
+    fn peer(&self) -> &Connection {
+        self.handle.peer().unwrap()
+    }
+
+    /// The handle's one queue: Janus's events and the connection's.
+    fn events(&self) -> &Events<HandleEvent> {
+        self.handle.events()
+    }
+}
+
+/// A Janus, a session with the EchoTest attached, and the handle's connection bound on the
+/// media address.
 fn echo_with(config: PeerConfig) -> Echo {
     echo_on(Janus::launch().unwrap(), config)
 }
@@ -35,37 +49,31 @@ fn echo_on(janus: Janus, config: PeerConfig) -> Echo {
     )
     .unwrap();
     let session = client.create_session().unwrap();
-    let handle = session.attach(ECHOTEST).unwrap();
-    let peer = Peer::bind(config, janus.media_ip().into(), 4096).unwrap();
+    let mut handle = session.attach(ECHOTEST).unwrap();
+    handle.add_peer(config, janus.media_ip().into()).unwrap();
     Echo {
         _janus: janus,
         _client: client,
         _session: session,
         handle,
-        peer,
     }
 }
 
-fn mids(peer: &Peer) -> (String, String) {
+fn mids(peer: &Connection) -> (String, String) {
     let tracks = peer.call(|pc, _| pc.local_tracks()).unwrap();
     let mid = |k| tracks.iter().find(|t| t.kind == k).unwrap().mid.clone();
     (mid(TrackKind::Audio), mid(TrackKind::Video))
 }
 
-/// Offers audio, video and data, and waits for both sides to say the connection is up.
+/// Offers these tracks through the handle and waits for both sides to say the connection
+/// is up: no candidate and no Janus event handled by the test.
 fn connect(e: &Echo, tracks: &[Track]) {
     let reply = e
-        .peer
-        .offer(
-            &e.handle,
-            json!({"audio": true, "video": true, "data": true}),
-            tracks,
-            false,
-        )
+        .handle
+        .offer(json!({"audio": true, "video": true, "data": true}), tracks)
         .unwrap();
     assert_eq!(reply.data.data["result"], "ok", "{reply:?}");
-    e.peer.wait_for(WAIT, pick::connected).unwrap();
-    e.handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
+    e.events().wait_for(WAIT, pick::both_up()).unwrap();
 }
 
 #[test]
@@ -80,10 +88,10 @@ fn audio_video_and_data_connect_and_janus_says_webrtcup() {
             Track::data("echo"),
         ],
     );
-    let (audio, video) = mids(&e.peer);
+    let (audio, video) = mids(e.peer());
     assert_ne!(audio, video);
     let labels: Vec<_> = e
-        .peer
+        .peer()
         .call(|pc, _| pc.local_tracks())
         .unwrap()
         .into_iter()
@@ -97,45 +105,83 @@ fn audio_video_and_data_connect_and_janus_says_webrtcup() {
         labels.contains(&(TrackKind::Video, "camera".to_owned())),
         "{labels:?}"
     );
-    let remote = e.peer.call(|pc, _| pc.remote_tracks()).unwrap();
+    let remote = e.peer().call(|pc, _| pc.remote_tracks()).unwrap();
     assert_eq!(remote.len(), 2, "the EchoTest sends both back: {remote:?}");
     eprintln!("offer to webrtcup: {:?}", started.elapsed());
 }
 
 #[test]
-fn data_channel_echoes_text_and_binary_in_order() {
+fn data_channel_echoes_text_and_binary_in_order_with_its_protocol() {
     let e = echo_with(PeerConfig::default());
-    connect(&e, &[Track::audio(), Track::video(), Track::data("echo")]);
-    e.peer
-        .wait_for(WAIT, |ev| {
-            matches!(ev, RtcEvent::DataOpen { label } if label == "echo").then_some(())
-        })
-        .unwrap();
+    connect(
+        &e,
+        &[
+            Track::audio(),
+            Track::video(),
+            Track::data("echo").protocol("echo-v1"),
+        ],
+    );
+    let (label, protocol) = e.events().wait_for(WAIT, pick::data_open).unwrap();
+    assert_eq!((label.as_str(), protocol.as_str()), ("echo", "echo-v1"));
     for i in 0..100 {
-        e.peer
+        e.peer()
             .send_data("echo", false, text_message(i).as_bytes())
             .unwrap();
-        e.peer.send_data("echo", true, &binary_message(i)).unwrap();
+        e.peer()
+            .send_data("echo", true, &binary_message(i))
+            .unwrap();
     }
     let mut echoes = DataEchoes::default();
     while !echoes.complete(100) {
-        echoes.push(e.peer.wait_for(WAIT, pick::data).unwrap());
+        echoes.push(e.events().wait_for(WAIT, pick::data).unwrap());
     }
     echoes.check();
+}
+
+/// What came back while frames were sent: echoed frame numbers per mid, and the mids Janus
+/// said it receives.
+#[derive(Default)]
+struct Echoed {
+    audio: BTreeSet<u32>,
+    video: BTreeSet<u32>,
+    receiving: BTreeSet<String>,
+}
+
+impl Echoed {
+    /// Takes one event of the handle's queue: frames are checked byte for byte.
+    fn take(&mut self, ev: HandleEvent, audio: &str) {
+        match ev {
+            HandleEvent::Rtc(RtcEvent::Media(f)) => {
+                let n = frame_number(&f.data).unwrap();
+                let expected = if f.mid == audio {
+                    self.audio.insert(n);
+                    opus_frame(n, 80)
+                } else {
+                    self.video.insert(n);
+                    vp8_frame(n, n % 30 == 0, 1800)
+                };
+                assert_eq!(&*f.data, &expected[..], "frame {n} on {}", f.mid);
+            }
+            HandleEvent::Janus(Event::Media { media, .. }) if media.receiving => {
+                self.receiving.extend(media.mid);
+            }
+            _ => {}
+        }
+    }
 }
 
 #[test]
 fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::video()]);
-    let (audio, video) = mids(&e.peer);
+    let (audio, video) = mids(e.peer());
     let mut sent_audio = BTreeSet::new();
     let mut sent_video = BTreeSet::new();
-    let (mut got_audio, mut got_video) = (BTreeSet::new(), BTreeSet::new());
+    let mut got = Echoed::default();
     let start = Instant::now();
     for n in 0..100u32 {
         let opus = opus_frame(n, 80);
-        if e.peer
+        if e.peer()
             .write_frame(&audio, u64::from(n) * OPUS_TICKS, &opus)
             .unwrap()
         {
@@ -143,7 +189,7 @@ fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
         }
         if n % 2 == 0 {
             let vp8 = vp8_frame(n, n % 30 == 0, 1800);
-            if e.peer
+            if e.peer()
                 .write_frame(&video, u64::from(n / 2) * VP8_TICKS, &vp8)
                 .unwrap()
             {
@@ -151,64 +197,37 @@ fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
             }
         }
         std::thread::sleep(Duration::from_millis(20));
-        while let Ok(ev) = e.peer.recv_timeout(Duration::ZERO) {
-            if let RtcEvent::Media(f) = ev {
-                let n = frame_number(&f.data).unwrap();
-                let expected = if f.mid == audio {
-                    got_audio.insert(n);
-                    opus_frame(n, 80)
-                } else {
-                    got_video.insert(n);
-                    vp8_frame(n, n % 30 == 0, 1800)
-                };
-                assert_eq!(&*f.data, &expected[..], "frame {n} on {}", f.mid);
-            }
+        while let Ok(ev) = e.events().recv_timeout(Duration::ZERO) {
+            got.take(ev, &audio);
         }
     }
     let deadline = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < deadline && (got_audio.len() < 90 || got_video.len() < 45) {
-        if let Ok(RtcEvent::Media(f)) = e.peer.recv_timeout(Duration::from_millis(50)) {
-            let n = frame_number(&f.data).unwrap();
-            if f.mid == audio {
-                got_audio.insert(n)
-            } else {
-                got_video.insert(n)
-            };
+    while Instant::now() < deadline
+        && (got.audio.len() < 90 || got.video.len() < 45 || got.receiving.len() < 2)
+    {
+        if let Ok(ev) = e.events().recv_timeout(Duration::from_millis(50)) {
+            got.take(ev, &audio);
         }
     }
     eprintln!(
         "audio {}/{} video {}/{} echoed in {:?}",
-        got_audio.len(),
+        got.audio.len(),
         sent_audio.len(),
-        got_video.len(),
+        got.video.len(),
         sent_video.len(),
         start.elapsed()
     );
-    assert!(got_audio.is_subset(&sent_audio) && got_video.is_subset(&sent_video));
-    assert!(got_audio.len() >= 90, "audio echoed: {}", got_audio.len());
-    assert!(got_video.len() >= 45, "video echoed: {}", got_video.len());
-    // Janus says it receives both mids.
-    let mut receiving = BTreeSet::new();
-    while receiving.len() < 2 {
-        let (mid, on) = e
-            .handle
-            .events()
-            .wait_for(WAIT, |ev| match ev {
-                Event::Media { media, .. } => Some((media.mid.clone(), media.receiving)),
-                _ => None,
-            })
-            .unwrap();
-        if on {
-            receiving.insert(mid.unwrap());
-        }
-    }
-    assert_eq!(receiving, BTreeSet::from([audio, video]));
+    assert!(got.audio.is_subset(&sent_audio) && got.video.is_subset(&sent_video));
+    assert!(got.audio.len() >= 90, "audio echoed: {}", got.audio.len());
+    assert!(got.video.len() >= 45, "video echoed: {}", got.video.len());
+    // Janus says it receives both mids, in the same queue.
+    assert_eq!(got.receiving, BTreeSet::from([audio, video]));
 }
 
 /// Writes audio (20 ms) and video (40 ms) frames until `stop`, skipping muted or removed
 /// tracks' errors; returns how many video bytes were written.
 fn send_media(
-    peer: &Peer,
+    peer: &Connection,
     audio: &str,
     video: Option<&str>,
     stop: &std::sync::atomic::AtomicBool,
@@ -234,60 +253,73 @@ fn send_media(
 }
 
 /// Waits for Janus's `media` event about `mid` saying `receiving`.
-fn janus_media(handle: &Handle, mid: &str, receiving: bool) {
-    handle
-        .events()
+fn janus_media(e: &Echo, mid: &str, receiving: bool) {
+    e.events()
         .wait_for(WAIT, pick::janus_media(mid, receiving))
-        .unwrap_or_else(|e| panic!("no media event for {mid} receiving={receiving}: {e}"));
+        .unwrap_or_else(|err| panic!("no media event for {mid} receiving={receiving}: {err}"));
 }
 
 /// Waits for one echoed frame on `mid` (dropping other events).
-fn echoed_on(peer: &Peer, mid: &str) {
-    peer.wait_for(WAIT, pick::frame_on(mid))
-        .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
+fn echoed_on(e: &Echo, mid: &str) {
+    e.events()
+        .wait_for(WAIT, pick::frame_on(mid))
+        .unwrap_or_else(|err| panic!("nothing echoed on {mid}: {err}"));
+}
+
+/// Sends audio (and video) while `during` runs.
+fn while_sending(e: &Echo, audio: &str, video: Option<&str>, during: impl FnOnce()) {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let _stop = janus_tests::rtc::StopOnDrop(&stop);
+        let sender = s.spawn(|| send_media(e.peer(), audio, video, &stop));
+        during();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+    });
 }
 
 #[test]
-fn without_trickle_every_candidate_is_in_the_offer_and_it_connects() {
-    let e = echo_with(PeerConfig {
+fn the_standalone_peer_without_trickle_puts_every_candidate_in_the_offer_and_connects() {
+    // The lower layer: a `Peer` of its own, wired to the handle by the test.
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let handle = session.attach(ECHOTEST).unwrap();
+    let config = PeerConfig {
         trickle: false,
         ..PeerConfig::default()
-    });
-    let jsep = e
-        .peer
+    };
+    let peer = Peer::bind(config, janus.media_ip().into(), 1024).unwrap();
+    let jsep = peer
         .create_offer(&[Track::audio(), Track::data("echo")], false)
         .unwrap();
     assert_eq!(jsep.trickle, Some(false));
     assert!(jsep.sdp.contains("a=candidate:"), "{}", jsep.sdp);
-    let reply = e
-        .handle
-        .message(json!({"audio": true}), Some(jsep))
-        .unwrap();
-    e.peer
-        .handle_remote_jsep(reply.jsep.as_ref().unwrap())
+    let reply = handle.message(json!({"audio": true}), Some(jsep)).unwrap();
+    peer.handle_remote_jsep(reply.jsep.as_ref().unwrap())
         .unwrap();
     assert!(
-        e.peer.take_local_candidates().is_empty(),
+        peer.take_local_candidates().is_empty(),
         "nothing to trickle"
     );
-    e.peer.wait_for(WAIT, pick::connected).unwrap();
-    e.handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
+    peer.wait_for(WAIT, pick::connected).unwrap();
+    handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
 }
 
 #[test]
 fn bitrate_of_the_echoed_video_is_close_to_what_was_sent() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::video()]);
-    let (audio, video) = mids(&e.peer);
+    let (audio, video) = mids(e.peer());
     let stop = std::sync::atomic::AtomicBool::new(false);
     let started = Instant::now();
     let (sent, measured) = std::thread::scope(|s| {
-        let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
+        let sender = s.spawn(|| send_media(e.peer(), &audio, Some(&video), &stop));
         // Keep the event queue drained while the statistics accumulate.
         while started.elapsed() < Duration::from_secs(4) {
-            let _ = e.peer.recv_timeout(Duration::from_millis(10));
+            let _ = e.events().recv_timeout(Duration::from_millis(10));
         }
-        let measured = e.peer.bitrate(&video).unwrap();
+        let measured = e.peer().bitrate(&video).unwrap();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         (sender.join().unwrap(), measured)
     });
@@ -302,25 +334,15 @@ fn bitrate_of_the_echoed_video_is_close_to_what_was_sent() {
 fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::video()]);
-    let (audio, video) = mids(&e.peer);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
-        janus_media(&e.handle, &audio, true);
-        e.peer.mute(&audio).unwrap();
-        assert!(
-            e.peer
-                .call({
-                    let audio = audio.clone();
-                    move |pc, _| pc.is_muted(&audio)
-                })
-                .unwrap()
-        );
-        janus_media(&e.handle, &audio, false);
-        e.peer.unmute(&audio).unwrap();
-        janus_media(&e.handle, &audio, true);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        sender.join().unwrap();
+    let (audio, video) = mids(e.peer());
+    while_sending(&e, &audio, Some(&video), || {
+        janus_media(&e, &audio, true);
+        e.peer().mute(&audio).unwrap();
+        let muted = audio.clone();
+        assert!(e.peer().call(move |pc, _| pc.is_muted(&muted)).unwrap());
+        janus_media(&e, &audio, false);
+        e.peer().unmute(&audio).unwrap();
+        janus_media(&e, &audio, true);
     });
 }
 
@@ -328,106 +350,162 @@ fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
 fn renegotiation_adds_video_to_an_audio_call_then_removes_it() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::data("echo")]);
-    let audio = e.peer.call(|pc, _| pc.local_tracks()).unwrap()[0]
+    let audio = e.peer().call(|pc, _| pc.local_tracks()).unwrap()[0]
         .mid
         .clone();
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let sender = s.spawn(|| send_media(&e.peer, &audio, None, &stop));
-        echoed_on(&e.peer, &audio);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        sender.join().unwrap();
-    });
+    while_sending(&e, &audio, None, || echoed_on(&e, &audio));
 
     // Add video.
-    e.peer
-        .offer(&e.handle, json!({"video": true}), &[Track::video()], false)
+    e.handle
+        .offer(json!({"video": true}), &[Track::video()])
         .unwrap();
     let video = e
-        .peer
+        .events()
         .wait_for(WAIT, |ev| match ev {
-            RtcEvent::LocalTrack { track, on: true } if track.kind == TrackKind::Video => {
+            HandleEvent::Rtc(RtcEvent::LocalTrack { track, on: true })
+                if track.kind == TrackKind::Video =>
+            {
                 Some(track.mid)
             }
             _ => None,
         })
         .unwrap();
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let sender = s.spawn(|| send_media(&e.peer, &audio, Some(&video), &stop));
-        echoed_on(&e.peer, &video);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        sender.join().unwrap();
-    });
+    while_sending(&e, &audio, Some(&video), || echoed_on(&e, &video));
 
     // Remove it again: no longer a local track, audio still echoed.
-    e.peer
-        .offer(
-            &e.handle,
-            json!({}),
-            &[Track::remove(TrackKind::Video, video.clone())],
-            false,
-        )
+    e.handle
+        .offer(json!({}), &[Track::remove(TrackKind::Video, video.clone())])
         .unwrap();
-    e.peer
+    e.events()
         .wait_for(WAIT, |ev| match ev {
-            RtcEvent::LocalTrack { track, on: false } if track.mid == video => Some(()),
+            HandleEvent::Rtc(RtcEvent::LocalTrack { track, on: false }) if track.mid == video => {
+                Some(())
+            }
             _ => None,
         })
         .unwrap();
     assert!(
-        e.peer
+        e.peer()
             .write_frame(&video, 0, &vp8_frame(0, true, 100))
             .is_err()
     );
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let sender = s.spawn(|| send_media(&e.peer, &audio, None, &stop));
-        echoed_on(&e.peer, &audio);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        sender.join().unwrap();
-    });
-}
-
-/// Sends one text message and waits for its echo.
-fn data_round_trip(peer: &Peer, text: &str) {
-    peer.send_data("echo", false, text.as_bytes()).unwrap();
-    peer.wait_for(WAIT, pick::echo_of(text))
-        .unwrap_or_else(|e| panic!("no echo of {text:?}: {e}"));
+    while_sending(&e, &audio, None, || echoed_on(&e, &audio));
 }
 
 #[test]
-fn ice_restart_negotiates_new_credentials_and_data_keeps_flowing() {
+fn an_offer_without_tracks_renegotiates_with_the_media_as_it_is() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::video(), Track::data("echo")]);
+    let (audio, video) = mids(e.peer());
+    let before = e.peer().call(|pc, _| pc.local_tracks()).unwrap();
+    // janus.js `createOffer({})` on a live connection: a fresh offer, Janus answers it.
+    let reply = e.handle.offer(json!({}), &[]).unwrap();
+    assert_eq!(
+        reply.jsep.as_ref().unwrap().kind,
+        janus_proto::SdpType::Answer
+    );
+    assert_eq!(e.peer().call(|pc, _| pc.local_tracks()).unwrap(), before);
+    while_sending(&e, &audio, Some(&video), || {
+        echoed_on(&e, &audio);
+        echoed_on(&e, &video);
+    });
+    data_round_trip(&e, "after the renegotiation");
+}
+
+#[test]
+fn replacing_a_track_sends_new_frames_on_the_same_mid_without_renegotiating() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::video()]);
+    let (audio, video) = mids(e.peer());
+    while_sending(&e, &audio, Some(&video), || echoed_on(&e, &video));
+    // janus.js `replaceTrack`: the same mid, another source. No SDP change is needed, so
+    // no offer is made ...
+    let replace = [Track::replace(TrackKind::Video, video.clone())];
+    let offered = e
+        .peer()
+        .call(move |pc, _| pc.create_offer(&replace, false))
+        .unwrap();
+    assert!(
+        matches!(offered, Err(janus_blocking::rtc::Error::NoChanges)),
+        "{offered:?}"
+    );
+    // ... and frames of the new source (other sizes, a fresh keyframe) echo on that mid.
+    for n in 0..20u32 {
+        let frame = vp8_frame(1000 + n, n == 0, 700);
+        e.peer()
+            .write_frame(&video, u64::from(1000 + n) * VP8_TICKS, &frame)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    let replaced = e
+        .events()
+        .wait_for(WAIT, |ev| match ev {
+            HandleEvent::Rtc(RtcEvent::Media(f))
+                if f.mid == video && frame_number(&f.data).is_some_and(|n| n >= 1000) =>
+            {
+                Some(f)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let n = frame_number(&replaced.data).unwrap();
+    assert_eq!(&*replaced.data, &vp8_frame(n, n == 1000, 700)[..]);
+}
+
+/// Sends one text message and waits for its echo.
+fn data_round_trip(e: &Echo, text: &str) {
+    e.peer().send_data("echo", false, text.as_bytes()).unwrap();
+    e.events()
+        .wait_for(WAIT, pick::echo_of(text))
+        .unwrap_or_else(|err| panic!("no echo of {text:?}: {err}"));
+}
+
+/// ICE states the connection reports until `until` says stop.
+fn ice_states_until(e: &Echo, mut until: impl FnMut(&[IceState]) -> bool) -> Vec<IceState> {
+    let mut states = Vec::new();
+    e.events()
+        .wait_for(WAIT, |ev| {
+            if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                states.push(s);
+            }
+            until(&states).then_some(())
+        })
+        .unwrap_or_else(|err| panic!("ICE states {states:?}: {err}"));
+    states
+}
+
+#[test]
+fn an_ice_restart_runs_ice_again_and_data_keeps_flowing() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::data("echo")]);
-    e.peer.wait_for(WAIT, pick::data_open).unwrap();
-    data_round_trip(&e.peer, "before");
-    let first = e.peer.create_offer(&[], true).unwrap();
-    let ufrag = |sdp: &str| {
-        sdp.lines()
-            .find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+    e.events().wait_for(WAIT, pick::data_open).unwrap();
+    data_round_trip(&e, "before");
+    let ufrag = |reply: &janus_blocking::PluginReply| {
+        janus_tests::rtc::ice_ufrag(&reply.jsep.as_ref().unwrap().sdp)
             .unwrap()
             .to_owned()
     };
-    let reply = e.handle.message(json!({}), Some(first.clone())).unwrap();
-    let answer = reply.jsep.unwrap();
-    e.peer.handle_remote_jsep(&answer).unwrap();
-    e.peer.trickle(&e.handle).unwrap();
-    // Janus answers a restart with credentials of its own, new as well.
-    let restarted = e.peer.create_offer(&[], true).unwrap();
+    let first = e.handle.restart_ice(json!({})).unwrap();
+    // Our agent checks pairs again with the new credentials and connects again.
+    let states = ice_states_until(&e, |s| {
+        s.iter()
+            .position(|s| *s == IceState::Checking)
+            .is_some_and(|c| {
+                s[c..]
+                    .iter()
+                    .any(|s| matches!(s, IceState::Connected | IceState::Completed))
+            })
+    });
+    eprintln!("ICE after the restart: {states:?}");
+    let second = e.handle.restart_ice(json!({})).unwrap();
     assert_ne!(
-        ufrag(&first.sdp),
-        ufrag(&restarted.sdp),
-        "new local credentials each restart"
+        ufrag(&first),
+        ufrag(&second),
+        "Janus answers each restart anew"
     );
-    let reply = e.handle.message(json!({}), Some(restarted)).unwrap();
-    e.peer
-        .handle_remote_jsep(reply.jsep.as_ref().unwrap())
-        .unwrap();
-    e.peer.trickle(&e.handle).unwrap();
-    assert_ne!(ufrag(&answer.sdp), ufrag(&reply.jsep.unwrap().sdp));
+    ice_states_until(&e, |s| s.contains(&IceState::Checking));
     for i in 0..20 {
-        data_round_trip(&e.peer, &format!("after {i}"));
+        data_round_trip(&e, &format!("after {i}"));
     }
 }
 
@@ -436,56 +514,50 @@ fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::data("echo")]);
     e.handle.hangup().unwrap();
-    let hangup = e
-        .handle
-        .events()
-        .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(ev))
+    // Ours closes at once (janus.js `oncleanup`), Janus says `hangup`.
+    let (mut closed, mut hangup) = (false, None);
+    e.events()
+        .wait_for(WAIT, |ev| {
+            match ev {
+                HandleEvent::Rtc(RtcEvent::Closed) => closed = true,
+                HandleEvent::Janus(Event::Hangup { reason, .. }) => hangup = Some(reason),
+                _ => {}
+            }
+            (closed && hangup.is_some()).then_some(())
+        })
         .unwrap();
-    e.peer.handle_janus_event(&hangup).unwrap();
-    e.peer.wait_for(WAIT, pick::closed).unwrap();
-    assert!(matches!(
-        e.peer.create_offer(&[Track::audio()], false),
-        Err(janus_blocking::Error::Rtc(
-            janus_blocking::rtc::Error::Closed
-        ))
-    ));
-    // janus.js makes a new PeerConnection for the next call; so do we.
-    let again = Peer::bind(PeerConfig::default(), e.peer.local_addr().ip(), 1024).unwrap();
-    again
-        .offer(
-            &e.handle,
-            json!({"audio": true, "data": true}),
-            &[Track::audio(), Track::data("echo")],
-            false,
-        )
-        .unwrap();
-    again.wait_for(WAIT, pick::connected).unwrap();
-    e.handle.events().wait_for(WAIT, pick::webrtcup).unwrap();
-    again.wait_for(WAIT, pick::data_open).unwrap();
-    data_round_trip(&again, "second call");
+    eprintln!("Janus's hangup reason: {hangup:?}");
+    // janus.js makes a new PeerConnection for the next call on the handle; so does ours.
+    connect(&e, &[Track::audio(), Track::data("echo")]);
+    e.events().wait_for(WAIT, pick::data_open).unwrap();
+    data_round_trip(&e, "second call");
 }
 
 #[test]
 fn broken_sdp_from_either_side_is_a_typed_error() {
     let e = echo_with(PeerConfig::default());
-    let _ = e.peer.create_offer(&[Track::audio()], false).unwrap();
-    let bad = janus_proto::Jsep::answer("v=0\r\nthis is not sdp\r\n");
-    assert!(matches!(
-        e.peer.handle_remote_jsep(&bad),
-        Err(janus_blocking::Error::Rtc(janus_blocking::rtc::Error::Sdp(
-            _
-        )))
-    ));
+    fn is_sdp_error<T>(r: &Result<T, janus_blocking::Error>) -> bool {
+        matches!(
+            r,
+            Err(janus_blocking::Error::Rtc(janus_blocking::rtc::Error::Sdp(
+                _
+            )))
+        )
+    }
     let bad_offer = janus_proto::Jsep::offer("m=audio\r\n");
-    assert!(matches!(
-        e.peer.create_answer(&bad_offer),
-        Err(janus_blocking::Error::Rtc(janus_blocking::rtc::Error::Sdp(
-            _
-        )))
+    assert!(is_sdp_error(&e.handle.answer(json!({}), &bad_offer, &[])));
+    let _ = e
+        .peer()
+        .call(|pc, _| pc.create_offer(&[Track::audio()], false))
+        .unwrap()
+        .unwrap();
+    let bad = janus_proto::Jsep::answer("v=0\r\nthis is not sdp\r\n");
+    assert!(is_sdp_error(
+        &e.peer()
+            .call(move |pc, _| pc.handle_remote_jsep(&bad))
+            .unwrap()
+            .map_err(janus_blocking::Error::from)
     ));
-    // An offer where an answer belongs, and an answer with no offer out.
-    let offer = janus_proto::Jsep::offer("v=0\r\n");
-    assert!(e.peer.handle_remote_jsep(&offer).is_err());
     // Janus refuses a broken offer with a plugin/core error, typed by the signalling side.
     let err = e
         .handle
@@ -498,36 +570,31 @@ fn broken_sdp_from_either_side_is_a_typed_error() {
         err.janus_code().is_some() || err.plugin_code().is_some(),
         "{err:?}"
     );
+    // A handle without a connection says so.
+    let bare = e._session.attach(ECHOTEST).unwrap();
+    assert!(matches!(
+        bare.offer(json!({}), &[Track::audio()]),
+        Err(janus_blocking::Error::NoPeer)
+    ));
 }
 
 #[test]
-fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
+fn with_full_trickle_janus_candidates_reach_the_connection_without_the_application() {
     let janus = Janus::builder().full_trickle(true).launch().unwrap();
-    let Echo { handle, peer, .. } = &echo_on(janus, PeerConfig::default());
-    peer.offer(
-        handle,
-        json!({"audio": true}),
-        &[Track::audio(), Track::data("echo")],
-        false,
-    )
-    .unwrap();
-    // Janus's candidates come as `trickle` events; the peer gets each from the handle.
-    let mut candidates = 0;
-    loop {
-        let ev = handle.events().recv_timeout(WAIT).unwrap();
-        if let Event::Trickle { trickle, .. } = &ev {
-            if matches!(trickle, janus_proto::Trickle::Candidate(_)) {
-                candidates += 1;
-            }
-        }
-        peer.handle_janus_event(&ev).unwrap();
-        if matches!(ev, Event::WebrtcUp { .. }) {
-            break;
-        }
-    }
-    assert!(candidates >= 1, "Janus trickled its candidates");
-    peer.wait_for(WAIT, pick::data_open).unwrap();
-    data_round_trip(peer, "trickled");
+    let e = echo_on(janus, PeerConfig::default());
+    let reply = e
+        .handle
+        .offer(
+            json!({"audio": true}),
+            &[Track::audio(), Track::data("echo")],
+        )
+        .unwrap();
+    // Every candidate of Janus's is trickled, none is in its answer: the connection can
+    // only come up if the handle applied them.
+    assert!(!reply.jsep.unwrap().sdp.contains("a=candidate:"));
+    e.events().wait_for(WAIT, pick::both_up()).unwrap();
+    e.events().wait_for(WAIT, pick::data_open).unwrap();
+    data_round_trip(&e, "trickled");
 }
 
 #[test]
@@ -538,41 +605,42 @@ fn h264_frames_come_back_when_h264_is_the_video_codec() {
         ..PeerConfig::default()
     });
     connect(&e, &[Track::audio(), Track::video()]);
-    let (_, video) = mids(&e.peer);
-    let codec = e.peer.call({
+    let (_, video) = mids(e.peer());
+    let codec = e.peer().call({
         let video = video.clone();
         move |pc, _| pc.send_codec(&video)
     });
     assert_eq!(codec.unwrap().unwrap().0, "H264");
     let mut got = BTreeSet::new();
+    let take = |ev: HandleEvent, got: &mut BTreeSet<u32>| {
+        if let HandleEvent::Rtc(RtcEvent::Media(f)) = ev
+            && f.mid == video
+        {
+            assert_eq!(f.codec, "H264");
+            let n = h264_number(&f.data).unwrap();
+            // The slice comes back whole (the decoder-side framing may differ).
+            let slice = &h264_frame(n, n % 10 == 0, 1500)[..];
+            let tail = &slice[slice.len() - 1500..];
+            assert!(f.data.ends_with(tail), "frame {n}");
+            got.insert(n);
+        }
+    };
     for n in 0..50u32 {
         let frame = h264_frame(n, n % 10 == 0, 1500);
         assert!(
-            e.peer
+            e.peer()
                 .write_frame(&video, u64::from(n) * VP8_TICKS, &frame)
                 .unwrap()
         );
         std::thread::sleep(Duration::from_millis(20));
-        while let Ok(ev) = e.peer.recv_timeout(Duration::ZERO) {
-            if let RtcEvent::Media(f) = ev
-                && f.mid == video
-            {
-                assert_eq!(f.codec, "H264");
-                let n = h264_number(&f.data).unwrap();
-                // The slice comes back whole (the decoder-side framing may differ).
-                let slice = &h264_frame(n, n % 10 == 0, 1500)[..];
-                let tail = &slice[slice.len() - 1500..];
-                assert!(f.data.ends_with(tail), "frame {n}");
-                got.insert(n);
-            }
+        while let Ok(ev) = e.events().recv_timeout(Duration::ZERO) {
+            take(ev, &mut got);
         }
     }
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline && got.len() < 45 {
-        if let Ok(RtcEvent::Media(f)) = e.peer.recv_timeout(Duration::from_millis(50))
-            && let Some(n) = h264_number(&f.data)
-        {
-            got.insert(n);
+        if let Ok(ev) = e.events().recv_timeout(Duration::from_millis(50)) {
+            take(ev, &mut got);
         }
     }
     assert!(got.len() >= 45, "H.264 frames echoed: {}", got.len());

@@ -24,14 +24,15 @@ impl PeerConnection {
         result.map_err(Error::from)
     }
 
-    /// Opens another data channel on the association (no renegotiation once data was
-    /// negotiated; before that, pass a [`Track::data`](crate::Track::data) to the next offer instead).
-    pub fn open_data_channel(&mut self, label: &str) -> Result<(), Error> {
+    /// Opens another data channel on the association, with a subprotocol (`""` for none).
+    /// No renegotiation once data was negotiated; before that, pass a
+    /// [`Track::data`](crate::Track::data) to the next offer instead.
+    pub fn open_data_channel(&mut self, label: &str, protocol: &str) -> Result<(), Error> {
         self.ensure_open()?;
         if !self.has_data_mline {
             return Err(Error::Jsep("no data m-line yet: offer a Track::data first"));
         }
-        self.open_channel(label.to_owned());
+        self.open_channel(label.to_owned(), protocol.to_owned());
         self.drain();
         Ok(())
     }
@@ -41,9 +42,10 @@ impl PeerConnection {
         self.channels.iter().map(|(_, l)| l.as_str()).collect()
     }
 
-    pub(super) fn open_channel(&mut self, label: String) {
+    pub(super) fn open_channel(&mut self, label: String, protocol: String) {
         let config = ChannelConfig {
             label,
+            protocol,
             ..Default::default()
         };
         self.rtc.direct_api().create_data_channel(config);
@@ -54,7 +56,14 @@ impl PeerConnection {
             Some((_, l)) => l.clone_from(&label),
             None => self.channels.push((id, label.clone())),
         }
-        Event::DataOpen { label }
+        // str0m has the configuration of every channel opened in-band (DCEP), ours and
+        // Janus's alike, by the time it says the channel is open.
+        let protocol = self
+            .rtc
+            .channel(id)
+            .and_then(|ch| ch.config().map(|c| c.protocol.clone()))
+            .unwrap_or_default();
+        Event::DataOpen { label, protocol }
     }
 
     pub(super) fn on_channel_data(&self, d: ChannelData) -> Event {

@@ -70,6 +70,10 @@ pub struct PeerConnection {
     audio_clock: BTreeMap<String, (Instant, u64)>,
     queue: VecDeque<Output>,
     deadline: Instant,
+    /// The latest instant an input brought.
+    now: Instant,
+    /// Since when ICE is disconnected, until it reports `Failed` (then `None`).
+    disconnected_since: Option<Instant>,
     closed: bool,
 }
 
@@ -128,6 +132,8 @@ impl PeerConnection {
             audio_clock: BTreeMap::new(),
             queue: VecDeque::new(),
             deadline: now,
+            now,
+            disconnected_since: None,
             closed: false,
         }
     }
@@ -145,6 +151,7 @@ impl PeerConnection {
         if self.closed && !self.rtc.is_alive() {
             return Ok(());
         }
+        self.now = self.now.max(input.at());
         match input {
             Input::Receive(now, source, destination, contents) => {
                 let receive = Receive::new(Protocol::Udp, source, destination, contents)
@@ -156,6 +163,7 @@ impl PeerConnection {
                 let result = self.rtc.handle_input(str0m::Input::Timeout(now));
                 self.after_input(result);
                 self.send_due_dtmf(now);
+                self.check_ice_failed(now);
             }
         }
         Ok(())
@@ -165,9 +173,26 @@ impl PeerConnection {
     #[must_use = "drain poll_output until it returns Output::Timeout"]
     pub fn poll_output(&mut self) -> Output {
         self.queue.pop_front().unwrap_or_else(|| {
-            let dtmf = self.dtmf_out.front().map(|t| t.0);
-            Output::Timeout(dtmf.map_or(self.deadline, |d| d.min(self.deadline)))
+            let failing = self.ice_failure_due();
+            let soonest = [self.dtmf_out.front().map(|t| t.0), failing]
+                .into_iter()
+                .flatten()
+                .fold(self.deadline, Instant::min);
+            Output::Timeout(soonest)
         })
+    }
+
+    /// When a disconnected ICE will be reported failed.
+    fn ice_failure_due(&self) -> Option<Instant> {
+        Some(self.disconnected_since? + self.config.ice_failed_after?)
+    }
+
+    fn check_ice_failed(&mut self, now: Instant) {
+        if self.ice_failure_due().is_some_and(|due| now >= due) {
+            self.disconnected_since = None;
+            self.queue
+                .push_back(Output::Event(Event::IceState(IceState::Failed)));
+        }
     }
 
     /// ICE and DTLS are up.
@@ -242,6 +267,7 @@ impl PeerConnection {
         if !self.closed {
             self.closed = true;
             self.dtmf_out.clear();
+            self.disconnected_since = None;
             for (_, track) in std::mem::take(&mut self.local) {
                 self.queue
                     .push_back(Output::Event(Event::LocalTrack { track, on: false }));
@@ -262,13 +288,18 @@ impl PeerConnection {
         }
         let out = match event {
             str0m::Event::Connected => Some(Event::Connected),
-            str0m::Event::IceConnectionStateChange(s) => Some(Event::IceState(match s {
-                IceConnectionState::New => IceState::New,
-                IceConnectionState::Checking => IceState::Checking,
-                IceConnectionState::Connected => IceState::Connected,
-                IceConnectionState::Completed => IceState::Completed,
-                IceConnectionState::Disconnected => IceState::Disconnected,
-            })),
+            str0m::Event::IceConnectionStateChange(s) => {
+                // str0m never gives up on its own; `Failed` is our grace period's end.
+                self.disconnected_since =
+                    (s == IceConnectionState::Disconnected).then_some(self.now);
+                Some(Event::IceState(match s {
+                    IceConnectionState::New => IceState::New,
+                    IceConnectionState::Checking => IceState::Checking,
+                    IceConnectionState::Connected => IceState::Connected,
+                    IceConnectionState::Completed => IceState::Completed,
+                    IceConnectionState::Disconnected => IceState::Disconnected,
+                }))
+            }
             str0m::Event::MediaAdded(added) => {
                 if !self.mids.contains(&added.mid) {
                     self.mids.push(added.mid);

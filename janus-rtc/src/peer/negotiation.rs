@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use janus_proto::{Jsep, SdpType};
 use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::channel::ChannelConfig;
 use str0m::media::{Direction, MediaKind, Mid, Simulcast, SimulcastLayer};
 
 use super::PeerConnection;
-use crate::sdp::{first_mid, normalize_sdp};
+use crate::sdp::{first_mid, narrow_offer, normalize_sdp};
 use crate::{Error, Event, Output, Track, TrackAction, TrackInfo, TrackKind};
 
 impl PeerConnection {
@@ -17,8 +18,10 @@ impl PeerConnection {
     /// The first offer adds every [`Track`] with [`TrackAction::Add`]; later ones are
     /// renegotiations: `Add` adds an m-line (or a data channel), `Remove` stops sending on
     /// the mid (receive-only when it still receives, else inactive), `Replace` changes the
-    /// source, which needs no SDP change. No tracks and no `ice_restart`: nothing to
-    /// negotiate ([`Error::NoChanges`]), as janus.js keeps the media as it is.
+    /// source, which needs no SDP change. No tracks and no `ice_restart` on a connection
+    /// with media: a fresh offer with the media as it is (janus.js renegotiating without
+    /// changes); with only data channels there is nothing str0m can offer again, and that
+    /// is [`Error::NoChanges`].
     ///
     /// The returned [`Jsep`] may be edited before it is sent (janus.js `customizeSdp`), as
     /// long as the answer still matches what str0m offered. With trickle on, our candidates
@@ -31,20 +34,21 @@ impl PeerConnection {
         if first && !trickle {
             self.add_local_candidates();
         }
+        let unchanged_offer_toggle = self
+            .mids
+            .iter()
+            .find_map(|mid| self.rtc.media(*mid).map(|m| (*mid, m.direction())));
         let mut new_mids = Vec::new();
         let mut api = self.rtc.sdp_api();
         let mut new_channels = Vec::new();
         for track in tracks {
             match (track.kind, track.action) {
                 (TrackKind::Data, TrackAction::Add) => {
-                    let label = track
-                        .label
-                        .clone()
-                        .unwrap_or_else(|| "JanusDataChannel".into());
+                    let config = channel_config(track);
                     if self.has_data_mline {
-                        new_channels.push(label);
+                        new_channels.push(config);
                     } else {
-                        api.add_channel(label);
+                        api.add_channel_with_config(config);
                         self.has_data_mline = true;
                     }
                 }
@@ -94,11 +98,27 @@ impl PeerConnection {
         if ice_restart {
             api.ice_restart(true);
         }
+        if tracks.is_empty() && !ice_restart {
+            if let Some((mid, dir)) = unchanged_offer_toggle {
+                // janus.js renegotiates with the media as it is, but str0m makes offers
+                // only for changes: turn the first m-line's direction and turn it back.
+                // Both changes land in one offer, which names the direction as it is. The
+                // turn flips a side that is idle, or else the sending side (str0m then
+                // forgets the packets kept for retransmission; receiving is untouched).
+                let turned = if dir.is_receiving() {
+                    direction(!dir.is_sending(), true)
+                } else {
+                    direction(dir.is_sending(), true)
+                };
+                api.set_direction(mid, turned);
+                api.set_direction(mid, dir);
+            }
+        }
         let applied = api.apply();
         self.mids.extend(new_mids);
         // Channels on an existing association open without an SDP change.
-        for label in new_channels {
-            self.open_channel(label);
+        for config in new_channels {
+            self.open_channel(config.label, config.protocol);
         }
         let Some((offer, pending)) = applied else {
             self.drain();
@@ -116,17 +136,27 @@ impl PeerConnection {
         Ok(jsep)
     }
 
-    /// Answers an offer from Janus (janus.js `createAnswer`: Streaming, VideoRoom
-    /// subscriber, a VideoCall call). The answer mirrors the offer: we receive what Janus
-    /// sends and send where it receives; a renegotiating offer updates the connection.
+    /// Answers an offer from Janus (janus.js `createAnswer({jsep, tracks})`: Streaming,
+    /// VideoRoom subscriber, a VideoCall callee, TextRoom), or a renegotiating offer.
+    ///
+    /// With no `tracks` the answer mirrors the offer: we receive what Janus sends and send
+    /// where it receives. Otherwise each offered audio and video m-line takes the first
+    /// track of its kind (or the one naming its mid): [`Track::recv_only`],
+    /// [`Track::send_only`], [`Track::declined`] (or [`Track::remove`]) narrow it, a plain
+    /// track sends and receives as far as the offer allows (sending on an offered m-line
+    /// is how our own track is added), and an m-line no track asks for is received only.
+    /// When the offer brings data channels (`m=application`) for the first time, the
+    /// answer accepts them and opens a channel per data track (or `JanusDataChannel` when
+    /// no tracks are given), which Janus's side sees as soon as SCTP is up.
     #[must_use = "the answer goes to Janus in a `message`"]
-    pub fn create_answer(&mut self, offer: &Jsep) -> Result<Jsep, Error> {
+    pub fn create_answer(&mut self, offer: &Jsep, tracks: &[Track]) -> Result<Jsep, Error> {
         self.ensure_open()?;
         if offer.kind != SdpType::Offer {
             return Err(Error::Jsep("create_answer needs an offer"));
         }
-        let sdp = SdpOffer::from_sdp_string(&normalize_sdp(&offer.sdp))
-            .map_err(|e| Error::Sdp(e.to_string()))?;
+        let narrowed = narrow_offer(&normalize_sdp(&offer.sdp), tracks);
+        let sdp = SdpOffer::from_sdp_string(&narrowed).map_err(|e| Error::Sdp(e.to_string()))?;
+        let had_data = self.has_data_mline;
         let first = self.mids.is_empty() && !self.has_data_mline;
         let trickle = self.config.trickle;
         if first && !trickle {
@@ -146,6 +176,19 @@ impl PeerConnection {
         self.learn_mids(&sdp);
         if sdp.contains("m=application") {
             self.has_data_mline = true;
+            if !had_data {
+                let data: Vec<&Track> = tracks
+                    .iter()
+                    .filter(|t| t.kind == TrackKind::Data)
+                    .collect();
+                if tracks.is_empty() {
+                    self.open_channel(DEFAULT_CHANNEL.into(), String::new());
+                }
+                for track in data {
+                    let config = channel_config(track);
+                    self.open_channel(config.label, config.protocol);
+                }
+            }
         }
         if trickle && first {
             let candidates = self.add_local_candidates();
@@ -268,4 +311,18 @@ fn known_mid(mids: &[Mid], mid: Option<&str>) -> Result<Mid, Error> {
         .find(|m| m.to_string() == mid)
         .copied()
         .ok_or_else(|| Error::UnknownMid(mid.to_owned()))
+}
+
+/// The label janus.js gives a data channel that names none.
+const DEFAULT_CHANNEL: &str = "JanusDataChannel";
+
+fn channel_config(track: &Track) -> ChannelConfig {
+    ChannelConfig {
+        label: track
+            .label
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CHANNEL.into()),
+        protocol: track.protocol.clone().unwrap_or_default(),
+        ..Default::default()
+    }
 }

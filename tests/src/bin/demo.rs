@@ -16,8 +16,8 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use janus_blocking::rtc::{Event as RtcEvent, PeerConfig, Track, TrackKind};
-use janus_blocking::{Client, Handle, Peer, Session};
+use janus_blocking::rtc::{Event as RtcEvent, HandleEvent, PeerConfig, Track, TrackKind};
+use janus_blocking::{Client, Handle, Session};
 use janus_proto::plugin::echotest;
 use janus_proto::{ClientConfig, Event};
 use janus_tests::Janus;
@@ -43,9 +43,9 @@ fn main() -> ExitCode {
 fn run() -> DemoResult {
     let mut janus = start_janus()?;
     let client = connect(&janus.ws_url())?;
-    let (session, echo) = open_echotest(&client)?;
+    let (session, mut echo) = open_echotest(&client)?;
     echotest_message(&echo)?;
-    live_echotest(&echo, janus.media_ip().into())?;
+    live_echotest(&mut echo, janus.media_ip().into())?;
     close_echotest(session, echo)?;
     janus.stop().map_err(step("stopping Janus"))?;
     println!("\nJanus stopped.");
@@ -115,24 +115,32 @@ fn echotest_message(echo: &Handle) -> DemoResult {
     Ok(())
 }
 
-/// The live call: offer, connect, data round trips, media echo, hangup.
-fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
+/// The live call on the handle API: offer, connect, data round trips, media echo, hangup.
+/// The handle owns its connection: nothing here trickles or forwards Janus's events.
+fn live_echotest(echo: &mut Handle, media_ip: IpAddr) -> DemoResult {
     const WAIT: Duration = Duration::from_secs(10);
     println!("\nWebRTC with the EchoTest (str0m, host candidate on {media_ip}):");
-    let peer = Peer::bind(PeerConfig::default(), media_ip, 8192).map_err(step("binding UDP"))?;
+    echo.add_peer(PeerConfig::default(), media_ip)
+        .map_err(step("binding UDP"))?;
+    let peer = echo.peer().map_err(step("peer"))?;
     let offered = Instant::now();
     let tracks = [Track::audio(), Track::video(), Track::data("demo")];
     let body = json!({"audio": true, "video": true, "data": true});
-    peer.offer(echo, body, &tracks, false)
-        .map_err(step("offer/answer"))?;
+    echo.offer(body, &tracks).map_err(step("offer/answer"))?;
     let answered = offered.elapsed();
-    peer.wait_for(WAIT, pick::connected)
-        .map_err(step("ICE + DTLS"))?;
-    let connected = offered.elapsed();
+    // Ours and Janus's, in the order they come on the handle's one queue.
+    let (mut connected, mut up) = (None, None);
     echo.events()
-        .wait_for(WAIT, pick::webrtcup)
-        .map_err(step("webrtcup"))?;
-    let up = offered.elapsed();
+        .wait_for(WAIT, |e| {
+            match e {
+                HandleEvent::Rtc(RtcEvent::Connected) => connected = Some(offered.elapsed()),
+                HandleEvent::Janus(Event::WebrtcUp { .. }) => up = Some(offered.elapsed()),
+                _ => {}
+            }
+            connected.zip(up)
+        })
+        .map_err(step("ICE + DTLS and webrtcup"))?;
+    let (connected, up) = (connected.unwrap_or_default(), up.unwrap_or_default());
     println!(
         "  offer -> answer {:.1} ms, -> ICE+DTLS connected {:.1} ms, -> Janus webrtcup {:.1} ms",
         ms(answered),
@@ -161,7 +169,8 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
         codecs.0, codecs.1
     );
 
-    peer.wait_for(WAIT, pick::data_open)
+    echo.events()
+        .wait_for(WAIT, pick::data_open)
         .map_err(step("data channel open"))?;
     let mut rtts = Vec::with_capacity(1000);
     for i in 0..1000 {
@@ -170,11 +179,12 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
         let sent = Instant::now();
         peer.send_data("demo", false, text.as_bytes())
             .map_err(step("data send"))?;
-        peer.wait_for(WAIT, |e| match e {
-            RtcEvent::Data(m) if m.data == want.as_bytes() => Some(()),
-            _ => None,
-        })
-        .map_err(step("data echo"))?;
+        echo.events()
+            .wait_for(WAIT, |e| match e {
+                HandleEvent::Rtc(RtcEvent::Data(m)) if m.data == want.as_bytes() => Some(()),
+                _ => None,
+            })
+            .map_err(step("data echo"))?;
         rtts.push(sent.elapsed());
     }
     rtts.sort();
@@ -210,21 +220,19 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
             }
         }
         n += 1;
-        while let Ok(e) = peer.recv_timeout(Duration::ZERO) {
-            if let RtcEvent::Media(f) = e {
-                let k = frame_number(&f.data).unwrap_or(u32::MAX);
-                if f.mid == audio {
-                    got_a += 1;
-                    same &= *f.data == opus_frame(k, 100)[..];
-                } else {
-                    got_v += 1;
-                    same &= *f.data == vp8_frame(k, k % 100 == 0, 2500)[..];
-                }
-            }
-        }
         while let Ok(Some(e)) = echo.events().try_recv() {
             match e {
-                Event::Media { media, .. } => janus_media.push(format!(
+                HandleEvent::Rtc(RtcEvent::Media(f)) => {
+                    let k = frame_number(&f.data).unwrap_or(u32::MAX);
+                    if f.mid == audio {
+                        got_a += 1;
+                        same &= *f.data == opus_frame(k, 100)[..];
+                    } else {
+                        got_v += 1;
+                        same &= *f.data == vp8_frame(k, k % 100 == 0, 2500)[..];
+                    }
+                }
+                HandleEvent::Janus(Event::Media { media, .. }) => janus_media.push(format!(
                     "{} {} {}",
                     media.kind,
                     media.mid.as_deref().unwrap_or("?"),
@@ -234,7 +242,7 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
                         "stopped"
                     }
                 )),
-                Event::SlowLink { .. } => slowlinks += 1,
+                HandleEvent::Janus(Event::SlowLink { .. }) => slowlinks += 1,
                 _ => {}
             }
         }
@@ -262,19 +270,22 @@ fn live_echotest(echo: &Handle, media_ip: IpAddr) -> DemoResult {
         ));
     }
 
+    // janus.js `hangup`: ours closes (`oncleanup`), Janus says `hangup`.
     echo.hangup().map_err(step("hangup"))?;
-    let reason = echo
-        .events()
-        .wait_for(WAIT, |e| match e {
-            Event::Hangup { reason, .. } => Some(reason),
-            _ => None,
+    let (mut closed, mut reason) = (false, None);
+    echo.events()
+        .wait_for(WAIT, |e| {
+            match e {
+                HandleEvent::Rtc(RtcEvent::Closed) => closed = true,
+                HandleEvent::Janus(Event::Hangup { reason: r, .. }) => reason = Some(r),
+                _ => {}
+            }
+            (closed && reason.is_some()).then_some(())
         })
-        .map_err(step("hangup event"))?;
-    peer.close().map_err(step("close"))?;
-    peer.wait_for(WAIT, pick::closed).map_err(step("cleanup"))?;
+        .map_err(step("hangup and cleanup"))?;
     println!(
         "  hangup: Janus said {:?}; peer connection closed",
-        reason.unwrap_or_default()
+        reason.flatten().unwrap_or_default()
     );
     Ok(())
 }
