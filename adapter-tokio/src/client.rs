@@ -578,7 +578,9 @@ impl Handle {
 
     /// janus.js `createOffer({tracks})` then `send({message: body, jsep})` and
     /// `handleRemoteJsep` with the answer: the exchange with a plugin that answers
-    /// (EchoTest, VideoRoom publisher, VideoCall caller). Returns the plugin's reply.
+    /// (EchoTest, VideoRoom publisher, VideoCall or SIP caller). Returns the plugin's
+    /// reply, with the answer applied when it carries one; an answer that comes later in
+    /// a plugin event (VideoCall and SIP `accepted`) is applied when it arrives.
     ///
     /// No `tracks` on a live connection renegotiates with the media as it is. After a
     /// hangup the offer starts a new connection.
@@ -604,9 +606,10 @@ impl Handle {
             .with(move |hc, now| hc.create_offer(now, &tracks, ice_restart))
             .await??;
         let reply = self.send_jsep(peer, body, offer).await?;
-        let answer = reply.jsep.clone().ok_or(janus_rtc::Error::NoPendingOffer)?;
-        peer.with(move |hc, _| hc.handle_remote_jsep(&answer))
-            .await??;
+        if let Some(answer) = reply.jsep.clone() {
+            peer.with(move |hc, _| hc.handle_remote_jsep(&answer))
+                .await??;
+        }
         Ok(reply)
     }
 

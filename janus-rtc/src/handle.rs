@@ -14,6 +14,9 @@
 //!   With trickle off they are in the SDP and nothing comes out. Janus's candidates that
 //!   arrive before its answer (its `trickle` events and the reply to our `message` travel
 //!   separately) wait for the answer, as janus.js queues them.
+//! - **An answer that comes in a plugin event** (VideoCall and SIP answer a call in a
+//!   later `accepted` event, not in the reply to the `call` that carried our offer) is
+//!   applied on arrival while our offer waits for one.
 //! - **A closed connection is not the end**: after a hangup, the next offer or answer
 //!   starts a new [`PeerConnection`] on the same addresses (janus.js `hangup` then
 //!   `createOffer` on the same handle).
@@ -224,6 +227,20 @@ impl HandleConnection {
                 self.early.push(trickle);
             }
             janus_proto::Event::Trickle { trickle, .. } => self.add_remote_candidate(&trickle),
+            janus_proto::Event::PluginEvent {
+                jsep: Some(ref jsep),
+                ..
+            } if self.awaiting_answer && jsep.kind == janus_proto::SdpType::Answer => {
+                // The answer that a plugin sends in an event of its own (VideoCall
+                // `accepted`, SIP `accepted`): applied on arrival, the event still told.
+                let answer = jsep.clone();
+                self.queue
+                    .push_back(HandleOutput::Event(HandleEvent::Janus(event)));
+                if let Err(e) = self.handle_remote_jsep(&answer) {
+                    self.queue
+                        .push_back(HandleOutput::Event(HandleEvent::Rtc(Event::Failed(e))));
+                }
+            }
             e @ (janus_proto::Event::Hangup { .. } | janus_proto::Event::Detached { .. }) => {
                 self.queue
                     .push_back(HandleOutput::Event(HandleEvent::Janus(e)));

@@ -7,18 +7,21 @@
 
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use janus_proto::{ClientConfig, Event, Jsep, Trickle};
+use janus_proto::{ClientConfig, Event, Jsep};
 use janus_tests::media::frame_number;
 use janus_tests::rtc::{
     DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TICK, VIDEOCALL, VIDEOROOM, WAIT, audio_frame,
     binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message, video_frame,
 };
 use janus_tests::{Janus, JanusBuilder};
-use janus_tokio::rtc::{Error as RtcError, Event as RtcEvent, PeerConfig, Track, TrackKind};
-use janus_tokio::{Client, Error, Handle, Peer, Session};
+use janus_tokio::rtc::{
+    Error as RtcError, Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind,
+};
+use janus_tokio::{Client, Connection, Error, Events, Handle, Peer, Session};
 use serde_json::{Value, json};
 
 /// Each test's own limit: far beyond what it needs, short of hanging CI.
@@ -49,63 +52,76 @@ async fn connect(janus: &Janus) -> Client {
 struct Echo {
     _janus: Janus,
     _client: Client,
-    _session: Session,
+    session: Session,
     handle: Handle,
-    peer: Peer,
 }
 
-/// A Janus, a session with the EchoTest attached, and a peer bound on the media address.
+impl Echo {
+    /// The handle's connection.
+    fn peer(&self) -> &Connection {
+        self.handle.peer().unwrap()
+    }
+
+    /// The handle's one queue: Janus's events and the connection's.
+    fn events(&self) -> &Events<HandleEvent> {
+        self.handle.events()
+    }
+}
+
+/// A Janus, a session with the EchoTest attached, and the handle's connection bound on the
+/// media address.
 async fn echo_with(config: PeerConfig) -> Echo {
-    let janus = launch(Janus::builder());
+    echo_on(launch(Janus::builder()), config).await
+}
+
+/// The same on a Janus of the test's own configuration.
+async fn echo_on(janus: Janus, config: PeerConfig) -> Echo {
     let client = connect(&janus).await;
     let session = client.create_session().await.unwrap();
-    let handle = session.attach(ECHOTEST).await.unwrap();
-    let peer = Peer::bind(config, janus.media_ip().into(), 4096)
+    let mut handle = session.attach(ECHOTEST).await.unwrap();
+    handle
+        .add_peer(config, janus.media_ip().into())
         .await
         .unwrap();
     Echo {
         _janus: janus,
         _client: client,
-        _session: session,
+        session,
         handle,
-        peer,
     }
 }
 
 /// The mid of our first local track of `kind`.
-async fn mid_of(peer: &Peer, kind: TrackKind) -> String {
+async fn mid_of(peer: &Connection, kind: TrackKind) -> String {
     let tracks = peer.call(|pc, _| pc.local_tracks()).await.unwrap();
     tracks.into_iter().find(|t| t.kind == kind).unwrap().mid
 }
 
-async fn webrtcup(handle: &Handle) {
+/// Waits on a handle's queue for both sides to say the connection is up.
+async fn both_up(handle: &Handle) {
     handle
         .events()
-        .wait_for(WAIT, pick::webrtcup)
+        .wait_for(WAIT, pick::both_up())
         .await
         .unwrap();
 }
 
-async fn peer_connected(peer: &Peer) {
-    peer.wait_for(WAIT, pick::connected).await.unwrap();
+async fn data_open(events: &Events<HandleEvent>) -> (String, String) {
+    events.wait_for(WAIT, pick::data_open).await.unwrap()
 }
 
-async fn data_open(peer: &Peer) {
-    peer.wait_for(WAIT, pick::data_open).await.unwrap();
-}
-
-/// Offers these tracks to the EchoTest, and waits for both sides to say the connection is up.
+/// Offers these tracks to the EchoTest through the handle, and waits for both sides to say
+/// the connection is up: no candidate and no Janus event handled by the test.
 async fn connect_echo(e: &Echo, tracks: &[Track]) {
     let body = json!({"audio": true, "video": true, "data": true});
-    let reply = e.peer.offer(&e.handle, body, tracks, false).await.unwrap();
+    let reply = e.handle.offer(body, tracks).await.unwrap();
     assert_eq!(reply.data.data["result"], "ok", "{reply:?}");
-    peer_connected(&e.peer).await;
-    webrtcup(&e.handle).await;
+    both_up(&e.handle).await;
 }
 
 /// Writes the tests' audio (and video, when given) every tick until `stop`, ignoring
 /// refusals (a muted or removed track); returns the video bytes written.
-async fn send_media(peer: &Peer, audio: &str, video: Option<&str>, stop: &AtomicBool) -> u64 {
+async fn send_media(peer: &Connection, audio: &str, video: Option<&str>, stop: &AtomicBool) -> u64 {
     let mut tick = tokio::time::interval(TICK);
     let (mut n, mut bytes) = (0u32, 0u64);
     while !stop.load(Ordering::Relaxed) {
@@ -124,7 +140,7 @@ async fn send_media(peer: &Peer, audio: &str, video: Option<&str>, stop: &Atomic
 
 /// Runs `checks` while media is being sent; the sender stops when they end, fail or time out.
 async fn while_sending<T>(
-    peer: &Peer,
+    peer: &Connection,
     audio: &str,
     video: Option<&str>,
     checks: impl Future<Output = T>,
@@ -138,30 +154,29 @@ async fn while_sending<T>(
 }
 
 /// Waits for Janus's `media` event about `mid` saying `receiving`.
-async fn janus_media(handle: &Handle, mid: &str, receiving: bool) {
-    let seen = handle
-        .events()
-        .wait_for(WAIT, pick::janus_media(mid, receiving));
+async fn janus_media(events: &Events<HandleEvent>, mid: &str, receiving: bool) {
+    let seen = events.wait_for(WAIT, pick::janus_media(mid, receiving));
     seen.await
         .unwrap_or_else(|e| panic!("no media event for {mid} receiving={receiving}: {e}"));
 }
 
 /// Waits for one echoed frame on `mid` (dropping other events).
-async fn echoed_on(peer: &Peer, mid: &str) {
-    let seen = peer.wait_for(WAIT, pick::frame_on(mid));
+async fn echoed_on(events: &Events<HandleEvent>, mid: &str) {
+    let seen = events.wait_for(WAIT, pick::frame_on(mid));
     seen.await
         .unwrap_or_else(|e| panic!("nothing echoed on {mid}: {e}"));
 }
 
 /// Sends one text message on `echo` and waits for its echo.
-async fn data_round_trip(peer: &Peer, text: &str) {
-    peer.send_data("echo", false, text.as_bytes())
+async fn data_round_trip(e: &Echo, text: &str) {
+    e.peer()
+        .send_data("echo", false, text.as_bytes())
         .await
         .unwrap();
-    let echoed = peer.wait_for(WAIT, pick::echo_of(text));
+    let echoed = e.events().wait_for(WAIT, pick::echo_of(text));
     echoed
         .await
-        .unwrap_or_else(|e| panic!("no echo of {text:?}: {e}"));
+        .unwrap_or_else(|err| panic!("no echo of {text:?}: {err}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,36 +184,38 @@ async fn audio_video_and_data_connect_and_janus_says_webrtcup() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
-        let audio = mid_of(&e.peer, TrackKind::Audio).await;
-        let video = mid_of(&e.peer, TrackKind::Video).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
         assert_ne!(audio, video);
-        let remote = e.peer.call(|pc, _| pc.remote_tracks()).await.unwrap();
+        let remote = e.peer().call(|pc, _| pc.remote_tracks()).await.unwrap();
         assert_eq!(remote.len(), 2, "the EchoTest sends both back: {remote:?}");
-        data_open(&e.peer).await;
+        data_open(e.events()).await;
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn data_channel_echoes_text_and_binary_in_order() {
+async fn data_channel_echoes_text_and_binary_in_order_with_its_protocol() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
-        connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
-        data_open(&e.peer).await;
+        let data = Track::data("echo").protocol("echo-v1");
+        connect_echo(&e, &[Track::audio(), Track::video(), data]).await;
+        let (label, protocol) = data_open(e.events()).await;
+        assert_eq!((label.as_str(), protocol.as_str()), ("echo", "echo-v1"));
         for i in 0..100 {
             let text = text_message(i);
-            e.peer
+            e.peer()
                 .send_data("echo", false, text.as_bytes())
                 .await
                 .unwrap();
-            e.peer
+            e.peer()
                 .send_data("echo", true, &binary_message(i))
                 .await
                 .unwrap();
         }
         let mut echoes = DataEchoes::default();
         while !echoes.complete(100) {
-            echoes.push(e.peer.wait_for(WAIT, pick::data).await.unwrap());
+            echoes.push(e.events().wait_for(WAIT, pick::data).await.unwrap());
         }
         echoes.check();
     })
@@ -210,8 +227,8 @@ async fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::video()]).await;
-        let audio = mid_of(&e.peer, TrackKind::Audio).await;
-        let video = mid_of(&e.peer, TrackKind::Video).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
         // 100 ticks: 100 audio frames, 50 video frames; the echoes are read meanwhile.
         let sending = async {
             let mut sent = (BTreeSet::new(), BTreeSet::new());
@@ -219,7 +236,7 @@ async fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
             for n in 0..100u32 {
                 tick.tick().await;
                 let a = audio_frame(n);
-                if e.peer
+                if e.peer()
                     .write_frame(&audio, a.rtp_time, &a.data)
                     .await
                     .unwrap()
@@ -227,7 +244,7 @@ async fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
                     sent.0.insert(n);
                 }
                 if let Some(v) = video_frame(n) {
-                    if e.peer
+                    if e.peer()
                         .write_frame(&video, v.rtp_time, &v.data)
                         .await
                         .unwrap()
@@ -238,79 +255,89 @@ async fn audio_and_video_frames_come_back_unchanged_and_janus_reports_media() {
             }
             sent
         };
+        // Frames and Janus's media events come in the one queue.
         let receiving = async {
-            let mut got = (BTreeSet::new(), BTreeSet::new());
+            let (mut got, mut receiving) = ((BTreeSet::new(), BTreeSet::new()), BTreeSet::new());
             let until = Instant::now() + TICK * 100 + Duration::from_secs(2);
-            while Instant::now() < until && (got.0.len() < 90 || got.1.len() < 45) {
+            while Instant::now() < until
+                && (got.0.len() < 90 || got.1.len() < 45 || receiving.len() < 2)
+            {
                 let left = until.saturating_duration_since(Instant::now());
-                let Ok(RtcEvent::Media(f)) = e.peer.recv_timeout(left).await else {
-                    continue;
-                };
-                let n = frame_number(&f.data).unwrap();
-                let is_audio = f.mid == audio;
-                assert_eq!(
-                    &*f.data,
-                    &sent_frame(is_audio, n)[..],
-                    "frame {n} on {}",
-                    f.mid
-                );
-                if is_audio {
-                    got.0.insert(n);
-                } else {
-                    got.1.insert(n);
+                match e.events().recv_timeout(left).await {
+                    Ok(HandleEvent::Rtc(RtcEvent::Media(f))) => {
+                        let n = frame_number(&f.data).unwrap();
+                        let is_audio = f.mid == audio;
+                        assert_eq!(
+                            &*f.data,
+                            &sent_frame(is_audio, n)[..],
+                            "frame {n} on {}",
+                            f.mid
+                        );
+                        if is_audio {
+                            got.0.insert(n);
+                        } else {
+                            got.1.insert(n);
+                        }
+                    }
+                    Ok(HandleEvent::Janus(Event::Media { media, .. })) if media.receiving => {
+                        receiving.extend(media.mid);
+                    }
+                    _ => {}
                 }
             }
-            got
+            (got, receiving)
         };
-        let (sent, got) = tokio::join!(sending, receiving);
+        let (sent, (got, receiving)) = tokio::join!(sending, receiving);
         assert!(got.0.is_subset(&sent.0) && got.1.is_subset(&sent.1));
         assert!(got.0.len() >= 90, "audio echoed: {}", got.0.len());
         assert!(got.1.len() >= 45, "video echoed: {}", got.1.len());
         // Janus says it receives both mids.
-        let mut receiving = BTreeSet::new();
-        while receiving.len() < 2 {
-            let pick = |ev| match ev {
-                Event::Media { media, .. } => Some((media.mid.clone(), media.receiving)),
-                _ => None,
-            };
-            if let (mid, true) = e.handle.events().wait_for(WAIT, pick).await.unwrap() {
-                receiving.insert(mid.unwrap());
-            }
-        }
         assert_eq!(receiving, BTreeSet::from([audio, video]));
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_trickle_every_candidate_is_in_the_offer_and_it_connects() {
+async fn the_standalone_peer_without_trickle_puts_every_candidate_in_the_offer_and_connects() {
     within(async {
-        let e = echo_with(PeerConfig {
+        // The lower layer: a `Peer` of its own, wired to the handle by the test.
+        let janus = launch(Janus::builder());
+        let client = connect(&janus).await;
+        let session = client.create_session().await.unwrap();
+        let handle = session.attach(ECHOTEST).await.unwrap();
+        let config = PeerConfig {
             trickle: false,
             ..PeerConfig::default()
-        })
-        .await;
+        };
+        let peer = Peer::bind(config, janus.media_ip().into(), 1024)
+            .await
+            .unwrap();
         let tracks = [Track::audio(), Track::data("echo")];
-        let jsep = e.peer.create_offer(&tracks, false).await.unwrap();
+        let jsep = peer.create_offer(&tracks, false).await.unwrap();
         assert_eq!(jsep.trickle, Some(false));
         assert!(jsep.sdp.contains("a=candidate:"), "{}", jsep.sdp);
-        let reply = e
-            .handle
+        let reply = handle
             .message(json!({"audio": true}), Some(jsep))
             .await
             .unwrap();
-        e.peer
-            .handle_remote_jsep(reply.jsep.as_ref().unwrap())
+        peer.handle_remote_jsep(reply.jsep.as_ref().unwrap())
             .await
             .unwrap();
         assert!(
-            e.peer.take_local_candidates().is_empty(),
+            peer.take_local_candidates().is_empty(),
             "nothing to trickle"
         );
-        peer_connected(&e.peer).await;
-        webrtcup(&e.handle).await;
-        data_open(&e.peer).await;
-        data_round_trip(&e.peer, "untrickled").await;
+        peer.wait_for(WAIT, pick::connected).await.unwrap();
+        handle
+            .events()
+            .wait_for(WAIT, pick::webrtcup)
+            .await
+            .unwrap();
+        peer.wait_for(WAIT, pick::data_open).await.unwrap();
+        peer.send_data("echo", false, b"untrickled").await.unwrap();
+        peer.wait_for(WAIT, pick::echo_of("untrickled"))
+            .await
+            .unwrap();
     })
     .await;
 }
@@ -320,17 +347,17 @@ async fn bitrate_of_the_echoed_video_is_close_to_what_was_sent() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::video()]).await;
-        let audio = mid_of(&e.peer, TrackKind::Audio).await;
-        let video = mid_of(&e.peer, TrackKind::Video).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
         let started = Instant::now();
         let measure = async {
             // Keep the event queue drained while the statistics accumulate.
             while started.elapsed() < Duration::from_secs(4) {
-                let _ = e.peer.recv_timeout(Duration::from_millis(10)).await;
+                let _ = e.events().recv_timeout(Duration::from_millis(10)).await;
             }
-            e.peer.bitrate(&video).await.unwrap()
+            e.peer().bitrate(&video).await.unwrap()
         };
-        let (sent, measured) = while_sending(&e.peer, &audio, Some(&video), measure).await;
+        let (sent, measured) = while_sending(e.peer(), &audio, Some(&video), measure).await;
         let sent_bps = sent as f64 * 8.0 / started.elapsed().as_secs_f64();
         let measured = measured.expect("a bitrate after 4 s") as f64;
         eprintln!("video sent {sent_bps:.0} bit/s, echoed bitrate {measured:.0} bit/s");
@@ -345,21 +372,36 @@ async fn muting_a_track_stops_janus_receiving_it_and_unmuting_resumes() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::video()]).await;
-        let audio = mid_of(&e.peer, TrackKind::Audio).await;
-        let video = mid_of(&e.peer, TrackKind::Video).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
         let checks = async {
-            janus_media(&e.handle, &audio, true).await;
-            e.peer.mute(&audio).await.unwrap();
+            janus_media(e.events(), &audio, true).await;
+            e.peer().mute(&audio).await.unwrap();
             let mid = audio.clone();
-            let muted = e.peer.call(move |pc, _| pc.is_muted(&mid)).await;
+            let muted = e.peer().call(move |pc, _| pc.is_muted(&mid)).await;
             assert!(muted.unwrap());
-            janus_media(&e.handle, &audio, false).await;
-            e.peer.unmute(&audio).await.unwrap();
-            janus_media(&e.handle, &audio, true).await;
+            janus_media(e.events(), &audio, false).await;
+            e.peer().unmute(&audio).await.unwrap();
+            janus_media(e.events(), &audio, true).await;
         };
-        while_sending(&e.peer, &audio, Some(&video), checks).await;
+        while_sending(e.peer(), &audio, Some(&video), checks).await;
     })
     .await;
+}
+
+/// The mid of the next local track of `kind` that starts (`on`) or stops.
+async fn local_track(events: &Events<HandleEvent>, kind: TrackKind, on: bool) -> String {
+    events
+        .wait_for(WAIT, |ev| match ev {
+            HandleEvent::Rtc(RtcEvent::LocalTrack { track, on: o })
+                if track.kind == kind && o == on =>
+            {
+                Some(track.mid)
+            }
+            _ => None,
+        })
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -367,104 +409,136 @@ async fn renegotiation_adds_video_to_an_audio_call_then_removes_it() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::data("echo")]).await;
-        let audio = mid_of(&e.peer, TrackKind::Audio).await;
-        while_sending(&e.peer, &audio, None, echoed_on(&e.peer, &audio)).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        while_sending(e.peer(), &audio, None, echoed_on(e.events(), &audio)).await;
 
         // Add video.
-        let add = [Track::video()];
-        let body = json!({"video": true});
-        e.peer.offer(&e.handle, body, &add, false).await.unwrap();
-        let video = e
-            .peer
-            .wait_for(WAIT, |ev| match ev {
-                RtcEvent::LocalTrack { track, on: true } if track.kind == TrackKind::Video => {
-                    Some(track.mid)
-                }
-                _ => None,
-            })
+        e.handle
+            .offer(json!({"video": true}), &[Track::video()])
             .await
             .unwrap();
-        while_sending(&e.peer, &audio, Some(&video), echoed_on(&e.peer, &video)).await;
+        let video = local_track(e.events(), TrackKind::Video, true).await;
+        while_sending(
+            e.peer(),
+            &audio,
+            Some(&video),
+            echoed_on(e.events(), &video),
+        )
+        .await;
 
         // Remove it again: no longer a local track, audio still echoed.
         let remove = [Track::remove(TrackKind::Video, video.clone())];
-        e.peer
-            .offer(&e.handle, json!({}), &remove, false)
-            .await
-            .unwrap();
-        e.peer
-            .wait_for(WAIT, |ev| match ev {
-                RtcEvent::LocalTrack { track, on: false } if track.mid == video => Some(()),
-                _ => None,
-            })
-            .await
-            .unwrap();
+        e.handle.offer(json!({}), &remove).await.unwrap();
+        assert_eq!(
+            local_track(e.events(), TrackKind::Video, false).await,
+            video
+        );
         let key = video_frame(0).unwrap();
-        let refused = e.peer.write_frame(&video, key.rtp_time, &key.data).await;
+        let refused = e.peer().write_frame(&video, key.rtp_time, &key.data).await;
         assert!(refused.is_err(), "{refused:?}");
-        while_sending(&e.peer, &audio, None, echoed_on(&e.peer, &audio)).await;
+        while_sending(e.peer(), &audio, None, echoed_on(e.events(), &audio)).await;
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ice_restart_negotiates_new_credentials_and_data_keeps_flowing() {
+async fn an_offer_without_tracks_renegotiates_with_the_media_as_it_is() {
+    within(async {
+        let e = echo_with(PeerConfig::default()).await;
+        connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
+        let before = e.peer().call(|pc, _| pc.local_tracks()).await.unwrap();
+        let reply = e.handle.offer(json!({}), &[]).await.unwrap();
+        assert_eq!(reply.jsep.unwrap().kind, janus_proto::SdpType::Answer);
+        assert_eq!(
+            e.peer().call(|pc, _| pc.local_tracks()).await.unwrap(),
+            before
+        );
+        let echoes = async {
+            echoed_on(e.events(), &audio).await;
+            echoed_on(e.events(), &video).await;
+        };
+        while_sending(e.peer(), &audio, Some(&video), echoes).await;
+        data_round_trip(&e, "after the renegotiation").await;
+    })
+    .await;
+}
+
+/// ICE states the connection reports until `until` says stop.
+async fn ice_states_until(
+    events: &Events<HandleEvent>,
+    mut until: impl FnMut(&[IceState]) -> bool,
+) -> Vec<IceState> {
+    let mut states = Vec::new();
+    let seen = events
+        .wait_for(WAIT, |ev| {
+            if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                states.push(s);
+            }
+            until(&states).then_some(())
+        })
+        .await;
+    seen.unwrap_or_else(|err| panic!("ICE states {states:?}: {err}"));
+    states
+}
+
+/// Whether ICE checked pairs and then connected again.
+fn checked_and_connected(states: &[IceState]) -> bool {
+    states
+        .iter()
+        .position(|s| *s == IceState::Checking)
+        .is_some_and(|c| {
+            states[c..]
+                .iter()
+                .any(|s| matches!(s, IceState::Connected | IceState::Completed))
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ice_restart_runs_ice_again_and_data_keeps_flowing() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::data("echo")]).await;
-        data_open(&e.peer).await;
-        data_round_trip(&e.peer, "before").await;
-        let mut ours = Vec::new();
+        data_open(e.events()).await;
+        data_round_trip(&e, "before").await;
         let mut theirs = Vec::new();
-        for _ in 0..2 {
-            let offer = e.peer.create_offer(&[], true).await.unwrap();
-            ours.push(ice_ufrag(&offer.sdp).unwrap().to_owned());
-            let reply = e.handle.message(json!({}), Some(offer)).await.unwrap();
-            let answer = reply.jsep.unwrap();
-            theirs.push(ice_ufrag(&answer.sdp).unwrap().to_owned());
-            e.peer.handle_remote_jsep(&answer).await.unwrap();
-            e.peer.trickle(&e.handle).await.unwrap();
+        for round in 0..2 {
+            let reply = e.handle.restart_ice(json!({})).await.unwrap();
+            theirs.push(ice_ufrag(&reply.jsep.unwrap().sdp).unwrap().to_owned());
+            // Our agent checks pairs again with the new credentials and connects again.
+            let states = ice_states_until(e.events(), checked_and_connected).await;
+            eprintln!("ICE after restart {round}: {states:?}");
             for i in 0..10 {
-                data_round_trip(&e.peer, &format!("after {i}")).await;
+                data_round_trip(&e, &format!("after {round}.{i}")).await;
             }
         }
-        // Each restart brings new credentials on both sides.
-        assert_ne!(ours[0], ours[1]);
-        assert_ne!(theirs[0], theirs[1]);
+        assert_ne!(theirs[0], theirs[1], "Janus answers each restart anew");
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hangup_closes_both_sides_and_a_new_peer_on_the_same_handle_works() {
+async fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         connect_echo(&e, &[Track::audio(), Track::data("echo")]).await;
         e.handle.hangup().await.unwrap();
-        let hangup = e
-            .handle
-            .events()
-            .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(ev))
-            .await
-            .unwrap();
-        e.peer.handle_janus_event(&hangup).await.unwrap();
-        e.peer.wait_for(WAIT, pick::closed).await.unwrap();
-        let closed = e.peer.create_offer(&[Track::audio()], false).await;
-        assert!(
-            matches!(closed, Err(Error::Rtc(RtcError::Closed))),
-            "{closed:?}"
-        );
-        // janus.js makes a new PeerConnection for the next call; so do we.
-        let again = Peer::bind(PeerConfig::default(), e.peer.local_addr().ip(), 1024)
-            .await
-            .unwrap();
-        let body = json!({"audio": true, "data": true});
-        let tracks = [Track::audio(), Track::data("echo")];
-        again.offer(&e.handle, body, &tracks, false).await.unwrap();
-        peer_connected(&again).await;
-        webrtcup(&e.handle).await;
-        data_open(&again).await;
-        data_round_trip(&again, "second call").await;
+        // Ours closes at once (janus.js `oncleanup`), Janus says `hangup`.
+        let (mut closed, mut hangup) = (false, false);
+        let both = e.events().wait_for(WAIT, |ev| {
+            match ev {
+                HandleEvent::Rtc(RtcEvent::Closed) => closed = true,
+                HandleEvent::Janus(Event::Hangup { .. }) => hangup = true,
+                _ => {}
+            }
+            (closed && hangup).then_some(())
+        });
+        both.await.unwrap();
+        // janus.js makes a new PeerConnection for the next call on the handle; so does ours.
+        connect_echo(&e, &[Track::audio(), Track::data("echo")]).await;
+        data_open(e.events()).await;
+        data_round_trip(&e, "second call").await;
     })
     .await;
 }
@@ -473,21 +547,24 @@ async fn hangup_closes_both_sides_and_a_new_peer_on_the_same_handle_works() {
 async fn broken_sdp_from_either_side_is_a_typed_error() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
-        e.peer.create_offer(&[Track::audio()], false).await.unwrap();
+        let refused = e
+            .handle
+            .answer(json!({}), &Jsep::offer("m=audio\r\n"), &[])
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Rtc(RtcError::Sdp(_)))),
+            "{refused:?}"
+        );
+        let offered = e
+            .peer()
+            .call(|pc, _| pc.create_offer(&[Track::audio()], false));
+        offered.await.unwrap().unwrap();
         let bad = Jsep::answer("v=0\r\nthis is not sdp\r\n");
-        let refused = e.peer.handle_remote_jsep(&bad).await;
-        assert!(
-            matches!(refused, Err(Error::Rtc(RtcError::Sdp(_)))),
-            "{refused:?}"
-        );
-        let refused = e.peer.create_answer(&Jsep::offer("m=audio\r\n")).await;
-        assert!(
-            matches!(refused, Err(Error::Rtc(RtcError::Sdp(_)))),
-            "{refused:?}"
-        );
-        // An offer where an answer belongs.
-        let refused = e.peer.handle_remote_jsep(&Jsep::offer("v=0\r\n")).await;
-        assert!(matches!(refused, Err(Error::Rtc(_))), "{refused:?}");
+        let refused = e
+            .peer()
+            .call(move |pc, _| pc.handle_remote_jsep(&bad))
+            .await;
+        assert!(matches!(refused, Ok(Err(RtcError::Sdp(_)))), "{refused:?}");
         // Janus refuses a broken offer with a plugin/core error, typed by the signalling side.
         let broken = Some(Jsep::offer("v=0\r\nnonsense\r\n"));
         let err = e
@@ -499,43 +576,34 @@ async fn broken_sdp_from_either_side_is_a_typed_error() {
             err.janus_code().is_some() || err.plugin_code().is_some(),
             "{err:?}"
         );
+        // A handle without a connection says so.
+        let bare = e.session.attach(ECHOTEST).await.unwrap();
+        let refused = bare.offer(json!({}), &[Track::audio()]).await;
+        assert!(matches!(refused, Err(Error::NoPeer)), "{refused:?}");
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_full_trickle_janus_trickles_its_candidates_and_they_are_applied() {
+async fn with_full_trickle_janus_candidates_reach_the_connection_without_the_application() {
     within(async {
-        let janus = launch(Janus::builder().full_trickle(true));
-        let client = connect(&janus).await;
-        let session = client.create_session().await.unwrap();
-        let handle = session.attach(ECHOTEST).await.unwrap();
-        let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024)
-            .await
-            .unwrap();
+        let e = echo_on(
+            launch(Janus::builder().full_trickle(true)),
+            PeerConfig::default(),
+        )
+        .await;
         let tracks = [Track::audio(), Track::data("echo")];
-        peer.offer(&handle, json!({"audio": true}), &tracks, false)
+        let reply = e
+            .handle
+            .offer(json!({"audio": true}), &tracks)
             .await
             .unwrap();
-        // Janus's candidates come as `trickle` events; the peer gets each from the handle.
-        let mut candidates = 0;
-        loop {
-            let ev = handle.events().recv_timeout(WAIT).await.unwrap();
-            if let Event::Trickle {
-                trickle: Trickle::Candidate(_),
-                ..
-            } = &ev
-            {
-                candidates += 1;
-            }
-            peer.handle_janus_event(&ev).await.unwrap();
-            if matches!(ev, Event::WebrtcUp { .. }) {
-                break;
-            }
-        }
-        assert!(candidates >= 1, "Janus trickled its candidates");
-        data_open(&peer).await;
-        data_round_trip(&peer, "trickled").await;
+        // Every candidate of Janus's is trickled, none is in its answer: the connection can
+        // only come up if the handle applied them.
+        assert!(!reply.jsep.unwrap().sdp.contains("a=candidate:"));
+        both_up(&e.handle).await;
+        data_open(e.events()).await;
+        data_round_trip(&e, "trickled").await;
     })
     .await;
 }
@@ -548,51 +616,54 @@ async fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
         .unwrap_or_else(|e| panic!("no {name} event: {e}"))
 }
 
-async fn register(handle: &Handle, name: &str) {
+/// A VideoCall handle with its connection, registered as `name`.
+async fn videocall_user(session: &Session, name: &str, config: PeerConfig, ip: IpAddr) -> Handle {
+    let mut handle = session.attach(VIDEOCALL).await.unwrap();
+    handle.add_peer(config, ip).await.unwrap();
     let body = json!({"request": "register", "username": name});
     let reply = handle.message(body, None).await.unwrap();
     assert_eq!(
         reply.data.data["result"]["event"], "registered",
         "{reply:?}"
     );
+    handle
+}
+
+/// Alice calls bob with `offered`; bob answers with `answered`. Returns when both
+/// connections are up.
+async fn call(alice: &Handle, bob: &Handle, offered: &[Track], answered: &[Track]) {
+    let body = json!({"request": "call", "username": "bob"});
+    alice.offer(body, offered).await.unwrap();
+    let (_, offer) = videocall_event(bob, "incomingcall").await;
+    bob.answer(json!({"request": "accept"}), &offer.unwrap(), answered)
+        .await
+        .unwrap();
+    // Alice's answer comes in the `accepted` event: the handle applies it on arrival.
+    let (_, answer) = videocall_event(alice, "accepted").await;
+    assert!(answer.is_some());
+    for h in [alice, bob] {
+        h.events().wait_for(WAIT, pick::connected).await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_through_videocall_carries_audio_and_dtmf_between_two_peers() {
+async fn a_call_through_videocall_carries_audio_and_dtmf_between_two_handles() {
     within(async {
         let janus = launch(Janus::builder());
         let client = connect(&janus).await;
         let session = client.create_session().await.unwrap();
-        let alice = session.attach(VIDEOCALL).await.unwrap();
-        let bob = session.attach(VIDEOCALL).await.unwrap();
-        register(&alice, "alice").await;
-        register(&bob, "bob").await;
         // G.711 so that telephone-event/8000 shares the audio clock.
         let config = PeerConfig {
             opus: false,
             ..PeerConfig::default()
         };
         let ip = janus.media_ip().into();
-        let pa = Peer::bind(config.clone(), ip, 4096).await.unwrap();
-        let pb = Peer::bind(config, ip, 4096).await.unwrap();
-
-        let offer = pa.create_offer(&[Track::audio()], false).await.unwrap();
-        let call = json!({"request": "call", "username": "bob"});
-        alice.message(call, Some(offer)).await.unwrap();
-        pa.trickle(&alice).await.unwrap();
-        let (_, offer) = videocall_event(&bob, "incomingcall").await;
-        let answer = pb.create_answer(&offer.unwrap()).await.unwrap();
-        bob.message(json!({"request": "accept"}), Some(answer))
-            .await
-            .unwrap();
-        pb.trickle(&bob).await.unwrap();
-        let (_, answer) = videocall_event(&alice, "accepted").await;
-        // What Janus relays is a peer's SDP with the repeated `a=mid` janus-rtc normalises.
-        pa.handle_remote_jsep(&answer.unwrap()).await.unwrap();
-        peer_connected(&pa).await;
-        peer_connected(&pb).await;
-        let ma = mid_of(&pa, TrackKind::Audio).await;
-        let mb = mid_of(&pb, TrackKind::Audio).await;
+        let alice = videocall_user(&session, "alice", config.clone(), ip).await;
+        let bob = videocall_user(&session, "bob", config, ip).await;
+        call(&alice, &bob, &[Track::audio()], &[]).await;
+        let (pa, pb) = (alice.peer().unwrap(), bob.peer().unwrap());
+        let ma = mid_of(pa, TrackKind::Audio).await;
+        let mb = mid_of(pb, TrackKind::Audio).await;
         let mid = ma.clone();
         let codec = pa.call(move |pc, _| pc.send_codec(&mid)).await.unwrap();
         assert_eq!(codec.unwrap().1, 8000, "G.711 negotiated");
@@ -606,9 +677,10 @@ async fn a_call_through_videocall_carries_audio_and_dtmf_between_two_peers() {
                 .await
                 .unwrap();
         }
-        let n = pb
+        let n = bob
+            .events()
             .wait_for(WAIT, |e| match e {
-                RtcEvent::Media(f) if f.mid == mb => frame_number(&f.data),
+                HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == mb => frame_number(&f.data),
                 _ => None,
             })
             .await
@@ -621,29 +693,86 @@ async fn a_call_through_videocall_carries_audio_and_dtmf_between_two_peers() {
         let mut digits = String::new();
         while digits.len() < 4 {
             let pick = |e| match e {
-                RtcEvent::Dtmf { digit, .. } => Some(digit),
+                HandleEvent::Rtc(RtcEvent::Dtmf { digit, .. }) => Some(digit),
                 _ => None,
             };
-            digits.push(pb.wait_for(WAIT, pick).await.unwrap());
+            digits.push(bob.events().wait_for(WAIT, pick).await.unwrap());
         }
         assert_eq!(digits, "123#");
 
+        // Janus's hangup closes both connections, with no application code.
         alice
             .message(json!({"request": "hangup"}), None)
             .await
             .unwrap();
         for h in [&alice, &bob] {
-            h.events()
-                .wait_for(WAIT, |ev| matches!(ev, Event::Hangup { .. }).then_some(()))
-                .await
-                .unwrap();
+            h.events().wait_for(WAIT, pick::closed).await.unwrap();
         }
     })
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_videocall_callee_answers_with_its_own_tracks_and_data_flows_both_ways() {
+    within(async {
+        let janus = launch(Janus::builder());
+        let client = connect(&janus).await;
+        let session = client.create_session().await.unwrap();
+        let ip = janus.media_ip().into();
+        let alice = videocall_user(&session, "alice", PeerConfig::default(), ip).await;
+        let bob = videocall_user(&session, "bob", PeerConfig::default(), ip).await;
+        // Alice offers audio, video and data; bob receives her audio only, declines video,
+        // sends nothing, and accepts the data channel.
+        let offered = [Track::audio(), Track::video(), Track::data("chat")];
+        let answered = [
+            Track::audio().recv_only(),
+            Track::video().declined(),
+            Track::data("chat"),
+        ];
+        call(&alice, &bob, &offered, &answered).await;
+        let (pa, pb) = (alice.peer().unwrap(), bob.peer().unwrap());
+        assert!(pb.call(|pc, _| pc.local_tracks()).await.unwrap().is_empty());
+        let remote = pb.call(|pc, _| pc.remote_tracks()).await.unwrap();
+        assert_eq!(remote.len(), 1, "{remote:?}");
+        assert_eq!(remote[0].kind, TrackKind::Audio);
+        data_open(bob.events()).await;
+        data_open(alice.events()).await;
+        relayed(pa, &bob, "hello bob").await;
+        relayed(pb, &alice, "hello alice").await;
+    })
+    .await;
+}
+
+/// Sends `text` on the `chat` channel until the other side's handle receives it. The
+/// VideoCall relays data only once Janus's SCTP stack said the receiver's association has
+/// drained (`dataready`), which comes a little after the channel opened: messages before
+/// that are dropped by Janus, as a browser would find too.
+async fn relayed(from: &Connection, to: &Handle, text: &str) {
+    let until = Instant::now() + WAIT;
+    loop {
+        from.send_data("chat", false, text.as_bytes())
+            .await
+            .unwrap();
+        let got = to
+            .events()
+            .wait_for(Duration::from_millis(200), pick::data)
+            .await;
+        match got {
+            Ok(m) => {
+                assert_eq!(
+                    (m.label.as_str(), m.data.as_slice()),
+                    ("chat", text.as_bytes())
+                );
+                return;
+            }
+            Err(e) if e.is_timeout() && Instant::now() < until => continue,
+            Err(e) => panic!("{text:?} never relayed: {e}"),
+        }
+    }
+}
+
 /// Sends the three simulcast layers every [`LAYER_TICK`] until `stop`.
-async fn send_layers(peer: &Peer, mid: &str, stop: &AtomicBool) {
+async fn send_layers(peer: &Connection, mid: &str, stop: &AtomicBool) {
     let mut tick = tokio::time::interval(LAYER_TICK);
     let mut n = 0u32;
     while !stop.load(Ordering::Relaxed) {
@@ -657,10 +786,10 @@ async fn send_layers(peer: &Peer, mid: &str, stop: &AtomicBool) {
 }
 
 /// Waits until the subscriber receives `count` frames in a row of layer `rid`.
-async fn receives_layer(peer: &Peer, rid: &str, count: usize) {
+async fn receives_layer(events: &Events<HandleEvent>, rid: &str, count: usize) {
     let mut run = 0;
     while run < count {
-        let layer = peer.wait_for(WAIT, pick::layer).await;
+        let layer = events.wait_for(WAIT, pick::layer).await;
         let layer = layer.unwrap_or_else(|e| panic!("waiting for layer {rid}: {e}"));
         run = if layer == Some(rid) { run + 1 } else { 0 };
     }
@@ -675,51 +804,48 @@ async fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for(
         let ip = janus.media_ip().into();
 
         // Publisher.
-        let publisher = session.attach(VIDEOROOM).await.unwrap();
+        let mut publisher = session.attach(VIDEOROOM).await.unwrap();
+        publisher.add_peer(PeerConfig::default(), ip).await.unwrap();
         let join = json!({"request": "join", "ptype": "publisher", "room": 1234, "display": "sim"});
         let joined = publisher.message(join, None).await.unwrap();
         assert_eq!(joined.data.data["videoroom"], "joined", "{joined:?}");
         let feed = joined.data.data["id"].clone();
-        let pub_peer = Peer::bind(PeerConfig::default(), ip, 1024).await.unwrap();
         let tracks = [Track::video().send_only().simulcast()];
-        let publish = json!({"request": "publish"});
-        let reply = pub_peer.offer(&publisher, publish, &tracks, false).await.unwrap();
+        let reply = publisher.offer(json!({"request": "publish"}), &tracks).await.unwrap();
         assert_eq!(reply.data.data["configured"], "ok", "{reply:?}");
-        peer_connected(&pub_peer).await;
         // The feed exists for subscribers once Janus has its side up too.
-        webrtcup(&publisher).await;
-        let video = mid_of(&pub_peer, TrackKind::Video).await;
+        both_up(&publisher).await;
+        let video = mid_of(publisher.peer().unwrap(), TrackKind::Video).await;
 
         let stop = AtomicBool::new(false);
         let checks = async {
             let _stop = StopOnDrop(&stop);
             // Subscriber: Janus offers, we answer.
-            let subscriber = session.attach(VIDEOROOM).await.unwrap();
+            let mut subscriber = session.attach(VIDEOROOM).await.unwrap();
+            subscriber.add_peer(PeerConfig::default(), ip).await.unwrap();
             let join = json!({"request": "join", "ptype": "subscriber", "room": 1234, "streams": [{"feed": feed}]});
             let attached = subscriber.message(join, None).await.unwrap();
             assert_eq!(attached.data.data["videoroom"], "attached", "{attached:?}");
-            let sub_peer = Peer::bind(PeerConfig::default(), ip, 4096).await.unwrap();
-            let start = json!({"request": "start"});
             let offer = attached.jsep.as_ref().unwrap();
-            sub_peer.answer(&subscriber, start, offer).await.unwrap();
-            peer_connected(&sub_peer).await;
-            let remote = sub_peer.call(|pc, _| pc.remote_tracks()).await.unwrap();
-            assert_eq!(remote.len(), 1, "{remote:?}");
+            subscriber.answer(json!({"request": "start"}), offer, &[]).await.unwrap();
+            subscriber.events().wait_for(WAIT, pick::connected).await.unwrap();
+            let remote = subscriber.peer().unwrap().call(|pc, _| pc.remote_tracks()).await;
+            assert_eq!(remote.as_ref().unwrap().len(), 1, "{remote:?}");
 
             // Janus starts with the highest layer, then switches to the one asked for.
-            receives_layer(&sub_peer, "h", 10).await;
+            receives_layer(subscriber.events(), "h", 10).await;
             let low = json!({"request": "configure", "substream": 0});
             subscriber.message(low, None).await.unwrap();
             // Janus says when it has switched (after a keyframe of the new layer).
             let switched = pick::plugin_event(|d| d["substream"] == 0);
             let (switched, _) = subscriber.events().wait_for(WAIT, switched).await.unwrap();
             assert_eq!(switched["videoroom"], "event", "{switched}");
-            receives_layer(&sub_peer, "l", 10).await;
+            receives_layer(subscriber.events(), "l", 10).await;
             let middle = json!({"request": "configure", "substream": 1});
             subscriber.message(middle, None).await.unwrap();
-            receives_layer(&sub_peer, "m", 10).await;
+            receives_layer(subscriber.events(), "m", 10).await;
         };
-        tokio::join!(send_layers(&pub_peer, &video, &stop), checks);
+        tokio::join!(send_layers(publisher.peer().unwrap(), &video, &stop), checks);
     })
     .await;
 }
@@ -763,8 +889,12 @@ async fn dropping_the_peer_ends_its_task_even_with_its_event_queue_full() {
         peer.offer(&handle, body, &[Track::audio()], false)
             .await
             .unwrap();
-        webrtcup(&handle).await;
-        assert_eq!(tasks(), before + 1);
+        handle
+            .events()
+            .wait_for(WAIT, pick::webrtcup)
+            .await
+            .unwrap();
+        wait_until(|| tasks() == before + 1).await;
         let audio = mid_of(&peer, TrackKind::Audio).await;
         let mut tick = tokio::time::interval(TICK);
         let mut n = 0;
@@ -777,6 +907,44 @@ async fn dropping_the_peer_ends_its_task_even_with_its_event_queue_full() {
         peer.close().await.unwrap();
         drop(peer);
         wait_until(|| tasks() == before).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_a_handle_ends_its_connection_task_even_with_its_event_queue_full() {
+    let janus = Janus::launch().unwrap();
+    within(async {
+        let client = Client::builder(ClientConfig::new([janus.ws_url()]).unwrap())
+            .event_capacity(32)
+            .connect()
+            .await
+            .unwrap();
+        let session = client.create_session().await.unwrap();
+        let before = tasks();
+        let mut handle = session.attach(ECHOTEST).await.unwrap();
+        handle
+            .add_peer(PeerConfig::default(), janus.media_ip().into())
+            .await
+            .unwrap();
+        handle
+            .offer(json!({"audio": true}), &[Track::audio()])
+            .await
+            .unwrap();
+        both_up(&handle).await;
+        // Nobody reads the handle's queue: echoed frames fill it, then are dropped.
+        let peer = handle.peer().unwrap();
+        let audio = mid_of(peer, TrackKind::Audio).await;
+        let mut tick = tokio::time::interval(TICK);
+        let mut n = 0;
+        while peer.dropped_frames() == 0 {
+            tick.tick().await;
+            let a = audio_frame(n);
+            peer.write_frame(&audio, a.rtp_time, &a.data).await.unwrap();
+            n += 1;
+        }
+        drop(handle);
+        wait_until(|| tasks() <= before).await;
     })
     .await;
 }
