@@ -850,6 +850,115 @@ async fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for(
     .await;
 }
 
+/// A publisher in room 1234 with its connection up, sending `tracks`: its handle, feed id
+/// and video mid.
+async fn publish(
+    session: &Session,
+    ip: IpAddr,
+    display: &str,
+    tracks: &[Track],
+) -> (Handle, Value, String) {
+    let mut publisher = session.attach(VIDEOROOM).await.unwrap();
+    publisher.add_peer(PeerConfig::default(), ip).await.unwrap();
+    let join = json!({"request": "join", "ptype": "publisher", "room": 1234, "display": display});
+    let joined = publisher.message(join, None).await.unwrap();
+    assert_eq!(joined.data.data["videoroom"], "joined", "{joined:?}");
+    let feed = joined.data.data["id"].clone();
+    let reply = publisher
+        .offer(json!({"request": "publish"}), tracks)
+        .await
+        .unwrap();
+    assert_eq!(reply.data.data["configured"], "ok", "{reply:?}");
+    both_up(&publisher).await;
+    let video = mid_of(publisher.peer().unwrap(), TrackKind::Video).await;
+    (publisher, feed, video)
+}
+
+/// Sends VP8 frames numbered from `first` every other tick until `stop`.
+async fn send_video(peer: &Connection, mid: &str, first: u32, stop: &AtomicBool) {
+    let mut tick = tokio::time::interval(TICK * 2);
+    let mut n = 0u32;
+    while !stop.load(Ordering::Relaxed) {
+        tick.tick().await;
+        let frame = janus_tests::media::vp8_frame(first + n, n % 25 == 0, 600);
+        let rtp_time = u64::from(n) * janus_tests::media::VP8_TICKS;
+        let _ = peer.write_frame(mid, rtp_time, &frame).await;
+        n += 1;
+    }
+}
+
+/// Waits for a received frame whose number `from` accepts: its mid.
+async fn frame_from(subscriber: &Handle, mut from: impl FnMut(u32) -> bool) -> String {
+    let seen = subscriber.events().wait_for(WAIT, |ev| match ev {
+        HandleEvent::Rtc(RtcEvent::Media(f)) if frame_number(&f.data).is_some_and(&mut from) => {
+            Some(f.mid)
+        }
+        _ => None,
+    });
+    seen.await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leaves() {
+    /// Frames from the first publisher are numbered below this one, the second's above.
+    const SECOND: u32 = 500_000;
+    within(async {
+        let janus = launch(Janus::builder());
+        let client = connect(&janus).await;
+        let session = client.create_session().await.unwrap();
+        let ip = janus.media_ip().into();
+        let sending = [Track::video().send_only()];
+        let (first, first_feed, first_mid) = publish(&session, ip, "first", &sending).await;
+        let (second, second_feed, second_mid) = publish(&session, ip, "second", &sending).await;
+        let stop = AtomicBool::new(false);
+        let checks = async {
+            let _stop = StopOnDrop(&stop);
+            let mut subscriber = session.attach(VIDEOROOM).await.unwrap();
+            subscriber.add_peer(PeerConfig::default(), ip).await.unwrap();
+            let join = json!({"request": "join", "ptype": "subscriber", "room": 1234, "streams": [{"feed": first_feed}]});
+            let attached = subscriber.message(join, None).await.unwrap();
+            let offer = attached.jsep.unwrap();
+            subscriber.answer(json!({"request": "start"}), &offer, &[]).await.unwrap();
+            let from_first = frame_from(&subscriber, |n| n < SECOND).await;
+
+            // Take the second feed too: Janus renegotiates with an offer of its own.
+            let more = json!({"request": "subscribe", "streams": [{"feed": second_feed}]});
+            let updated = subscriber.message(more, None).await.unwrap();
+            let offer = updated.jsep.expect("Janus offers the new stream");
+            assert_eq!(offer.kind, janus_proto::SdpType::Offer);
+            subscriber.answer(json!({"request": "start"}), &offer, &[]).await.unwrap();
+            let from_second = frame_from(&subscriber, |n| n >= SECOND).await;
+            assert_ne!(from_first, from_second, "the second feed on an m-line of its own");
+
+            // The second publisher leaves: Janus offers, unasked, without its stream.
+            second.hangup().await.unwrap();
+            let offer = subscriber.events().wait_for(WAIT, |ev| match ev {
+                HandleEvent::Janus(Event::PluginEvent { jsep: Some(jsep), .. })
+                    if jsep.kind == janus_proto::SdpType::Offer =>
+                {
+                    Some(jsep)
+                }
+                _ => None,
+            });
+            let offer = offer.await.unwrap();
+            subscriber.answer(json!({"request": "start"}), &offer, &[]).await.unwrap();
+            let remote = subscriber.peer().unwrap().call(|pc, _| pc.remote_tracks()).await;
+            let remote = remote.unwrap();
+            assert!(
+                remote.iter().any(|t| t.mid == from_first) && !remote.iter().any(|t| t.mid == from_second),
+                "{remote:?}"
+            );
+            assert_eq!(frame_from(&subscriber, |n| n < SECOND).await, from_first);
+        };
+        tokio::join!(
+            send_video(first.peer().unwrap(), &first_mid, 0, &stop),
+            send_video(second.peer().unwrap(), &second_mid, SECOND, &stop),
+            checks
+        );
+    })
+    .await;
+}
+
 /// Tasks alive on this test's runtime (a current-thread one: its tasks are this test's).
 fn tasks() -> usize {
     tokio::runtime::Handle::current()

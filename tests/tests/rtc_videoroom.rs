@@ -1,19 +1,23 @@
-//! Simulcast through the VideoRoom: a publisher sends three VP8 layers (rids h, m, l) and a
-//! subscriber, a PeerConnection of its own that answers Janus's offer, gets the layer Janus
-//! picks, then the one it asks for.
+//! The VideoRoom on the handle API. Simulcast: a publisher sends three VP8 layers (rids h,
+//! m, l) and a subscriber, a handle whose connection answers Janus's offer, gets the layer
+//! Janus picks, then the one it asks for. Renegotiation from Janus's side: a subscriber
+//! takes a second feed (Janus offers again) and answers Janus's own offer when that feed
+//! leaves, and the first feed's media goes on throughout.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use janus_blocking::rtc::{PeerConfig, Track, TrackKind};
-use janus_blocking::{Client, Peer};
-use janus_proto::ClientConfig;
+use janus_blocking::rtc::{Event as RtcEvent, HandleEvent, PeerConfig, Track, TrackKind};
+use janus_blocking::{Client, Connection, Handle, Session};
+use janus_proto::{ClientConfig, Event, Jsep, SdpType};
 use janus_tests::Janus;
-use janus_tests::rtc::{LAYER_TICK, StopOnDrop, VIDEOROOM, WAIT, layer_frames, pick};
-use serde_json::json;
+use janus_tests::media::{VP8_TICKS, frame_number, vp8_frame};
+use janus_tests::rtc::{LAYER_TICK, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, pick};
+use serde_json::{Value, json};
 
 /// Sends the three layers every [`LAYER_TICK`] until `stop`.
-fn send_layers(peer: &Peer, mid: &str, stop: &AtomicBool) {
+fn send_layers(peer: &Connection, mid: &str, stop: &AtomicBool) {
     let mut n = 0u32;
     while !stop.load(Ordering::Relaxed) {
         let (rtp_time, frames) = layer_frames(n);
@@ -26,14 +30,72 @@ fn send_layers(peer: &Peer, mid: &str, stop: &AtomicBool) {
 }
 
 /// Waits until the subscriber receives `count` frames in a row of layer `rid`.
-fn receives_layer(peer: &Peer, rid: &str, count: usize) {
+fn receives_layer(handle: &Handle, rid: &str, count: usize) {
     let mut run = 0;
     while run < count {
-        let layer = peer
+        let layer = handle
+            .events()
             .wait_for(WAIT, pick::layer)
             .unwrap_or_else(|e| panic!("waiting for layer {rid}: {e}"));
         run = if layer == Some(rid) { run + 1 } else { 0 };
     }
+}
+
+/// A publisher in room 1234 with its connection up, sending `tracks`: its handle, feed id
+/// and video mid.
+fn publish(
+    session: &Session,
+    ip: IpAddr,
+    display: &str,
+    tracks: &[Track],
+) -> (Handle, Value, String) {
+    let mut publisher = session.attach(VIDEOROOM).unwrap();
+    publisher.add_peer(PeerConfig::default(), ip).unwrap();
+    let joined = publisher
+        .message(
+            json!({"request": "join", "ptype": "publisher", "room": 1234, "display": display}),
+            None,
+        )
+        .unwrap();
+    assert_eq!(joined.data.data["videoroom"], "joined", "{joined:?}");
+    let feed = joined.data.data["id"].clone();
+    let reply = publisher
+        .offer(json!({"request": "publish"}), tracks)
+        .unwrap();
+    assert_eq!(reply.data.data["configured"], "ok", "{reply:?}");
+    // The feed exists for subscribers once Janus has its side up too.
+    publisher.events().wait_for(WAIT, pick::both_up()).unwrap();
+    let video = publisher
+        .peer()
+        .unwrap()
+        .call(|pc, _| pc.local_tracks())
+        .unwrap()[0]
+        .clone();
+    assert_eq!(video.kind, TrackKind::Video);
+    (publisher, feed, video.mid)
+}
+
+/// A subscriber to `feeds`, its connection answering Janus's offer.
+fn subscribe(session: &Session, ip: IpAddr, feeds: &[&Value]) -> Handle {
+    let mut subscriber = session.attach(VIDEOROOM).unwrap();
+    subscriber.add_peer(PeerConfig::default(), ip).unwrap();
+    let streams: Vec<Value> = feeds.iter().map(|f| json!({"feed": f})).collect();
+    let attached = subscriber
+        .message(
+            json!({"request": "join", "ptype": "subscriber", "room": 1234, "streams": streams}),
+            None,
+        )
+        .unwrap();
+    assert_eq!(attached.data.data["videoroom"], "attached", "{attached:?}");
+    subscriber
+        .answer(
+            json!({"request": "start"}),
+            attached.jsep.as_ref().unwrap(),
+            &[],
+        )
+        .unwrap();
+    subscriber.events().wait_for(WAIT, pick::connected).unwrap();
+    subscriber
 }
 
 #[test]
@@ -42,62 +104,28 @@ fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for() {
     let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
     let session = client.create_session().unwrap();
     let ip = janus.media_ip().into();
-
-    // Publisher.
-    let publisher = session.attach(VIDEOROOM).unwrap();
-    let joined = publisher
-        .message(
-            json!({"request": "join", "ptype": "publisher", "room": 1234, "display": "sim"}),
-            None,
-        )
-        .unwrap();
-    assert_eq!(joined.data.data["videoroom"], "joined", "{joined:?}");
-    let feed = joined.data.data["id"].clone();
-    let pub_peer = Peer::bind(PeerConfig::default(), ip, 1024).unwrap();
-    let reply = pub_peer
-        .offer(
-            &publisher,
-            json!({"request": "publish"}),
-            &[Track::video().send_only().simulcast()],
-            false,
-        )
-        .unwrap();
-    assert_eq!(reply.data.data["configured"], "ok", "{reply:?}");
-    pub_peer.wait_for(WAIT, pick::connected).unwrap();
-    // The feed exists for subscribers once Janus has its side up too.
-    publisher.events().wait_for(WAIT, pick::webrtcup).unwrap();
-    let video = pub_peer.call(|pc, _| pc.local_tracks()).unwrap()[0].clone();
-    assert_eq!(video.kind, TrackKind::Video);
+    let (publisher, feed, video) = publish(
+        &session,
+        ip,
+        "sim",
+        &[Track::video().send_only().simulcast()],
+    );
 
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
-        let sender = s.spawn(|| send_layers(&pub_peer, &video.mid, &stop));
+        let sender = s.spawn(|| send_layers(publisher.peer().unwrap(), &video, &stop));
         // A failing assertion must stop the sender too, or the scope never ends.
         let _stop = StopOnDrop(&stop);
-
-        // Subscriber: Janus offers, we answer.
-        let subscriber = session.attach(VIDEOROOM).unwrap();
-        let attached = subscriber
-            .message(
-                json!({"request": "join", "ptype": "subscriber", "room": 1234, "streams": [{"feed": feed}]}),
-                None,
-            )
+        let subscriber = subscribe(&session, ip, &[&feed]);
+        let remote = subscriber
+            .peer()
+            .unwrap()
+            .call(|pc, _| pc.remote_tracks())
             .unwrap();
-        assert_eq!(attached.data.data["videoroom"], "attached", "{attached:?}");
-        let sub_peer = Peer::bind(PeerConfig::default(), ip, 4096).unwrap();
-        sub_peer
-            .answer(
-                &subscriber,
-                json!({"request": "start"}),
-                attached.jsep.as_ref().unwrap(),
-            )
-            .unwrap();
-        sub_peer.wait_for(WAIT, pick::connected).unwrap();
-        let remote = sub_peer.call(|pc, _| pc.remote_tracks()).unwrap();
         assert_eq!(remote.len(), 1, "{remote:?}");
 
         // Janus starts with the highest layer, then switches to the one asked for.
-        receives_layer(&sub_peer, "h", 10);
+        receives_layer(&subscriber, "h", 10);
         subscriber
             .message(json!({"request": "configure", "substream": 0}), None)
             .unwrap();
@@ -105,13 +133,111 @@ fn a_simulcast_publisher_is_received_in_the_layer_the_subscriber_asks_for() {
         let switched = pick::plugin_event(|d| d["substream"] == 0);
         let (event, _) = subscriber.events().wait_for(WAIT, switched).unwrap();
         assert_eq!(event["videoroom"], "event", "{event}");
-        receives_layer(&sub_peer, "l", 10);
+        receives_layer(&subscriber, "l", 10);
         subscriber
             .message(json!({"request": "configure", "substream": 1}), None)
             .unwrap();
-        receives_layer(&sub_peer, "m", 10);
+        receives_layer(&subscriber, "m", 10);
 
         stop.store(true, Ordering::Relaxed);
         sender.join().unwrap();
     });
+}
+
+/// Sends VP8 frames numbered from `first` every other tick until `stop`.
+fn send_video(peer: &Connection, mid: &str, first: u32, stop: &AtomicBool) {
+    let mut n = 0u32;
+    while !stop.load(Ordering::Relaxed) {
+        let frame = vp8_frame(first + n, n % 25 == 0, 600);
+        let _ = peer.write_frame(mid, u64::from(n) * VP8_TICKS, &frame);
+        n += 1;
+        std::thread::sleep(TICK * 2);
+    }
+}
+
+/// Waits for a received frame whose number `pick` accepts: its mid.
+fn frame_from(subscriber: &Handle, mut from: impl FnMut(u32) -> bool) -> String {
+    subscriber
+        .events()
+        .wait_for(WAIT, |ev| match ev {
+            HandleEvent::Rtc(RtcEvent::Media(f))
+                if frame_number(&f.data).is_some_and(&mut from) =>
+            {
+                Some(f.mid)
+            }
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// Frames from the first publisher are numbered below this one, the second's above.
+const SECOND: u32 = 500_000;
+
+#[test]
+fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leaves() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let ip = janus.media_ip().into();
+    let sending = [Track::video().send_only()];
+    let (first, first_feed, first_mid) = publish(&session, ip, "first", &sending);
+    let (second, second_feed, second_mid) = publish(&session, ip, "second", &sending);
+
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        s.spawn(|| send_video(first.peer().unwrap(), &first_mid, 0, &stop));
+        s.spawn(|| send_video(second.peer().unwrap(), &second_mid, SECOND, &stop));
+        let subscriber = subscribe(&session, ip, &[&first_feed]);
+        let from_first = frame_from(&subscriber, |n| n < SECOND);
+
+        // Take the second feed too: Janus renegotiates with an offer of its own.
+        let updated = subscriber
+            .message(
+                json!({"request": "subscribe", "streams": [{"feed": second_feed}]}),
+                None,
+            )
+            .unwrap();
+        let offer = updated.jsep.clone().expect("Janus offers the new stream");
+        assert_eq!(offer.kind, SdpType::Offer);
+        subscriber
+            .answer(json!({"request": "start"}), &offer, &[])
+            .unwrap();
+        let from_second = frame_from(&subscriber, |n| n >= SECOND);
+        assert_ne!(
+            from_first, from_second,
+            "the second feed on an m-line of its own"
+        );
+
+        // The second publisher leaves: Janus offers, unasked, without its stream.
+        second.hangup().unwrap();
+        let offer = subscriber
+            .events()
+            .wait_for(WAIT, |ev| match ev {
+                HandleEvent::Janus(Event::PluginEvent {
+                    jsep: Some(jsep), ..
+                }) if jsep.kind == SdpType::Offer => Some(jsep),
+                _ => None,
+            })
+            .unwrap();
+        answer_and_check(&subscriber, &offer, &from_first, &from_second);
+        stop.store(true, Ordering::Relaxed);
+    });
+}
+
+/// Answers Janus's offer that drops `gone`, then sees `kept`'s frames go on.
+fn answer_and_check(subscriber: &Handle, offer: &Jsep, kept: &str, gone: &str) {
+    subscriber
+        .answer(json!({"request": "start"}), offer, &[])
+        .unwrap();
+    let remote = subscriber
+        .peer()
+        .unwrap()
+        .call(|pc, _| pc.remote_tracks())
+        .unwrap();
+    assert!(
+        remote.iter().any(|t| t.mid == kept) && !remote.iter().any(|t| t.mid == gone),
+        "{remote:?}"
+    );
+    assert_eq!(frame_from(subscriber, |n| n < SECOND), kept);
 }
