@@ -307,7 +307,13 @@ fn ice_that_stays_disconnected_is_reported_failed_after_the_grace_period() {
     w.linked = false;
     let cut = w.now;
     while w.now < cut + Duration::from_secs(60) {
+        let before = w.events.len();
         w.run(1);
+        for e in &w.events[before..] {
+            if let HandleEvent::Rtc(Event::IceState(s)) = e {
+                eprintln!("{:?} after the cut: {s:?}", w.now - cut);
+            }
+        }
     }
     let states: Vec<IceState> = w
         .rtc_events()

@@ -296,6 +296,21 @@ impl Janus {
         Ok(())
     }
 
+    /// Freezes Janus (SIGSTOP to its process group): it answers nothing, on any socket,
+    /// until the returned guard's drop; for tests of what a client does
+    /// when the server goes silent without going away.
+    pub fn freeze(&self) -> Result<Frozen> {
+        let pid = self.group()?;
+        kill_process_group(pid, Signal::STOP)
+            .map_err(|e| HarnessError::io("SIGSTOP", std::io::Error::from(e)))?;
+        Ok(Frozen(pid))
+    }
+
+    fn group(&self) -> Result<Pid> {
+        let child = self.child.as_ref().ok_or(HarnessError::NotRunning)?;
+        Pid::from_raw(i32::try_from(child.id()).unwrap_or(0)).ok_or(HarnessError::NotRunning)
+    }
+
     /// SIGKILL to the whole process group, then reap the child.
     fn kill_group(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -670,5 +685,15 @@ mod tests {
         };
         assert_eq!(odd.triple(), (1, 4, 1), "falls back to the number");
         assert!(JanusVersion::from_info(&serde_json::json!({"version": 1})).is_none());
+    }
+}
+
+/// A frozen Janus ([`Janus::freeze`]), thawed (SIGCONT) on drop.
+#[derive(Debug)]
+pub struct Frozen(Pid);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        let _ = kill_process_group(self.0, Signal::CONT);
     }
 }

@@ -42,7 +42,7 @@ mod token;
 pub use config::{JanusBuilder, JsonStyle};
 pub use error::{HarnessError, Result};
 pub use http::{HttpClient, HttpResponse, WebSocket};
-pub use janus::{Janus, JanusVersion, janus_binary, skip};
+pub use janus::{Frozen, Janus, JanusVersion, janus_binary, skip};
 pub use netns::{MEDIA_INTERFACE, MEDIA_IP, require_namespace};
 pub use proxy::TcpProxy;
 pub use token::{TOKEN_REALM, signed_token};

@@ -4,6 +4,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
+use janus_blocking::rtc::HandleEvent;
 use janus_blocking::{Client, Error};
 use janus_proto::plugin::echotest;
 use janus_proto::{ClientConfig, ErrorCode, Event, Reconnect, SessionId, SessionLostReason};
@@ -384,7 +385,7 @@ fn long_poll_with_maxev_delivers_queued_events_in_one_batch_in_order() {
         janus.api_post(&format!("/{s}/{h}"), &body).unwrap()["janus"].clone()
     };
     let next_tx = || match echo.events().recv_timeout(Duration::from_secs(10)) {
-        Ok(Event::PluginEvent { tx: Some(tx), .. }) => tx.as_str().to_owned(),
+        Ok(HandleEvent::Janus(Event::PluginEvent { tx: Some(tx), .. })) => tx.as_str().to_owned(),
         other => panic!("expected a plugin event, got {other:?}"),
     };
     // The client's long poll is out. Hold whatever it sends next (its next GET), then answer
@@ -490,7 +491,9 @@ fn a_full_event_queue_pauses_reading_and_loses_nothing_once_drained() {
         let mut got = Vec::new();
         while got.len() < sent.len() {
             match echo.events().recv_timeout(Duration::from_secs(10)) {
-                Ok(Event::PluginEvent { tx: Some(tx), .. }) => got.push(tx.as_str().to_owned()),
+                Ok(HandleEvent::Janus(Event::PluginEvent { tx: Some(tx), .. })) => {
+                    got.push(tx.as_str().to_owned())
+                }
                 other => panic!("{url}: expected a plugin event, got {other:?}"),
             }
         }

@@ -645,3 +645,29 @@ fn h264_frames_come_back_when_h264_is_the_video_codec() {
     }
     assert!(got.len() >= 45, "H.264 frames echoed: {}", got.len());
 }
+
+#[test]
+fn when_janus_goes_silent_ice_is_disconnected_then_failed() {
+    let e = echo_with(PeerConfig {
+        ice_failed_after: Some(Duration::from_secs(1)),
+        ..PeerConfig::default()
+    });
+    connect(&e, &[Track::audio()]);
+    // Janus answers no more STUN checks (nor anything else) while frozen.
+    let _frozen = e._janus.freeze().unwrap();
+    let mut states = Vec::new();
+    e.events()
+        .wait_for(Duration::from_secs(60), |ev| {
+            if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                states.push(s);
+            }
+            states.contains(&IceState::Failed).then_some(())
+        })
+        .unwrap_or_else(|err| panic!("ICE states {states:?}: {err}"));
+    let disconnected = states.iter().position(|s| *s == IceState::Disconnected);
+    let failed = states.iter().position(|s| *s == IceState::Failed);
+    assert!(
+        matches!((disconnected, failed), (Some(d), Some(f)) if d < f),
+        "{states:?}"
+    );
+}

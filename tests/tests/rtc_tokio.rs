@@ -608,6 +608,37 @@ async fn with_full_trickle_janus_candidates_reach_the_connection_without_the_app
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_janus_goes_silent_ice_is_disconnected_then_failed() {
+    within(async {
+        let e = echo_with(PeerConfig {
+            ice_failed_after: Some(Duration::from_secs(1)),
+            ..PeerConfig::default()
+        })
+        .await;
+        connect_echo(&e, &[Track::audio()]).await;
+        // Janus answers no more STUN checks (nor anything else) while frozen.
+        let _frozen = e._janus.freeze().unwrap();
+        let mut states = Vec::new();
+        let failed = e.events().wait_for(Duration::from_secs(60), |ev| {
+            if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                states.push(s);
+            }
+            states.contains(&IceState::Failed).then_some(())
+        });
+        failed
+            .await
+            .unwrap_or_else(|err| panic!("ICE states {states:?}: {err}"));
+        let disconnected = states.iter().position(|s| *s == IceState::Disconnected);
+        let failed = states.iter().position(|s| *s == IceState::Failed);
+        assert!(
+            matches!((disconnected, failed), (Some(d), Some(f)) if d < f),
+            "{states:?}"
+        );
+    })
+    .await;
+}
+
 /// The next VideoCall event named `name` on `handle`, with its JSEP.
 async fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
     let event = handle.events().wait_for(WAIT, pick::videocall_event(name));

@@ -11,6 +11,7 @@ use janus_proto::{
     ClientConfig, ErrorCode, Event, Reconnect, SessionId, SessionLostReason, TransactionId,
 };
 use janus_tests::{Janus, TcpProxy};
+use janus_tokio::rtc::HandleEvent;
 use janus_tokio::{Client, Error};
 use serde_json::json;
 
@@ -431,7 +432,7 @@ fn long_poll_with_maxev_delivers_queued_events_in_one_batch_in_order() {
             janus.api_post(&format!("/{s}/{h}"), &body).unwrap()
         };
         let next_tx = async || match echo.events().recv_timeout(Duration::from_secs(10)).await {
-            Ok(Event::PluginEvent { tx: Some(tx), .. }) => tx,
+            Ok(HandleEvent::Janus(Event::PluginEvent { tx: Some(tx), .. })) => tx,
             other => panic!("expected a plugin event, got {other:?}"),
         };
         // The client's long poll is out. Hold whatever it sends next (its next GET), then
@@ -591,7 +592,7 @@ fn a_full_event_queue_pauses_reading_and_loses_nothing_once_drained() {
             let mut got = Vec::new();
             while got.len() < sent.len() {
                 match echo.events().recv_timeout(Duration::from_secs(10)).await {
-                    Ok(Event::PluginEvent { tx: Some(tx), .. }) => {
+                    Ok(HandleEvent::Janus(Event::PluginEvent { tx: Some(tx), .. })) => {
                         got.push(tx.as_str().to_owned());
                     }
                     other => panic!("{url}: expected a plugin event, got {other:?}"),
