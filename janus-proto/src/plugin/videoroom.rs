@@ -44,10 +44,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::macros::wire_struct;
-use super::{DecodeError, PluginEvent, decode_as};
 #[cfg(doc)]
 use super::PluginRequest;
+use super::macros::wire_struct;
+use super::{DecodeError, PluginEvent, decode_as};
 use crate::error::PluginError;
 use crate::msg::PluginData;
 

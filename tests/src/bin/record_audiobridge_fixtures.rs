@@ -62,7 +62,10 @@ fn record(out: &Path) -> Result<()> {
     let janus = Janus::builder().only_plugins(&["audiobridge"]).launch()?;
     let version = janus.version().string.clone();
     let mut w = FixtureWriter::new(out.join(&version))?;
-    eprintln!("recording the AudioBridge of Janus {version} into {}", out.display());
+    eprintln!(
+        "recording the AudioBridge of Janus {version} into {}",
+        out.display()
+    );
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../media/samples/audio.opus")
         .canonicalize()?;
@@ -84,133 +87,358 @@ fn record(out: &Path) -> Result<()> {
         "record": false});
     ask(&mut s, &mut w, admin, "create", create.clone())?;
     ask(&mut s, &mut w, admin, "create-room-exists", create)?;
-    ask(&mut s, &mut w, admin, "exists", json!({"request": "exists", "room": 7777}))?;
-    ask(&mut s, &mut w, admin, "exists-not", json!({"request": "exists", "room": 999_999}))?;
-    ask(&mut s, &mut w, admin, "edit",
-        json!({"request": "edit", "room": 7777, "secret": secret, "new_description": "Edited"}))?;
-    ask(&mut s, &mut w, admin, "edit-unauthorized",
-        json!({"request": "edit", "room": 7777, "secret": "wrong", "new_description": "No"}))?;
-    ask(&mut s, &mut w, admin, "allowed-add",
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "exists",
+        json!({"request": "exists", "room": 7777}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "exists-not",
+        json!({"request": "exists", "room": 999_999}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "edit",
+        json!({"request": "edit", "room": 7777, "secret": secret, "new_description": "Edited"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "edit-unauthorized",
+        json!({"request": "edit", "room": 7777, "secret": "wrong", "new_description": "No"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "allowed-add",
         json!({"request": "allowed", "room": 7777, "secret": secret, "action": "add",
-               "allowed": ["token-a", "token-b"]}))?;
-    ask(&mut s, &mut w, admin, "list-with-room", json!({"request": "list"}))?;
+               "allowed": ["token-a", "token-b"]}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "list-with-room",
+        json!({"request": "list"}),
+    )?;
 
     // Participants without a PeerConnection.
-    let joined = ask(&mut s, &mut w, alice, "join",
-        json!({"request": "join", "room": 7777, "display": "alice"}))?;
+    let joined = ask(
+        &mut s,
+        &mut w,
+        alice,
+        "join",
+        json!({"request": "join", "room": 7777, "display": "alice"}),
+    )?;
     let alice_id = id(&joined, "id")?;
-    let joined = ask(&mut s, &mut w, bob, "join-second",
-        json!({"request": "join", "room": 7777, "display": "bob", "muted": true}))?;
+    let joined = ask(
+        &mut s,
+        &mut w,
+        bob,
+        "join-second",
+        json!({"request": "join", "room": 7777, "display": "bob", "muted": true}),
+    )?;
     let bob_id = id(&joined, "id")?;
     let other = s.event(alice, WAIT, kind("joined"))?;
     w.save_if("event-joined-other", other)?;
-    ask(&mut s, &mut w, alice, "join-already-joined",
-        json!({"request": "join", "room": 7777}))?;
-    ask(&mut s, &mut w, admin, "listparticipants",
-        json!({"request": "listparticipants", "room": 7777}))?;
-    ask(&mut s, &mut w, alice, "configure",
-        json!({"request": "configure", "muted": true, "display": "alice-renamed"}))?;
+    ask(
+        &mut s,
+        &mut w,
+        alice,
+        "join-already-joined",
+        json!({"request": "join", "room": 7777}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "listparticipants",
+        json!({"request": "listparticipants", "room": 7777}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        alice,
+        "configure",
+        json!({"request": "configure", "muted": true, "display": "alice-renamed"}),
+    )?;
     let changed = s.event(bob, WAIT, has("participants"))?;
     w.save_if("event-participants-changed", changed)?;
     s.clear();
-    ask(&mut s, &mut w, admin, "mute",
-        json!({"request": "mute", "room": 7777, "secret": secret, "id": bob_id}))?;
-    ask(&mut s, &mut w, admin, "unmute",
-        json!({"request": "unmute", "room": 7777, "secret": secret, "id": bob_id}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "mute",
+        json!({"request": "mute", "room": 7777, "secret": secret, "id": bob_id}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "unmute",
+        json!({"request": "unmute", "room": 7777, "secret": secret, "id": bob_id}),
+    )?;
     let unmuted = s.event(alice, WAIT, has("participants"))?;
     w.save_if("event-participant-unmuted", unmuted)?;
-    ask(&mut s, &mut w, admin, "mute-room",
-        json!({"request": "mute_room", "room": 7777, "secret": secret}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "mute-room",
+        json!({"request": "mute_room", "room": 7777, "secret": secret}),
+    )?;
     let muted = s.event(alice, WAIT, has("muted"))?;
     w.save_if("event-room-muted", muted)?;
-    ask(&mut s, &mut w, admin, "unmute-room",
-        json!({"request": "unmute_room", "room": 7777, "secret": secret}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "unmute-room",
+        json!({"request": "unmute_room", "room": 7777, "secret": secret}),
+    )?;
     s.clear();
-    ask(&mut s, &mut w, admin, "suspend",
-        json!({"request": "suspend", "room": 7777, "secret": secret, "id": bob_id}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "suspend",
+        json!({"request": "suspend", "room": 7777, "secret": secret, "id": bob_id}),
+    )?;
     let suspended = s.event(alice, WAIT, has("suspended"))?;
     w.save_if("event-suspended", suspended)?;
-    ask(&mut s, &mut w, admin, "resume",
-        json!({"request": "resume", "room": 7777, "secret": secret, "id": bob_id}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "resume",
+        json!({"request": "resume", "room": 7777, "secret": secret, "id": bob_id}),
+    )?;
     let resumed = s.event(alice, WAIT, has("resumed"))?;
     w.save_if("event-resumed", resumed)?;
     s.clear();
-    ask(&mut s, &mut w, admin, "denoise-enable",
-        json!({"request": "denoise_enable", "room": 7777, "secret": secret, "id": bob_id}))?;
-    ask(&mut s, &mut w, alice, "resetdecoder", json!({"request": "resetdecoder"}))?;
-    ask(&mut s, &mut w, admin, "enable-recording",
-        json!({"request": "enable_recording", "room": 7777, "secret": secret, "record": false}))?;
-    ask(&mut s, &mut w, admin, "enable-mjrs",
-        json!({"request": "enable_mjrs", "room": 7777, "secret": secret, "mjrs": false}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "denoise-enable",
+        json!({"request": "denoise_enable", "room": 7777, "secret": secret, "id": bob_id}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        alice,
+        "resetdecoder",
+        json!({"request": "resetdecoder"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "enable-recording",
+        json!({"request": "enable_recording", "room": 7777, "secret": secret, "record": false}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "enable-mjrs",
+        json!({"request": "enable_mjrs", "room": 7777, "secret": secret, "mjrs": false}),
+    )?;
 
     // Forwarders and announcements.
-    let added = ask(&mut s, &mut w, admin, "rtp-forward",
+    let added = ask(
+        &mut s,
+        &mut w,
+        admin,
+        "rtp-forward",
         json!({"request": "rtp_forward", "room": 7777, "secret": secret,
-               "host": "127.0.0.1", "port": 5994, "codec": "opus"}))?;
+               "host": "127.0.0.1", "port": 5994, "codec": "opus"}),
+    )?;
     let stream_id = id(&added, "stream_id")?;
-    ask(&mut s, &mut w, admin, "listforwarders",
-        json!({"request": "listforwarders", "room": 7777, "secret": secret}))?;
-    ask(&mut s, &mut w, admin, "stop-rtp-forward",
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "listforwarders",
+        json!({"request": "listforwarders", "room": 7777, "secret": secret}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "stop-rtp-forward",
         json!({"request": "stop_rtp_forward", "room": 7777, "secret": secret,
-               "stream_id": stream_id}))?;
-    ask(&mut s, &mut w, admin, "play-file",
+               "stream_id": stream_id}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "play-file",
         json!({"request": "play_file", "room": 7777, "secret": secret,
-               "filename": sample.to_string_lossy(), "file_id": "sample", "loop": true}))?;
+               "filename": sample.to_string_lossy(), "file_id": "sample", "loop": true}),
+    )?;
     let started = s.event(alice, WAIT, kind("announcement-started"))?;
     w.save_if("event-announcement-started", started)?;
-    ask(&mut s, &mut w, admin, "play-file-missing",
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "play-file-missing",
         json!({"request": "play_file", "room": 7777, "secret": secret,
-               "filename": "/nonexistent.opus"}))?;
-    ask(&mut s, &mut w, admin, "is-playing",
-        json!({"request": "is_playing", "room": 7777, "secret": secret, "file_id": "sample"}))?;
-    ask(&mut s, &mut w, admin, "listannouncements",
-        json!({"request": "listannouncements", "room": 7777, "secret": secret}))?;
-    ask(&mut s, &mut w, admin, "stop-file",
-        json!({"request": "stop_file", "room": 7777, "secret": secret, "file_id": "sample"}))?;
+               "filename": "/nonexistent.opus"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "is-playing",
+        json!({"request": "is_playing", "room": 7777, "secret": secret, "file_id": "sample"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "listannouncements",
+        json!({"request": "listannouncements", "room": 7777, "secret": secret}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "stop-file",
+        json!({"request": "stop_file", "room": 7777, "secret": secret, "file_id": "sample"}),
+    )?;
     let stopped = s.event(alice, WAIT, kind("announcement-stopped"))?;
     w.save_if("event-announcement-stopped", stopped)?;
-    ask(&mut s, &mut w, admin, "stop-file-unknown",
-        json!({"request": "stop_file", "room": 7777, "secret": secret, "file_id": "nope"}))?;
-    ask(&mut s, &mut w, admin, "stop-all-files",
-        json!({"request": "stop_all_files", "room": 7777, "secret": secret}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "stop-file-unknown",
+        json!({"request": "stop_file", "room": 7777, "secret": secret, "file_id": "nope"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "stop-all-files",
+        json!({"request": "stop_all_files", "room": 7777, "secret": secret}),
+    )?;
     s.clear();
 
     // Leaving, in every way.
-    ask(&mut s, &mut w, admin, "kick",
-        json!({"request": "kick", "room": 7777, "secret": secret, "id": bob_id}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "kick",
+        json!({"request": "kick", "room": 7777, "secret": secret, "id": bob_id}),
+    )?;
     let kicked = s.event(alice, WAIT, has("kicked"))?;
     w.save_if("event-kicked", kicked)?;
-    ask(&mut s, &mut w, alice, "changeroom",
-        json!({"request": "changeroom", "room": 1234, "display": "alice-moved"}))?;
-    ask(&mut s, &mut w, alice, "hangup", json!({"request": "hangup"}))?;
+    ask(
+        &mut s,
+        &mut w,
+        alice,
+        "changeroom",
+        json!({"request": "changeroom", "room": 1234, "display": "alice-moved"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        alice,
+        "hangup",
+        json!({"request": "hangup"}),
+    )?;
     ask(&mut s, &mut w, alice, "leave", json!({"request": "leave"}))?;
-    ask(&mut s, &mut w, alice, "leave-not-joined", json!({"request": "leave"}))?;
+    ask(
+        &mut s,
+        &mut w,
+        alice,
+        "leave-not-joined",
+        json!({"request": "leave"}),
+    )?;
     let carol = s.attach(PLUGIN)?;
     let dave = s.attach(PLUGIN)?;
-    s.message(carol, json!({"request": "join", "room": 7777, "display": "carol"}), None)?;
-    s.message(dave, json!({"request": "join", "room": 7777, "display": "dave"}), None)?;
+    s.message(
+        carol,
+        json!({"request": "join", "room": 7777, "display": "carol"}),
+        None,
+    )?;
+    s.message(
+        dave,
+        json!({"request": "join", "room": 7777, "display": "dave"}),
+        None,
+    )?;
     s.clear();
     s.message(dave, json!({"request": "leave"}), None)?;
     let left = s.event(carol, WAIT, has("leaving"))?;
     w.save_if("event-leaving", left)?;
-    ask(&mut s, &mut w, admin, "kick-all",
-        json!({"request": "kick_all", "room": 7777, "secret": secret}))?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "kick-all",
+        json!({"request": "kick_all", "room": 7777, "secret": secret}),
+    )?;
     let all = s.event(carol, WAIT, has("kicked_all"))?;
     w.save_if("event-kicked-all", all)?;
     let erin = s.attach(PLUGIN)?;
-    s.message(erin, json!({"request": "join", "room": 7777, "display": "erin"}), None)?;
-    ask(&mut s, &mut w, admin, "destroy",
-        json!({"request": "destroy", "room": 7777, "secret": secret}))?;
+    s.message(
+        erin,
+        json!({"request": "join", "room": 7777, "display": "erin"}),
+        None,
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        admin,
+        "destroy",
+        json!({"request": "destroy", "room": 7777, "secret": secret}),
+    )?;
     let destroyed = s.event(erin, WAIT, kind("destroyed"))?;
     w.save_if("event-destroyed", destroyed)?;
 
     // Errors.
-    ask(&mut s, &mut w, lone, "join-no-such-room",
-        json!({"request": "join", "room": 999_999}))?;
-    ask(&mut s, &mut w, lone, "configure-not-joined",
-        json!({"request": "configure", "muted": false}))?;
-    ask(&mut s, &mut w, lone, "unknown-request", json!({"request": "bogus"}))?;
-    ask(&mut s, &mut w, lone, "missing-request", json!({"room": 7777}))?;
+    ask(
+        &mut s,
+        &mut w,
+        lone,
+        "join-no-such-room",
+        json!({"request": "join", "room": 999_999}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        lone,
+        "configure-not-joined",
+        json!({"request": "configure", "muted": false}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        lone,
+        "unknown-request",
+        json!({"request": "bogus"}),
+    )?;
+    ask(
+        &mut s,
+        &mut w,
+        lone,
+        "missing-request",
+        json!({"room": 7777}),
+    )?;
     eprintln!("done: {} fixtures (alice {alice_id})", w.count());
     Ok(())
 }

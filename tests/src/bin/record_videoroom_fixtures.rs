@@ -55,7 +55,10 @@ fn record(out: &Path) -> Result<()> {
     let janus = Janus::builder().only_plugins(&["videoroom"]).launch()?;
     let version = janus.version().string.clone();
     let mut w = FixtureWriter::new(out.join(&version))?;
-    eprintln!("recording the VideoRoom of Janus {version} into {}", out.display());
+    eprintln!(
+        "recording the VideoRoom of Janus {version} into {}",
+        out.display()
+    );
     let mut s = PluginSession::open(&janus, WAIT)?;
     let admin = s.attach(PLUGIN)?;
     let alice = s.attach(PLUGIN)?;
