@@ -5,7 +5,11 @@
 //! [`PluginData`] (implementing [`PluginEvent`]). Plugin crates outside this one add theirs
 //! the same way; the core never needs to know them.
 
+pub mod audiobridge;
 pub mod echotest;
+pub mod id;
+mod macros;
+pub mod videoroom;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
