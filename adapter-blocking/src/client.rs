@@ -646,10 +646,12 @@ impl Handle {
     /// janus.js `hangup`: closes the WebRTC connection, ours (its `Closed` event follows
     /// in [`events`](Self::events)) and Janus's (`hangup` request); keeps the handle.
     pub fn hangup(&self) -> Result<(), Error> {
+        // janus.js's order: tell Janus, then close ours (whatever Janus answered).
+        let told = self.inner.request(Op::Hangup(self.handle));
         if let Some(peer) = &self.peer {
             peer.with(|hc, _| hc.close())?;
         }
-        self.inner.request(Op::Hangup(self.handle)).map(drop)
+        told.map(drop)
     }
 
     /// `detach` (janus.js `detach`); the connection closes with the handle.

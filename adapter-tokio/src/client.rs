@@ -664,12 +664,12 @@ impl Handle {
     /// janus.js `hangup`: closes the WebRTC connection, ours (its `Closed` event follows
     /// in [`events`](Self::events)) and Janus's (`hangup` request); keeps the handle.
     pub async fn hangup(&self) -> Result<(), Error> {
+        // janus.js's order: tell Janus, then close ours (whatever Janus answered).
+        let told = request(&self.commands, Op::Hangup(self.handle)).await;
         if let Some(peer) = &self.peer {
             peer.with(|hc, _| hc.close()).await?;
         }
-        request(&self.commands, Op::Hangup(self.handle))
-            .await
-            .map(drop)
+        told.map(drop)
     }
 
     /// `detach` (janus.js `detach`); the connection closes with the handle.

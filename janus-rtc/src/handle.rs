@@ -115,7 +115,7 @@ pub enum HandleOutput {
 }
 
 /// A plugin handle's WebRTC connection: a [`PeerConnection`] plus what janus.js does for
-/// it on the handle's behalf (see the [module](self) documentation).
+/// it on the handle's behalf (see [the module](crate::handle)).
 #[derive(Debug)]
 pub struct HandleConnection {
     config: PeerConfig,

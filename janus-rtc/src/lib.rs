@@ -69,9 +69,17 @@
 //! track events), `candidates` (local candidates and trickle, remote ones, Janus's trickle
 //! and hangup events), `media` (writing frames and simulcast layers, received frames, mute,
 //! bitrate), `data` (data channels) and `dtmf` (tones out and in). [`Input`], [`Output`] and
-//! [`Transmit`] are in `io`, the application's [`Event`]s in `event`.
+//! [`Transmit`] are in `io`, the application's [`Event`]s in `event`. `handle` holds
+//! [`HandleConnection`]: a connection tied to its plugin handle the way janus.js ties them
+//! (trickle both ways, Janus's events in one ordered [`HandleEvent`] stream, answers that
+//! come in plugin events, a new connection after a hangup), which both adapters drive.
 //!
 //! # janus.js names
+//!
+//! A janus.js plugin handle with its PeerConnection is a [`HandleConnection`] here (in the
+//! adapters, a `Handle` with `add_peer`); its callbacks are the variants of
+//! [`HandleEvent`]: `onmessage`, `webrtcState`, `mediaState`, `slowLink` and `ondetached`
+//! in [`HandleEvent::Janus`], the connection's own in [`HandleEvent::Rtc`].
 //!
 //! What janus.js calls `createOffer({tracks})`, `createAnswer`, `handleRemoteJsep`,
 //! `onlocaltrack`, `onremotetrack`, `ondataopen`, `ondata`, `iceState`, `getBitrate`,
@@ -97,7 +105,7 @@ mod client_error;
 mod config;
 mod error;
 mod event;
-mod handle;
+pub mod handle;
 mod io;
 mod peer;
 mod sdp;

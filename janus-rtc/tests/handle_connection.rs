@@ -356,3 +356,35 @@ fn janus_candidates_that_come_before_its_answer_are_applied_with_it() {
     w.run(100);
     assert!(w.ours.connection().is_connected() && w.janus.is_connected());
 }
+
+#[test]
+fn janus_ice_failed_and_media_events_pass_through_in_order_with_the_connection_still_open() {
+    let mut w = World::new();
+    w.offer_and_connect(&[Track::audio()]);
+    let before = w.events.len();
+    w.ours
+        .handle_janus_event(JanusEvent::IceFailed { handle: HANDLE });
+    w.ours.handle_janus_event(JanusEvent::SlowLink {
+        handle: HANDLE,
+        link: janus_proto::SlowLink {
+            uplink: true,
+            media: "audio".into(),
+            mid: None,
+            lost: 10,
+        },
+    });
+    w.run(1);
+    let janus: Vec<&JanusEvent> = w.events[before..]
+        .iter()
+        .filter_map(HandleEvent::janus)
+        .collect();
+    assert!(
+        matches!(
+            janus[..],
+            [JanusEvent::IceFailed { .. }, JanusEvent::SlowLink { .. }]
+        ),
+        "{janus:?}"
+    );
+    // Janus's ICE failure is news, not a hangup: only its `hangup` closes ours.
+    assert!(!w.ours.connection().is_closed());
+}
