@@ -431,9 +431,9 @@ enum Outlet {
 
 impl Outlet {
     /// Delivers an event; `None` when nobody reads them any more. Received frames are
-    /// dropped (and counted) rather than waited for: a late frame is worth nothing.
+    /// dropped (and counted) rather than waited for ([`HandleEvent::is_droppable`]).
     fn deliver(&self, event: HandleEvent, dropped: &AtomicU64) -> Option<()> {
-        let is_frame = matches!(event, HandleEvent::Rtc(Event::Media(_)));
+        let is_frame = event.is_droppable();
         match self {
             Self::Standalone { events, .. } => {
                 let HandleEvent::Rtc(e) = event else {

@@ -81,6 +81,13 @@ impl From<janus_proto::Event> for HandleEvent {
 }
 
 impl HandleEvent {
+    /// Whether this is a received media frame: the one event that an adapter drops (and
+    /// counts) rather than waits for room in a full queue, since a late frame is worth
+    /// nothing; every other event waits, so that none is lost.
+    pub fn is_droppable(&self) -> bool {
+        matches!(self, Self::Rtc(Event::Media(_)))
+    }
+
     /// The connection's event, if it is one.
     pub fn rtc(&self) -> Option<&Event> {
         match self {

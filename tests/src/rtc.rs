@@ -13,6 +13,17 @@ pub const ECHOTEST: &str = "janus.plugin.echotest";
 pub const VIDEOCALL: &str = "janus.plugin.videocall";
 /// The VideoRoom plugin.
 pub const VIDEOROOM: &str = "janus.plugin.videoroom";
+/// The TextRoom plugin.
+pub const TEXTROOM: &str = "janus.plugin.textroom";
+
+/// A TextRoom request over the data channel, and the transaction its answer will carry.
+pub fn textroom_request(verb: &str, transaction: &str, fields: serde_json::Value) -> Vec<u8> {
+    let mut request = serde_json::json!({"textroom": verb, "transaction": transaction});
+    if let (Some(r), serde_json::Value::Object(f)) = (request.as_object_mut(), fields) {
+        r.extend(f);
+    }
+    request.to_string().into_bytes()
+}
 /// How long a test waits for any one thing (an event, a reply, an echo).
 pub const WAIT: Duration = Duration::from_secs(10);
 /// The senders' tick: one Opus frame each, one VP8 frame every second one (25 fps).
@@ -250,6 +261,19 @@ pub mod pick {
     pub fn layer<E: Into<HandleEvent>>(ev: E) -> Option<Option<&'static str>> {
         match rtc(ev)? {
             RtcEvent::Media(f) => Some(super::layer_of(&f.data)),
+            _ => None,
+        }
+    }
+
+    /// A data-channel text message that parses as JSON whose `pred` holds: the JSON.
+    pub fn json_data<E: Into<HandleEvent>>(
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> impl FnMut(E) -> Option<Value> {
+        move |ev| match rtc(ev)? {
+            RtcEvent::Data(m) if !m.binary => {
+                let v: Value = serde_json::from_slice(&m.data).ok()?;
+                pred(&v).then_some(v)
+            }
             _ => None,
         }
     }

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use janus_proto::{ClientConfig, Event, Jsep};
 use janus_tests::media::frame_number;
 use janus_tests::rtc::{
-    DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TICK, VIDEOCALL, VIDEOROOM, WAIT, audio_frame,
-    binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message, video_frame,
+    DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TEXTROOM, TICK, VIDEOCALL, VIDEOROOM, WAIT,
+    audio_frame, binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message,
+    textroom_request, video_frame,
 };
 use janus_tests::{Janus, JanusBuilder};
 use janus_tokio::rtc::{
@@ -639,6 +640,112 @@ async fn when_janus_goes_silent_ice_is_disconnected_then_failed() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replacing_a_track_sends_new_frames_on_the_same_mid_without_renegotiating() {
+    within(async {
+        let e = echo_with(PeerConfig::default()).await;
+        connect_echo(&e, &[Track::audio(), Track::video()]).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
+        while_sending(
+            e.peer(),
+            &audio,
+            Some(&video),
+            echoed_on(e.events(), &video),
+        )
+        .await;
+        // janus.js `replaceTrack`: the same mid, another source. No SDP change is needed,
+        // so no offer is made ...
+        let replace = [Track::replace(TrackKind::Video, video.clone())];
+        let offered = e
+            .peer()
+            .call(move |pc, _| pc.create_offer(&replace, false))
+            .await;
+        assert!(
+            matches!(offered, Ok(Err(RtcError::NoChanges))),
+            "{offered:?}"
+        );
+        // ... and frames of the new source (other sizes, a fresh keyframe) echo on that mid.
+        let mut tick = tokio::time::interval(TICK * 2);
+        for n in 0..20u32 {
+            tick.tick().await;
+            let frame = janus_tests::media::vp8_frame(1000 + n, n == 0, 700);
+            let rtp_time = u64::from(1000 + n) * janus_tests::media::VP8_TICKS;
+            e.peer()
+                .write_frame(&video, rtp_time, &frame)
+                .await
+                .unwrap();
+        }
+        let replaced = e.events().wait_for(WAIT, |ev| match ev {
+            HandleEvent::Rtc(RtcEvent::Media(f))
+                if f.mid == video && frame_number(&f.data).is_some_and(|n| n >= 1000) =>
+            {
+                Some(f)
+            }
+            _ => None,
+        });
+        let replaced = replaced.await.unwrap();
+        let n = frame_number(&replaced.data).unwrap();
+        assert_eq!(
+            &*replaced.data,
+            &janus_tests::media::vp8_frame(n, n == 1000, 700)[..]
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answering_the_textroom_offer_opens_a_data_channel_that_carries_requests_and_messages() {
+    within(async {
+        let janus = launch(Janus::builder());
+        let client = connect(&janus).await;
+        let session = client.create_session().await.unwrap();
+        let mut room = session.attach(TEXTROOM).await.unwrap();
+        room.add_peer(PeerConfig::default(), janus.media_ip().into())
+            .await
+            .unwrap();
+        // `setup`: Janus offers a PeerConnection with only a data channel.
+        let setup = room
+            .message(json!({"request": "setup"}), None)
+            .await
+            .unwrap();
+        let offer = setup.jsep.expect("Janus offers");
+        assert!(offer.sdp.contains("m=application"), "{}", offer.sdp);
+        let tracks = [Track::data("textroom")];
+        room.answer(json!({"request": "ack"}), &offer, &tracks)
+            .await
+            .unwrap();
+        let (label, _) = data_open(room.events()).await;
+        assert_eq!(label, "textroom");
+        let peer = room.peer().unwrap();
+
+        // Join the room over the channel: Janus answers on it.
+        let fields = json!({"room": 1234, "username": "bot", "display": "Bot"});
+        let join = textroom_request("join", "t-join", fields);
+        peer.send_data("textroom", false, &join).await.unwrap();
+        let joined = room
+            .events()
+            .wait_for(WAIT, pick::json_data(|v| v["transaction"] == "t-join"));
+        let joined = joined.await.unwrap();
+        assert_eq!(joined["textroom"], "success", "{joined}");
+
+        // A message to the room comes back to us, its sender, as a participant.
+        let say = textroom_request(
+            "message",
+            "t-say",
+            json!({"room": 1234, "text": "hello room"}),
+        );
+        peer.send_data("textroom", false, &say).await.unwrap();
+        let heard = room
+            .events()
+            .wait_for(WAIT, pick::json_data(|v| v["textroom"] == "message"));
+        let heard = heard.await.unwrap();
+        let said = (heard["from"].as_str(), heard["text"].as_str());
+        assert_eq!(said, (Some("bot"), Some("hello room")));
+    })
+    .await;
+}
+
 /// The next VideoCall event named `name` on `handle`, with its JSEP.
 async fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
     let event = handle.events().wait_for(WAIT, pick::videocall_event(name));
@@ -717,6 +824,23 @@ async fn a_call_through_videocall_carries_audio_and_dtmf_between_two_handles() {
             .await
             .unwrap();
         assert!(n < 20);
+        // The callee's own track, added in its answer, reaches the caller.
+        for n in 100..120u32 {
+            tick.tick().await;
+            let frame = audio_frame(n).data;
+            pb.write_frame(&mb, u64::from(n) * 160, &frame)
+                .await
+                .unwrap();
+        }
+        let n = alice
+            .events()
+            .wait_for(WAIT, |e| match e {
+                HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == ma => frame_number(&f.data),
+                _ => None,
+            })
+            .await
+            .unwrap();
+        assert!((100..120).contains(&n), "{n}");
 
         // DTMF from alice arrives at bob as the same digits, in order.
         let (tone, gap) = (Duration::from_millis(100), Duration::from_millis(60));

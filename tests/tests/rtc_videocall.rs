@@ -106,6 +106,20 @@ fn a_call_through_videocall_carries_audio_and_dtmf_between_two_handles() {
         })
         .unwrap();
     assert!(n < 20);
+    // The callee's own track, added in its answer, reaches the caller.
+    for n in 100..120u32 {
+        pb.write_frame(&mb, u64::from(n) * 160, &opus_frame(n, 160))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let n = alice
+        .events()
+        .wait_for(WAIT, |e| match e {
+            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == ma => frame_number(&f.data),
+            _ => None,
+        })
+        .unwrap();
+    assert!((100..120).contains(&n), "{n}");
 
     // DTMF from alice arrives at bob as the same digits, in order.
     pa.insert_dtmf(
