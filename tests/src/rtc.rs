@@ -120,6 +120,19 @@ pub fn ice_ufrag(sdp: &str) -> Option<&str> {
     sdp.lines().find_map(|l| l.strip_prefix("a=ice-ufrag:"))
 }
 
+/// Whether these ICE states show pairs checked and then a pair connected (ICE ran).
+pub fn checked_and_connected(states: &[janus_rtc::IceState]) -> bool {
+    use janus_rtc::IceState;
+    states
+        .iter()
+        .position(|s| *s == IceState::Checking)
+        .is_some_and(|c| {
+            states[c..]
+                .iter()
+                .any(|s| matches!(s, IceState::Connected | IceState::Completed))
+        })
+}
+
 /// The simulcast layers a VideoRoom publisher sends: (rid, first frame number, size).
 /// Frame numbers tell the layers apart: h from 1,000,000, m from 2,000,000, l from 3,000,000.
 pub const LAYERS: [(&str, u32, usize); 3] = [

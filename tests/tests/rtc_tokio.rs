@@ -484,18 +484,6 @@ async fn ice_states_until(
     states
 }
 
-/// Whether ICE checked pairs and then connected again.
-fn checked_and_connected(states: &[IceState]) -> bool {
-    states
-        .iter()
-        .position(|s| *s == IceState::Checking)
-        .is_some_and(|c| {
-            states[c..]
-                .iter()
-                .any(|s| matches!(s, IceState::Connected | IceState::Completed))
-        })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ice_restart_runs_ice_again_and_data_keeps_flowing() {
     within(async {
@@ -508,7 +496,8 @@ async fn an_ice_restart_runs_ice_again_and_data_keeps_flowing() {
             let reply = e.handle.restart_ice(json!({})).await.unwrap();
             theirs.push(ice_ufrag(&reply.jsep.unwrap().sdp).unwrap().to_owned());
             // Our agent checks pairs again with the new credentials and connects again.
-            let states = ice_states_until(e.events(), checked_and_connected).await;
+            let states =
+                ice_states_until(e.events(), janus_tests::rtc::checked_and_connected).await;
             eprintln!("ICE after restart {round}: {states:?}");
             for i in 0..10 {
                 data_round_trip(&e, &format!("after {round}.{i}")).await;
@@ -1053,8 +1042,19 @@ async fn frame_from(subscriber: &Handle, mut from: impl FnMut(u32) -> bool) -> S
     seen.await.unwrap()
 }
 
+/// The next offer Janus makes on its own, in a plugin event.
+async fn janus_offer(subscriber: &Handle) -> Jsep {
+    let offer = subscriber.events().wait_for(WAIT, |ev| match ev {
+        HandleEvent::Janus(Event::PluginEvent {
+            jsep: Some(jsep), ..
+        }) if jsep.kind == janus_proto::SdpType::Offer => Some(jsep),
+        _ => None,
+    });
+    offer.await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leaves() {
+async fn a_subscriber_answers_janus_offers_for_an_ice_restart_a_feed_added_and_a_feed_gone() {
     /// Frames from the first publisher are numbered below this one, the second's above.
     const SECOND: u32 = 500_000;
     within(async {
@@ -1076,6 +1076,20 @@ async fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leav
             subscriber.answer(json!({"request": "start"}), &offer, &[]).await.unwrap();
             let from_first = frame_from(&subscriber, |n| n < SECOND).await;
 
+            // A restart from the plugin's side: Janus offers with new ICE credentials, our
+            // answer restarts ICE here too, and the feed goes on.
+            let restart = json!({"request": "configure", "restart": true});
+            let restarted = subscriber.message(restart, None).await.unwrap();
+            let offer = match restarted.jsep {
+                Some(jsep) => jsep,
+                None => janus_offer(&subscriber).await,
+            };
+            subscriber.answer(json!({"request": "start"}), &offer, &[]).await.unwrap();
+            let ran = janus_tests::rtc::checked_and_connected;
+            let states = ice_states_until(subscriber.events(), ran).await;
+            eprintln!("ICE after Janus's restart: {states:?}");
+            assert_eq!(frame_from(&subscriber, |n| n < SECOND).await, from_first);
+
             // Take the second feed too: Janus renegotiates with an offer of its own.
             let more = json!({"request": "subscribe", "streams": [{"feed": second_feed}]});
             let updated = subscriber.message(more, None).await.unwrap();
@@ -1087,15 +1101,7 @@ async fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leav
 
             // The second publisher leaves: Janus offers, unasked, without its stream.
             second.hangup().await.unwrap();
-            let offer = subscriber.events().wait_for(WAIT, |ev| match ev {
-                HandleEvent::Janus(Event::PluginEvent { jsep: Some(jsep), .. })
-                    if jsep.kind == janus_proto::SdpType::Offer =>
-                {
-                    Some(jsep)
-                }
-                _ => None,
-            });
-            let offer = offer.await.unwrap();
+            let offer = janus_offer(&subscriber).await;
             subscriber.answer(json!({"request": "start"}), &offer, &[]).await.unwrap();
             let remote = subscriber.peer().unwrap().call(|pc, _| pc.remote_tracks()).await;
             let remote = remote.unwrap();

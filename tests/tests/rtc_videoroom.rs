@@ -1,8 +1,9 @@
 //! The VideoRoom on the handle API. Simulcast: a publisher sends three VP8 layers (rids h,
 //! m, l) and a subscriber, a handle whose connection answers Janus's offer, gets the layer
-//! Janus picks, then the one it asks for. Renegotiation from Janus's side: a subscriber
-//! takes a second feed (Janus offers again) and answers Janus's own offer when that feed
-//! leaves, and the first feed's media goes on throughout.
+//! Janus picks, then the one it asks for. Renegotiation from Janus's side: a subscriber asks
+//! the plugin for an ICE restart (Janus offers new credentials), takes a second feed (Janus
+//! offers again) and answers Janus's own offer when that feed leaves, and the first feed's
+//! media goes on throughout.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::net::IpAddr;
@@ -174,7 +175,7 @@ fn frame_from(subscriber: &Handle, mut from: impl FnMut(u32) -> bool) -> String 
 const SECOND: u32 = 500_000;
 
 #[test]
-fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leaves() {
+fn a_subscriber_answers_janus_offers_for_an_ice_restart_a_feed_added_and_a_feed_gone() {
     let janus = Janus::launch().unwrap();
     let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
     let session = client.create_session().unwrap();
@@ -190,6 +191,30 @@ fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leaves() {
         s.spawn(|| send_video(second.peer().unwrap(), &second_mid, SECOND, &stop));
         let subscriber = subscribe(&session, ip, &[&first_feed]);
         let from_first = frame_from(&subscriber, |n| n < SECOND);
+
+        // A restart from the plugin's side: Janus offers with new ICE credentials, our
+        // answer restarts ICE here too, and the feed goes on.
+        let restart = subscriber
+            .message(json!({"request": "configure", "restart": true}), None)
+            .unwrap();
+        let offer = match restart.jsep {
+            Some(jsep) => jsep,
+            None => janus_offer(&subscriber),
+        };
+        subscriber
+            .answer(json!({"request": "start"}), &offer, &[])
+            .unwrap();
+        let mut states = Vec::new();
+        subscriber
+            .events()
+            .wait_for(WAIT, |ev| {
+                if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                    states.push(s);
+                }
+                janus_tests::rtc::checked_and_connected(&states).then_some(())
+            })
+            .unwrap_or_else(|e| panic!("ICE after Janus's restart: {states:?}: {e}"));
+        assert_eq!(frame_from(&subscriber, |n| n < SECOND), from_first);
 
         // Take the second feed too: Janus renegotiates with an offer of its own.
         let updated = subscriber
@@ -211,18 +236,23 @@ fn a_subscriber_answers_janus_offers_when_a_feed_is_added_and_when_it_leaves() {
 
         // The second publisher leaves: Janus offers, unasked, without its stream.
         second.hangup().unwrap();
-        let offer = subscriber
-            .events()
-            .wait_for(WAIT, |ev| match ev {
-                HandleEvent::Janus(Event::PluginEvent {
-                    jsep: Some(jsep), ..
-                }) if jsep.kind == SdpType::Offer => Some(jsep),
-                _ => None,
-            })
-            .unwrap();
+        let offer = janus_offer(&subscriber);
         answer_and_check(&subscriber, &offer, &from_first, &from_second);
         stop.store(true, Ordering::Relaxed);
     });
+}
+
+/// The next offer Janus makes on its own, in a plugin event.
+fn janus_offer(subscriber: &Handle) -> Jsep {
+    subscriber
+        .events()
+        .wait_for(WAIT, |ev| match ev {
+            HandleEvent::Janus(Event::PluginEvent {
+                jsep: Some(jsep), ..
+            }) if jsep.kind == SdpType::Offer => Some(jsep),
+            _ => None,
+        })
+        .unwrap()
 }
 
 /// Answers Janus's offer that drops `gone`, then sees `kept`'s frames go on.
