@@ -139,9 +139,9 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, and the EchoTest, VideoRoom and VideoCall WebRTC
-/// tests. (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 10] = [
+/// source: signalling, auth, lifecycle, TLS, and the EchoTest, VideoRoom, VideoCall and TextRoom
+/// WebRTC tests. (nextest's `binary(..)` filter: a bare name filter would match test names.)
+const TESTS_ON_NEW_JANUS: [&str; 11] = [
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
@@ -152,6 +152,7 @@ const TESTS_ON_NEW_JANUS: [&str; 10] = [
     "rtc_tokio",
     "rtc_videoroom",
     "rtc_videocall",
+    "rtc_textroom",
 ];
 
 /// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's
