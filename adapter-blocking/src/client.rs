@@ -618,6 +618,16 @@ impl Handle {
         self.send_jsep(peer, body, answer)
     }
 
+    /// janus.js `handleRemoteJsep`: applies an answer from Janus that came some other way
+    /// than [`offer`](Self::offer) expects (an answer in a plugin event is applied by the
+    /// handle itself).
+    pub fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
+        let jsep = jsep.clone();
+        Ok(self
+            .peer()?
+            .with(move |hc, _| hc.handle_remote_jsep(&jsep))??)
+    }
+
     /// Sends `body` with our JSEP; our held candidates follow it at once.
     fn send_jsep(&self, peer: &Connection, body: Value, jsep: Jsep) -> Result<PluginReply, Error> {
         let op = Op::Message {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::{
     Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig, PeerConnection, Track,
+    TrackInfo,
 };
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
@@ -243,6 +244,22 @@ impl Connection {
     pub fn bitrate(&self, mid: &str) -> Result<Option<u64>, Error> {
         let mid = mid.to_owned();
         self.call(move |pc, _| pc.bitrate(&mid))
+    }
+
+    /// The tracks we send now (janus.js `getLocalTracks`).
+    pub fn local_tracks(&self) -> Result<Vec<TrackInfo>, Error> {
+        self.call(|pc, _| pc.local_tracks())
+    }
+
+    /// The tracks we receive now (janus.js `getRemoteTracks`).
+    pub fn remote_tracks(&self) -> Result<Vec<TrackInfo>, Error> {
+        self.call(|pc, _| pc.remote_tracks())
+    }
+
+    /// Whether the local track `mid` is muted (janus.js `isAudioMuted`/`isVideoMuted`).
+    pub fn is_muted(&self, mid: &str) -> Result<bool, Error> {
+        let mid = mid.to_owned();
+        self.call(move |pc, _| pc.is_muted(&mid))
     }
 
     /// Opens another data channel, with a subprotocol (`""` for none), once data channels

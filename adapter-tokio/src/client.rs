@@ -632,6 +632,17 @@ impl Handle {
         self.send_jsep(peer, body, answer).await
     }
 
+    /// janus.js `handleRemoteJsep`: applies an answer from Janus that came some other way
+    /// than [`offer`](Self::offer) expects (an answer in a plugin event is applied by the
+    /// handle itself).
+    pub async fn handle_remote_jsep(&self, jsep: &Jsep) -> Result<(), Error> {
+        let jsep = jsep.clone();
+        Ok(self
+            .peer()?
+            .with(move |hc, _| hc.handle_remote_jsep(&jsep))
+            .await??)
+    }
+
     /// Sends `body` with our JSEP; our held candidates follow it at once.
     async fn send_jsep(
         &self,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::{
     Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig, PeerConnection, Track,
+    TrackInfo,
 };
 use serde_json::Value;
 use tokio::net::UdpSocket;
@@ -251,6 +252,22 @@ impl Connection {
     /// Received frames dropped because the event queue was full.
     pub fn dropped_frames(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The tracks we send now (janus.js `getLocalTracks`).
+    pub async fn local_tracks(&self) -> Result<Vec<TrackInfo>, Error> {
+        self.call(|pc, _| pc.local_tracks()).await
+    }
+
+    /// The tracks we receive now (janus.js `getRemoteTracks`).
+    pub async fn remote_tracks(&self) -> Result<Vec<TrackInfo>, Error> {
+        self.call(|pc, _| pc.remote_tracks()).await
+    }
+
+    /// Whether the local track `mid` is muted (janus.js `isAudioMuted`/`isVideoMuted`).
+    pub async fn is_muted(&self, mid: &str) -> Result<bool, Error> {
+        let mid = mid.to_owned();
+        self.call(move |pc, _| pc.is_muted(&mid)).await
     }
 
     /// Opens another data channel, with a subprotocol (`""` for none), once data channels

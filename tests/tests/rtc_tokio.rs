@@ -875,8 +875,8 @@ async fn the_videocall_callee_answers_with_its_own_tracks_and_data_flows_both_wa
         ];
         call(&alice, &bob, &offered, &answered).await;
         let (pa, pb) = (alice.peer().unwrap(), bob.peer().unwrap());
-        assert!(pb.call(|pc, _| pc.local_tracks()).await.unwrap().is_empty());
-        let remote = pb.call(|pc, _| pc.remote_tracks()).await.unwrap();
+        assert!(pb.local_tracks().await.unwrap().is_empty());
+        let remote = pb.remote_tracks().await.unwrap();
         assert_eq!(remote.len(), 1, "{remote:?}");
         assert_eq!(remote[0].kind, TrackKind::Audio);
         data_open(bob.events()).await;

@@ -189,12 +189,12 @@ fn the_videocall_callee_answers_with_its_own_tracks_and_data_flows_both_ways() {
     ];
     call(&alice, &bob, &offered, &answered);
     let (pa, pb) = (alice.peer().unwrap(), bob.peer().unwrap());
-    assert!(pb.call(|pc, _| pc.local_tracks()).unwrap().is_empty());
-    let remote = pb.call(|pc, _| pc.remote_tracks()).unwrap();
+    assert!(pb.local_tracks().unwrap().is_empty());
+    let remote = pb.remote_tracks().unwrap();
     assert_eq!(remote.len(), 1, "{remote:?}");
     assert_eq!(remote[0].kind, TrackKind::Audio);
     // Alice sees what bob's answer left of her offer: she sends audio only.
-    let alice_sends = pa.call(|pc, _| pc.local_tracks()).unwrap();
+    let alice_sends = pa.local_tracks().unwrap();
     assert_eq!(alice_sends.len(), 1, "{alice_sends:?}");
     bob.events().wait_for(WAIT, pick::data_open).unwrap();
     alice.events().wait_for(WAIT, pick::data_open).unwrap();
