@@ -35,6 +35,7 @@ pub mod media;
 pub mod netns;
 mod ports;
 mod proxy;
+pub mod record;
 pub mod rtc;
 mod tls;
 mod token;
