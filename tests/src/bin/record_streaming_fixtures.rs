@@ -325,7 +325,8 @@ fn record_on(janus: &mut Janus, out: PathBuf) -> Result<()> {
 }
 
 /// A viewer with a real PeerConnection: `watch` (Janus offers), `start` with our answer,
-/// `started` once the PeerConnection is up, then `pause`, `start` again, `configure`,
+/// `started` once the PeerConnection is up, then `pause`, `start` again, an ICE restart
+/// (`watch` with `restart`, `start` with the new answer), `configure`,
 /// `switch`, an `edit` that notifies viewers, and `stop`.
 fn record_viewer(r: &mut Recorder, janus: &Janus) -> Result<()> {
     let viewer = r.attach(PLUGIN)?;
@@ -353,6 +354,32 @@ fn record_viewer(r: &mut Recorder, janus: &Janus) -> Result<()> {
     r.save("event-started", &started)?;
     r.record(viewer, "pause-pausing", body(&Pause::default())?)?;
     r.record(viewer, "start-resumed", body(&Start::default())?)?;
+    // An ICE restart: Janus offers again, we answer with `start`.
+    let updating = r.message(
+        viewer,
+        body(&Watch {
+            restart: Some(true),
+            ..Watch::new(1)
+        })?,
+        None,
+    )?;
+    r.save("watch-restart-updating", &updating)?;
+    let offer: Jsep = serde_json::from_value(updating.value["jsep"].clone())?;
+    let answer = peer.create_answer(&offer)?;
+    let restarted = r.message(
+        viewer,
+        body(&Start::default())?,
+        Some(serde_json::to_value(&answer)?),
+    )?;
+    r.save("start-after-restart", &restarted)?;
+    let candidates: Vec<Value> = peer
+        .take_local_candidates()
+        .iter()
+        .map(janus_proto::Trickle::to_value)
+        .collect();
+    if !candidates.is_empty() {
+        r.trickle(viewer, candidates)?;
+    }
     r.record(
         viewer,
         "configure-configured",
