@@ -524,16 +524,18 @@ impl DataChannelRequest for Message {
 // Replies (the same over the Janus API and the data channel)
 
 /// Decodes a reply whose `textroom` field is `success` (data channel) or `api_kind` (what
-/// `create`, `edit` and `destroy` answer with over the Janus API). The `textroom` and
-/// `transaction` fields are not kept; other unknown ones land in the reply's `extra`.
+/// `create`, `edit` and `destroy` answer with over the Janus API), or missing: Janus 1.1.2
+/// answers `listparticipants` without it, and `kick` with `"textbridge":"success"` instead
+/// (that key is kept in `extra`). The `textroom` and `transaction` fields are not kept;
+/// other unknown ones land in the reply's `extra`.
 fn reply<T: DeserializeOwned>(data: &PluginData, api_kind: &str) -> Result<T, DecodeError> {
     let mut v: Map<String, Value> = decode_as(data, PLUGIN)?;
     match v.remove("textroom") {
         Some(Value::String(k)) if k == "success" || k == api_kind => {}
-        other => {
+        None => {}
+        Some(other) => {
             return Err(DecodeError::Shape(format!(
-                "expected textroom \"success\", got {}",
-                other.unwrap_or(Value::Null)
+                "expected textroom \"success\", got {other}"
             )));
         }
     }
@@ -803,7 +805,9 @@ pub struct Presence {
     pub extra: Map<String, Value>,
 }
 
-/// The `success` answer to a data-channel request.
+/// The `success` answer to a data-channel request: any text with a `transaction` and no
+/// `error_code` (Janus 1.1.2 answers `listparticipants` without `"textroom":"success"`, and
+/// `kick` with `"textbridge":"success"`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     /// The request's transaction.
@@ -877,10 +881,6 @@ impl Incoming {
         let Value::Object(mut o) = v else {
             return Err(DecodeError::Shape(format!("not an object: {v}")));
         };
-        let kind = match o.get("textroom") {
-            Some(Value::String(k)) => k.clone(),
-            _ => return Ok(Self::Other(Value::Object(o))),
-        };
         let transaction = o
             .get("transaction")
             .and_then(Value::as_str)
@@ -899,16 +899,22 @@ impl Incoming {
                 },
             });
         }
+        // An answer is whatever carries a transaction: Janus 1.1.2 answers some requests
+        // without `"textroom":"success"` (see [`Response`]).
+        if let Some(transaction) = transaction {
+            return Ok(Self::Success(Response {
+                transaction,
+                data: Value::Object(o),
+            }));
+        }
+        let kind = match o.get("textroom") {
+            Some(Value::String(k)) => k.clone(),
+            _ => return Ok(Self::Other(Value::Object(o))),
+        };
         let whole = Value::Object(o.clone());
         o.remove("textroom");
         let rest = Value::Object(o);
         let decoded = match kind.as_str() {
-            "success" => transaction.map(|transaction| {
-                Self::Success(Response {
-                    transaction,
-                    data: whole.clone(),
-                })
-            }),
             "message" => ChatMessage::deserialize(rest).ok().map(Self::Message),
             "announcement" => RoomAnnouncement::deserialize(rest)
                 .ok()
