@@ -204,7 +204,9 @@ impl Recorder {
         self.save_text(name, &message.text)
     }
 
-    /// Saves a text exactly as received (e.g. a data-channel message) as `<prefix><name>.json`.
+    /// Saves a text exactly as received (e.g. a data-channel message) as `<prefix><name>.json`,
+    /// and prints the path (the recorders' output).
+    #[allow(clippy::print_stdout)]
     pub fn save_text(&mut self, name: &str, text: &str) -> Result<()> {
         let path = self.out.join(format!("{}{name}.json", self.prefix));
         if self.written.contains(&path) {
