@@ -36,6 +36,7 @@ pub mod netns;
 pub mod plugin_session;
 mod ports;
 mod proxy;
+pub mod record;
 pub mod rtc;
 mod tls;
 mod token;

@@ -9,6 +9,8 @@ pub mod audiobridge;
 pub mod echotest;
 pub mod id;
 mod macros;
+pub mod streaming;
+pub mod textroom;
 pub mod videoroom;
 
 use serde::Serialize;
@@ -26,6 +28,13 @@ pub trait PluginRequest: Serialize {
     fn to_body(&self) -> Result<Value, crate::Error> {
         serde_json::to_value(self).map_err(|e| crate::Error::Serialize(e.to_string()))
     }
+}
+
+/// A request the plugin answers at once, in the `success` of the `message` (no `ack`, no
+/// event), and the type its answer decodes to.
+pub trait SyncRequest: PluginRequest {
+    /// The plugin's answer, decoded from the reply's `plugindata`.
+    type Reply: PluginEvent;
 }
 
 /// What a plugin says, decoded from `plugindata`.
