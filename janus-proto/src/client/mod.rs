@@ -29,7 +29,7 @@ use crate::config::{ClientConfig, Server};
 use crate::error::Error;
 use crate::event::{Event, SessionLostReason};
 use crate::id::{
-    HandleRef, IdSource, RequestId, SeededIds, SessionId, TransactionId, transaction_from,
+    HandleId, HandleRef, IdSource, RequestId, SeededIds, SessionId, TransactionId, transaction_from,
 };
 use crate::io::{Input, Output, Transmit};
 use crate::msg::request::Auth;
@@ -69,6 +69,10 @@ pub struct Client {
     sessions: BTreeMap<SessionId, Session>,
     lost: BTreeMap<SessionId, SessionLostReason>,
     lost_order: VecDeque<SessionId>,
+    /// The detached handles of each lost session remembered: a claim of the session starts
+    /// with them, so that a stale event cannot bring a detached handle back (and detach it
+    /// a second time).
+    lost_gone: BTreeMap<SessionId, VecDeque<HandleId>>,
     pending: BTreeMap<TransactionId, Pending>,
     unsent: VecDeque<TransactionId>,
     http: BTreeMap<RequestId, HttpPurpose>,
@@ -117,6 +121,7 @@ impl Client {
             sessions: BTreeMap::new(),
             lost: BTreeMap::new(),
             lost_order: VecDeque::new(),
+            lost_gone: BTreeMap::new(),
             pending: BTreeMap::new(),
             unsent: VecDeque::new(),
             http: BTreeMap::new(),

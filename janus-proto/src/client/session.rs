@@ -92,12 +92,19 @@ impl Client {
     ) -> Result<TransactionId, Error> {
         self.advance(now);
         let previous = self.sessions.get(&session).map(|s| s.state);
-        self.sessions.entry(session).or_insert_with(|| Session {
-            state: SessionState::Claiming,
-            handles: BTreeMap::new(),
-            gone: VecDeque::new(),
-            poll: Poll::default(),
-        });
+        if previous.is_none() {
+            // A session lost earlier comes back knowing which of its handles were detached.
+            let gone = self.lost_gone.get(&session).cloned().unwrap_or_default();
+            self.sessions.insert(
+                session,
+                Session {
+                    state: SessionState::Claiming,
+                    handles: BTreeMap::new(),
+                    gone,
+                    poll: Poll::default(),
+                },
+            );
+        }
         if let Some(s) = self.sessions.get_mut(&session) {
             s.state = SessionState::Claiming;
         }
@@ -182,14 +189,17 @@ impl Client {
                 return;
             }
         }
+        let gone = self.sessions.get(&s).map(|x| x.gone.clone());
         if !self.drop_session(s, Some(&reason)) {
             return;
         }
         self.lost.insert(s, reason.clone());
+        self.lost_gone.insert(s, gone.unwrap_or_default());
         self.lost_order.push_back(s);
         if self.lost_order.len() > MAX_LOST_REMEMBERED {
             if let Some(old) = self.lost_order.pop_front() {
                 self.lost.remove(&old);
+                self.lost_gone.remove(&old);
             }
         }
         warn!(session = %s, %reason, "session lost");
