@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 
 use arbitrary::{Arbitrary, Unstructured};
 use janus_proto::msg::incoming::parse_batch;
-use janus_proto::plugin::{DecodeError, PluginEvent, echotest};
+use janus_proto::plugin::{
+    DecodeError, PluginEvent, audiobridge, echotest, streaming, textroom, videoroom,
+};
 use janus_proto::{
     Client, ClientConfig, Event, HandleId, HandleRef, HttpMethod, HttpResponse, IceCandidate,
     Incoming, Input, Jsep, Output, PluginData, Reconnect, RequestId, SessionId, TransactionId,
@@ -82,10 +84,15 @@ pub fn incoming_json(start: Instant, data: &[u8]) {
 
 // ------------------------------------------------------------------ plugin_events
 
-/// Arbitrary plugin data through [`echotest::Event::decode`] and [`PluginData::error`]:
-/// the bytes as JSON when they are (`{"plugin":..,"data":..}` or just the data), else a
-/// JSON tree built from them, biased towards the keys the EchoTest reads.
+/// Arbitrary plugin data through every typed plugin decoder (EchoTest, VideoRoom,
+/// AudioBridge, Streaming, TextRoom) and [`PluginData::error`]: the bytes as JSON when they
+/// are (`{"plugin":..,"data":..}` or just the data), else a JSON tree built from them,
+/// biased towards the keys the plugins' decoders read. The bytes as text also go through
+/// the TextRoom's data-channel decoder.
 pub fn plugin_events(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = textroom::Incoming::from_text(text);
+    }
     let plugin_data = match serde_json::from_slice::<Value>(data) {
         Ok(v) => match serde_json::from_value::<PluginData>(v.clone()) {
             Ok(pd) => pd,
@@ -96,9 +103,12 @@ pub fn plugin_events(data: &[u8]) {
         },
         Err(_) => {
             let mut u = Unstructured::new(data);
-            let plugin = match u.int_in_range(0..=3u8).unwrap_or(0) {
-                0 | 1 => echotest::PLUGIN.to_owned(),
-                2 => "janus.plugin.videoroom".to_owned(),
+            let plugin = match u.int_in_range(0..=6u8).unwrap_or(0) {
+                0 => echotest::PLUGIN.to_owned(),
+                1 => videoroom::PLUGIN.to_owned(),
+                2 => audiobridge::PLUGIN.to_owned(),
+                3 => streaming::PLUGIN.to_owned(),
+                4 => textroom::PLUGIN.to_owned(),
                 _ => String::arbitrary(&mut u).unwrap_or_default(),
             };
             PluginData {
@@ -107,21 +117,35 @@ pub fn plugin_events(data: &[u8]) {
             }
         }
     };
+    check::<echotest::Event>(echotest::PLUGIN, &plugin_data);
+    check::<videoroom::Event>(videoroom::PLUGIN, &plugin_data);
+    check::<audiobridge::Event>(audiobridge::PLUGIN, &plugin_data);
+    check::<streaming::Event>(streaming::PLUGIN, &plugin_data);
+    check::<textroom::Event>(textroom::PLUGIN, &plugin_data);
+}
+
+/// One decoder's promises: another plugin's data is `WrongPlugin`, an `error_code` is
+/// always the plugin error it says, and no plugin error appears from nowhere.
+fn check<E: PluginEvent + std::fmt::Debug>(plugin: &str, plugin_data: &PluginData) {
     let error = plugin_data.error();
-    let decoded = echotest::Event::decode(&plugin_data);
+    let decoded = E::decode(plugin_data);
     match (&decoded, &error) {
-        _ if plugin_data.plugin != echotest::PLUGIN => assert!(
+        _ if plugin_data.plugin != plugin => assert!(
             matches!(decoded, Err(DecodeError::WrongPlugin { .. })),
-            "{decoded:?}"
+            "{plugin}: {decoded:?}"
         ),
         (Err(DecodeError::Plugin(e)), Some(expected)) => assert_eq!(e, expected),
-        (other, Some(_)) => panic!("error_code not reported as a plugin error: {other:?}"),
-        (Err(DecodeError::Plugin(e)), None) => panic!("plugin error out of nowhere: {e:?}"),
+        (other, Some(_)) => {
+            panic!("{plugin}: error_code not reported as a plugin error: {other:?}")
+        }
+        (Err(DecodeError::Plugin(e)), None) => {
+            panic!("{plugin}: plugin error out of nowhere: {e:?}")
+        }
         (Ok(_) | Err(_), None) => {}
     }
 }
 
-/// Keys the EchoTest (and the error check) look at, and a few others.
+/// Keys the plugins' decoders (and the error check) look at, and a few others.
 const KEYS: &[&str] = &[
     "echotest",
     "result",
@@ -131,6 +155,17 @@ const KEYS: &[&str] = &[
     "error",
     "event",
     "videoroom",
+    "audiobridge",
+    "streaming",
+    "textroom",
+    "status",
+    "room",
+    "id",
+    "participants",
+    "publishers",
+    "streams",
+    "list",
+    "transaction",
 ];
 
 fn arbitrary_json(u: &mut Unstructured<'_>, depth: u32) -> Value {
