@@ -65,6 +65,11 @@ fn info_names_the_server_over_both_transports() {
             assert_eq!(info.version_string, janus.version().string, "{url}");
             assert_eq!(info.version, janus.version().number, "{url}");
             assert!(info.plugins.contains_key(ECHOTEST));
+            assert_eq!(info.full_trickle, Some(false), "{url}");
+            // ICE consent and hangup-on-failed are told by newer servers only.
+            let newer = janus.version().at_least(1, 4, 0);
+            assert_eq!(info.ice_consent_freshness.is_some(), newer, "{url}");
+            assert_eq!(info.hangup_on_failed.is_some(), newer, "{url}");
             assert_eq!(client.server_info().session_timeout, info.session_timeout);
             client.ping().await.unwrap();
         }

@@ -94,6 +94,29 @@ pub struct ServerInfo {
     /// Plugins by package name.
     #[serde(default)]
     pub plugins: Map<String, Value>,
+    /// Whether Janus trickles its own candidates (`full-trickle`).
+    #[serde(
+        rename = "full-trickle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub full_trickle: Option<bool>,
+    /// Whether Janus checks ICE consent (RFC 7675) and so reports `ice-failed` when a peer
+    /// stops answering: newer servers (1.4) say, older ones do not (`None`).
+    #[serde(
+        rename = "ice-consent-freshness",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ice_consent_freshness: Option<bool>,
+    /// Whether Janus hangs up at once when ICE fails, rather than after a grace period:
+    /// newer servers (1.4) say, older ones do not (`None`).
+    #[serde(
+        rename = "hangup-on-failed",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hangup_on_failed: Option<bool>,
     /// Every other key.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
