@@ -334,7 +334,7 @@ fn record_viewer(r: &mut Recorder, janus: &Janus) -> Result<()> {
     r.save("watch-preparing", &preparing)?;
     let offer: Jsep = serde_json::from_value(preparing.value["jsep"].clone())?;
     let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024)?;
-    let answer = peer.create_answer(&offer)?;
+    let answer = peer.create_answer(&offer, &[])?;
     let starting = r.message(
         viewer,
         body(&Start::default())?,
@@ -365,7 +365,7 @@ fn record_viewer(r: &mut Recorder, janus: &Janus) -> Result<()> {
     )?;
     r.save("watch-restart-updating", &updating)?;
     let offer: Jsep = serde_json::from_value(updating.value["jsep"].clone())?;
-    let answer = peer.create_answer(&offer)?;
+    let answer = peer.create_answer(&offer, &[])?;
     let restarted = r.message(
         viewer,
         body(&Start::default())?,

@@ -80,7 +80,7 @@ impl Chat {
         let setup = r.message(handle, body(&Setup::default())?, None)?;
         let offer: Jsep = serde_json::from_value(setup.value["jsep"].clone())?;
         let peer = Peer::bind(PeerConfig::default(), janus.media_ip().into(), 1024)?;
-        let answer = peer.create_answer(&offer)?;
+        let answer = peer.create_answer(&offer, &[])?;
         let ack = r.message(
             handle,
             body(&Ack::default())?,
@@ -100,7 +100,7 @@ impl Chat {
         }
         r.wait_core(handle, "webrtcup", WAIT)?;
         peer.wait_for(WAIT, |e| matches!(e, RtcEvent::Connected).then_some(()))?;
-        peer.call(|pc, _| pc.open_data_channel(LABEL))??;
+        peer.call(|pc, _| pc.open_data_channel(LABEL, ""))??;
         peer.wait_for(WAIT, |e| {
             matches!(e, RtcEvent::DataOpen { .. }).then_some(())
         })?;
