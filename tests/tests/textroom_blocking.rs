@@ -28,7 +28,7 @@ fn until(
     }
 }
 
-fn said<'a>(i: &'a Incoming) -> Option<(&'a str, &'a str, bool)> {
+fn said(i: &Incoming) -> Option<(&str, &str, bool)> {
     match i {
         Incoming::Message(m) => Some((m.from.as_str(), m.text.as_str(), m.whisper)),
         _ => None,
