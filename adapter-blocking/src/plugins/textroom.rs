@@ -50,12 +50,7 @@ use janus_rtc::{Event as RtcEvent, HandleEvent, PeerConfig, Track};
 
 use crate::{Error, Handle, Session};
 
-/// The label of the data channel our answer opens (janus.js's default).
-pub const LABEL: &str = "JanusDataChannel";
-
-/// How long a call waits for its answer on the data channel, unless told otherwise
-/// ([`Participant::set_timeout`]).
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+pub use janus_proto::plugin::textroom::{LABEL, TIMEOUT};
 
 /// A TextRoom participant: a TextRoom handle whose WebRTC connection carries one open
 /// data channel, and the transactions of the requests sent on it.

@@ -937,6 +937,13 @@ impl Incoming {
 // ------------------------------------------------------------------------------------------
 // A participant's rules (the adapters' `textroom::Participant`)
 
+/// The label of the data channel a participant's answer opens (janus.js's default).
+pub const LABEL: &str = "JanusDataChannel";
+
+/// How long a participant waits for the answer to a data-channel request, unless told
+/// otherwise.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What the answer to [`Setup`] (or [`Restart`]) must be: [`Event::Ok`] with Janus's offer
 /// of one data channel. Returns the offer; anything else is a
 /// [`RequestError`](crate::RequestError) (the plugin's error, or a malformed answer).
