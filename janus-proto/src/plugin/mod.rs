@@ -93,3 +93,39 @@ impl crate::Client {
         self.message(now, handle, body, jsep)
     }
 }
+
+/// Decodes a plugin's answer as `T` for a caller that reports
+/// [`RequestError`](crate::RequestError)s (the adapters' plugin workflows): the plugin's
+/// `error_code` is [`RequestError::Plugin`](crate::RequestError::Plugin), an answer of
+/// another plugin or shape is [`RequestError::Malformed`](crate::RequestError::Malformed).
+///
+/// ```
+/// use janus_proto::plugin::{reply_as, streaming};
+/// use janus_proto::{PluginData, RequestError};
+/// use serde_json::json;
+///
+/// let data = PluginData {
+///     plugin: streaming::PLUGIN.into(),
+///     data: json!({"streaming": "event", "error_code": 455, "error": "No such mountpoint"}),
+/// };
+/// let e = reply_as::<streaming::Event>(&data).unwrap_err();
+/// assert!(matches!(e, RequestError::Plugin(p) if p.code == 455));
+/// ```
+pub fn reply_as<T: PluginEvent>(data: &PluginData) -> Result<T, crate::RequestError> {
+    T::decode(data).map_err(|e| match e {
+        DecodeError::Plugin(e) => crate::RequestError::Plugin(e),
+        other => crate::RequestError::Malformed(other.to_string()),
+    })
+}
+
+/// The JSEP offer that a plugin's answer must carry (Streaming `watch`, TextRoom `setup`):
+/// none, or an answer instead, is a [`RequestError::Malformed`](crate::RequestError::Malformed).
+pub(crate) fn offer_in(reply: &crate::PluginReply) -> Result<&crate::Jsep, crate::RequestError> {
+    match &reply.jsep {
+        Some(jsep) if jsep.kind == crate::SdpType::Offer => Ok(jsep),
+        other => Err(crate::RequestError::Malformed(format!(
+            "expected a JSEP offer, got {:?}",
+            other.as_ref().map(|j| j.kind)
+        ))),
+    }
+}

@@ -1393,6 +1393,79 @@ impl PluginEvent for Event {
 }
 
 // ------------------------------------------------------------------------------------------
+// What a viewer expects (the rules of the adapters' `streaming::Viewer`)
+
+impl Event {
+    /// A handle's event decoded as the Streaming plugin's, if it is a plugin event (janus.js
+    /// `onmessage`); other events (`webrtcup`, `media`, `hangup`, ...) are `None`.
+    ///
+    /// ```
+    /// use janus_proto::plugin::streaming::{Event, Status};
+    /// use janus_proto::{HandleId, HandleRef, PluginData, SessionId};
+    /// use serde_json::json;
+    ///
+    /// let handle = HandleRef { session: SessionId(1), handle: HandleId(2) };
+    /// let event = janus_proto::Event::PluginEvent {
+    ///     handle,
+    ///     tx: None,
+    ///     data: PluginData {
+    ///         plugin: janus_proto::plugin::streaming::PLUGIN.into(),
+    ///         data: json!({"streaming": "event", "result": {"status": "stopped"}}),
+    ///     },
+    ///     jsep: None,
+    /// };
+    /// let decoded = Event::of(&event).unwrap().unwrap();
+    /// assert_eq!(decoded.status(), Some(&Status::Stopped));
+    /// assert!(Event::of(&janus_proto::Event::WebrtcUp { handle }).is_none());
+    /// ```
+    pub fn of(event: &crate::Event) -> Option<Result<Self, DecodeError>> {
+        match event {
+            crate::Event::PluginEvent { data, .. } => Some(Self::decode(data)),
+            _ => None,
+        }
+    }
+
+    /// The subscription's status, if this is a status event.
+    pub fn status(&self) -> Option<&Status> {
+        match self {
+            Self::Status { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+}
+
+impl Created {
+    /// The RTP port the stream `mid` of the new mountpoint is received on (the port the
+    /// plugin picked when it was asked for port 0).
+    pub fn port(&self, mid: &str) -> Option<u16> {
+        self.stream
+            .ports
+            .iter()
+            .find(|p| p.mid == mid)
+            .and_then(|p| p.port)
+    }
+}
+
+/// What the answer to a [`Watch`] must be: a status event, [`Status::Preparing`] (or
+/// [`Status::Updating`] for a `restart`), with Janus's offer. Returns both; anything else is
+/// a [`RequestError`](crate::RequestError) (the plugin's error, or a malformed answer).
+pub fn watch_offer(
+    reply: &crate::PluginReply,
+) -> Result<(Event, crate::Jsep), crate::RequestError> {
+    let event: Event = super::reply_as(&reply.data)?;
+    match event.status() {
+        Some(Status::Preparing | Status::Updating) => {}
+        _ => {
+            return Err(crate::RequestError::Malformed(format!(
+                "expected status preparing, got {event:?}"
+            )));
+        }
+    }
+    let offer = super::offer_in(reply)?.clone();
+    Ok((event, offer))
+}
+
+// ------------------------------------------------------------------------------------------
 // Errors
 
 /// The Streaming plugin's own `error_code`s.
@@ -1672,6 +1745,44 @@ mod tests {
             Event::decode(&data(odd.clone())).unwrap(),
             Event::Other(odd)
         );
+    }
+
+    #[test]
+    fn a_watch_answer_needs_preparing_and_an_offer() {
+        let offer = crate::Jsep {
+            kind: crate::SdpType::Offer,
+            sdp: "v=0".into(),
+            trickle: None,
+            extra: Map::new(),
+        };
+        let preparing = crate::PluginReply {
+            data: data(json!({"streaming": "event", "result": {"status": "preparing"}})),
+            jsep: Some(offer.clone()),
+        };
+        let (event, jsep) = watch_offer(&preparing).unwrap();
+        assert_eq!(event.status(), Some(&Status::Preparing));
+        assert_eq!(jsep, offer);
+        let no_offer = crate::PluginReply {
+            jsep: None,
+            ..preparing.clone()
+        };
+        assert!(matches!(
+            watch_offer(&no_offer),
+            Err(crate::RequestError::Malformed(_))
+        ));
+        let started = crate::PluginReply {
+            data: data(json!({"streaming": "event", "result": {"status": "started"}})),
+            ..preparing
+        };
+        assert!(matches!(
+            watch_offer(&started),
+            Err(crate::RequestError::Malformed(_))
+        ));
+        let created = Created::decode(&data(json!({"streaming": "created", "created": "x",
+            "stream": {"id": 1, "type": "live", "ports": [{"type": "audio", "mid": "a", "port": 20001}]}})))
+        .unwrap();
+        assert_eq!(created.port("a"), Some(20001));
+        assert_eq!(created.port("v"), None);
     }
 
     #[test]

@@ -935,6 +935,156 @@ impl Incoming {
 }
 
 // ------------------------------------------------------------------------------------------
+// A participant's rules (the adapters' `textroom::Participant`)
+
+/// The label of the data channel a participant's answer opens (janus.js's default).
+pub const LABEL: &str = "JanusDataChannel";
+
+/// How long a participant waits for the answer to a data-channel request, unless told
+/// otherwise.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What the answer to [`Setup`] (or [`Restart`]) must be: [`Event::Ok`] with Janus's offer
+/// of one data channel. Returns the offer; anything else is a
+/// [`RequestError`](crate::RequestError) (the plugin's error, or a malformed answer).
+pub fn setup_offer(reply: &crate::PluginReply) -> Result<crate::Jsep, crate::RequestError> {
+    match super::reply_as::<Event>(&reply.data)? {
+        Event::Ok { .. } => Ok(super::offer_in(reply)?.clone()),
+        other => Err(crate::RequestError::Malformed(format!(
+            "expected result ok, got {other:?}"
+        ))),
+    }
+}
+
+/// Matches the answers that come on the data channel to the requests that asked for them,
+/// sans-IO: pure data, fed by whoever reads the channel.
+///
+/// [`request`](Self::request) gives each request a transaction of its own (`<prefix>-<n>`)
+/// and marks it pending; every text received goes to [`handle_text`](Self::handle_text):
+/// an answer (`success` or `error`) to a pending transaction waits for
+/// [`take_reply`](Self::take_reply), everything else (the room's traffic, and answers to
+/// transactions nobody waits for) queues for [`pop_incoming`](Self::pop_incoming), in the
+/// order it came. So a caller waiting for its own answer never loses the room's messages
+/// that arrive meanwhile, and never takes another request's answer.
+///
+/// ```
+/// use janus_proto::plugin::textroom::{Incoming, Join, Transactions};
+///
+/// let mut tx = Transactions::new("alice");
+/// let (join, text) = tx.request(&Join::new(1234, "alice")).unwrap();
+/// assert_eq!(join, "alice-1");
+/// assert!(text.contains(r#""transaction":"alice-1""#));
+/// // The room speaks before the answer comes: queued, not taken for it.
+/// tx.handle_text(br#"{"textroom":"join","room":1234,"username":"bob"}"#).unwrap();
+/// assert!(tx.take_reply::<<Join as janus_proto::plugin::textroom::DataChannelRequest>::Reply>(&join).is_none());
+/// tx.handle_text(br#"{"textroom":"success","transaction":"alice-1","participants":[]}"#).unwrap();
+/// let joined = tx.take_reply::<janus_proto::plugin::textroom::Joined>(&join).unwrap().unwrap();
+/// assert!(joined.participants.is_empty());
+/// assert!(matches!(tx.pop_incoming(), Some(Incoming::Join(p)) if p.username == "bob"));
+/// assert!(tx.pop_incoming().is_none());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Transactions {
+    prefix: String,
+    next: u64,
+    pending: BTreeMap<String, Option<Result<Response, PluginError>>>,
+    incoming: std::collections::VecDeque<Incoming>,
+}
+
+impl Transactions {
+    /// A matcher whose transactions start with `prefix` (unique per data channel is enough:
+    /// the plugin answers on the channel that asked).
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A new transaction, pending from now on.
+    pub fn begin(&mut self) -> String {
+        self.next += 1;
+        let transaction = format!("{}-{}", self.prefix, self.next);
+        self.pending.insert(transaction.clone(), None);
+        transaction
+    }
+
+    /// `request` as data-channel text with a new pending transaction: (transaction, text).
+    pub fn request<R: DataChannelRequest>(
+        &mut self,
+        request: &R,
+    ) -> Result<(String, String), crate::Error> {
+        let transaction = self.begin();
+        match request.to_text(&transaction) {
+            Ok(text) => Ok((transaction, text)),
+            Err(e) => {
+                self.pending.remove(&transaction);
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes a text received on the data channel. Only a text that is not a JSON object is
+    /// an error (and is dropped).
+    pub fn handle_text(&mut self, text: &[u8]) -> Result<(), DecodeError> {
+        let v: Value =
+            serde_json::from_slice(text).map_err(|e| DecodeError::Shape(e.to_string()))?;
+        self.handle_incoming(Incoming::from_value(v)?);
+        Ok(())
+    }
+
+    /// Takes a decoded data-channel message.
+    pub fn handle_incoming(&mut self, incoming: Incoming) {
+        let transaction = match &incoming {
+            Incoming::Success(r) => Some(r.transaction.as_str()),
+            Incoming::Error { transaction, .. } => transaction.as_deref(),
+            _ => None,
+        };
+        let slot = transaction.and_then(|t| self.pending.get_mut(t));
+        match (slot, incoming) {
+            (Some(slot @ None), Incoming::Success(r)) => *slot = Some(Ok(r)),
+            (Some(slot @ None), Incoming::Error { error, .. }) => *slot = Some(Err(error)),
+            (_, other) => self.incoming.push_back(other),
+        }
+    }
+
+    /// The answer to `transaction`, decoded as `T` (usually the request's
+    /// [`Reply`](DataChannelRequest::Reply)), once it came; the transaction is then no
+    /// longer pending. The plugin's error is [`RequestError::Plugin`](crate::RequestError::Plugin).
+    pub fn take_reply<T: PluginEvent>(
+        &mut self,
+        transaction: &str,
+    ) -> Option<Result<T, crate::RequestError>> {
+        if !matches!(self.pending.get(transaction), Some(Some(_))) {
+            return None;
+        }
+        match self.pending.remove(transaction)?? {
+            Ok(response) => Some(super::reply_as(&PluginData {
+                plugin: PLUGIN.to_owned(),
+                data: response.data,
+            })),
+            Err(error) => Some(Err(crate::RequestError::Plugin(error))),
+        }
+    }
+
+    /// Stops waiting for `transaction` (e.g. after a timeout): its answer, if it still
+    /// comes, is queued as incoming.
+    pub fn cancel(&mut self, transaction: &str) {
+        self.pending.remove(transaction);
+    }
+
+    /// Whether `transaction` is pending (asked, and its answer not taken).
+    pub fn is_pending(&self, transaction: &str) -> bool {
+        self.pending.contains_key(transaction)
+    }
+
+    /// The next message that is no pending request's answer, in the order received.
+    pub fn pop_incoming(&mut self) -> Option<Incoming> {
+        self.incoming.pop_front()
+    }
+}
+
+// ------------------------------------------------------------------------------------------
 // Errors
 
 /// The TextRoom plugin's own `error_code`s.
@@ -1178,6 +1328,86 @@ mod tests {
         assert_eq!(
             sent.sent.unwrap(),
             BTreeMap::from([("a".to_owned(), true), ("b".to_owned(), false)])
+        );
+    }
+
+    #[test]
+    fn transactions_match_answers_to_their_requests() {
+        let mut tx = Transactions::new("p");
+        let (a, _) = tx.request(&Leave::new(1)).unwrap();
+        let (b, text) = tx.request(&Message::new(1, "hi")).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["transaction"],
+            json!(b)
+        );
+        // b's error first, then a's success, then an answer nobody waits for.
+        tx.handle_text(
+            br#"{"textroom":"error","error_code":422,"error":"Not in room","transaction":"p-2"}"#,
+        )
+        .unwrap();
+        tx.handle_text(br#"{"textroom":"success","transaction":"p-1"}"#)
+            .unwrap();
+        tx.handle_text(br#"{"textroom":"success","transaction":"other"}"#)
+            .unwrap();
+        assert!(tx.handle_text(b"nope").is_err());
+        let e = tx.take_reply::<Sent>(&b).unwrap().unwrap_err();
+        assert!(
+            matches!(e, crate::RequestError::Plugin(p) if ErrorCode::from(&p) == ErrorCode::NotInRoom)
+        );
+        assert!(!tx.is_pending(&b));
+        assert!(tx.take_reply::<Sent>(&b).is_none(), "taken once");
+        assert_eq!(
+            tx.take_reply::<Success>(&a).unwrap().unwrap(),
+            Success::default()
+        );
+        assert!(
+            matches!(tx.pop_incoming(), Some(Incoming::Success(r)) if r.transaction == "other")
+        );
+        assert!(tx.pop_incoming().is_none());
+        // A second answer to a transaction already answered, and a cancelled one, queue up.
+        let c = tx.begin();
+        tx.cancel(&c);
+        tx.handle_text(format!(r#"{{"textroom":"success","transaction":"{c}"}}"#).as_bytes())
+            .unwrap();
+        assert!(tx.take_reply::<Success>(&c).is_none());
+        assert!(matches!(tx.pop_incoming(), Some(Incoming::Success(_))));
+    }
+
+    #[test]
+    fn a_setup_answer_needs_ok_and_an_offer() {
+        let data = |v: Value| PluginData {
+            plugin: PLUGIN.into(),
+            data: v,
+        };
+        let offer = crate::Jsep {
+            kind: crate::SdpType::Offer,
+            sdp: "v=0".into(),
+            trickle: None,
+            extra: Map::new(),
+        };
+        let ok = crate::PluginReply {
+            data: data(json!({"textroom": "event", "result": "ok"})),
+            jsep: Some(offer.clone()),
+        };
+        assert_eq!(setup_offer(&ok).unwrap(), offer);
+        let answer = crate::PluginReply {
+            jsep: Some(crate::Jsep {
+                kind: crate::SdpType::Answer,
+                ..offer
+            }),
+            ..ok
+        };
+        assert!(matches!(
+            setup_offer(&answer),
+            Err(crate::RequestError::Malformed(_))
+        ));
+        let error = crate::PluginReply {
+            data: data(json!({"textroom": "error", "error_code": 416, "error": "already"})),
+            jsep: None,
+        };
+        assert!(
+            matches!(setup_offer(&error), Err(crate::RequestError::Plugin(p)) if p.code == 416)
         );
     }
 

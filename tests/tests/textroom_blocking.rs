@@ -1,0 +1,119 @@
+//! The TextRoom workflows of `janus-blocking` against the real plugin: participants set up
+//! their data channel, join room 1234 over it, talk, whisper and leave, each checked by the
+//! typed messages the others receive.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use janus_blocking::Client;
+use janus_blocking::plugins::textroom::Participant;
+use janus_blocking::rtc::PeerConfig;
+use janus_proto::ClientConfig;
+use janus_proto::plugin::textroom::{ErrorCode, Incoming, Join, Message};
+use janus_tests::Janus;
+use janus_tests::rtc::WAIT;
+
+const ROOM: u64 = 1234;
+
+/// Reads `p`'s incoming messages until one that `pred` accepts: it, and those before it.
+fn until(
+    p: &mut Participant,
+    mut pred: impl FnMut(&Incoming) -> bool,
+) -> (Incoming, Vec<Incoming>) {
+    let mut before = Vec::new();
+    loop {
+        let i = p.recv(WAIT).unwrap();
+        if pred(&i) {
+            return (i, before);
+        }
+        before.push(i);
+    }
+}
+
+fn said(i: &Incoming) -> Option<(&str, &str, bool)> {
+    match i {
+        Incoming::Message(m) => Some((m.from.as_str(), m.text.as_str(), m.whisper)),
+        _ => None,
+    }
+}
+
+#[test]
+fn participants_join_room_1234_see_each_other_talk_whisper_and_leave() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let ip = janus.media_ip().into();
+    let mut alice = Participant::setup(&session, PeerConfig::default(), ip).unwrap();
+    let mut bob = Participant::setup(&session, PeerConfig::default(), ip).unwrap();
+    let mut carol = Participant::setup(&session, PeerConfig::default(), ip).unwrap();
+
+    let joined = alice
+        .join(&Join {
+            display: Some("Alice".into()),
+            ..Join::new(ROOM, "alice")
+        })
+        .unwrap();
+    assert!(joined.participants.is_empty(), "{joined:?}");
+    let joined = bob.join(&Join::new(ROOM, "bob")).unwrap();
+    let names: Vec<_> = joined
+        .participants
+        .iter()
+        .map(|p| p.username.as_str())
+        .collect();
+    assert_eq!(names, ["alice"]);
+    assert_eq!(joined.participants[0].display.as_deref(), Some("Alice"));
+    let (bob_joined, _) = until(
+        &mut alice,
+        |i| matches!(i, Incoming::Join(p) if p.username == "bob"),
+    );
+    let Incoming::Join(presence) = bob_joined else {
+        unreachable!()
+    };
+    assert_eq!(presence.room, ROOM.into());
+    carol.join(&Join::new(ROOM, "carol")).unwrap();
+
+    // A message to the room reaches the others, typed.
+    bob.message(&Message::new(ROOM, "hello room")).unwrap();
+    let (heard, _) = until(&mut alice, |i| said(i).is_some());
+    assert_eq!(said(&heard), Some(("bob", "hello room", false)));
+    let (heard, _) = until(&mut carol, |i| said(i).is_some());
+    assert_eq!(said(&heard), Some(("bob", "hello room", false)));
+
+    // A whisper reaches its addressee only: carol hears alice's next public message and
+    // nothing before it.
+    let sent = alice
+        .message(&Message {
+            to: Some("bob".into()),
+            ..Message::new(ROOM, "psst bob")
+        })
+        .unwrap();
+    if let Some(sent) = sent.sent {
+        assert_eq!(sent.get("bob"), Some(&true), "{sent:?}");
+    }
+    let (whisper, _) = until(&mut bob, |i| said(i).is_some_and(|(f, ..)| f == "alice"));
+    assert_eq!(said(&whisper), Some(("alice", "psst bob", true)));
+    alice.message(&Message::new(ROOM, "everybody")).unwrap();
+    let (public, before) = until(&mut carol, |i| said(i).is_some_and(|(f, ..)| f == "alice"));
+    assert_eq!(said(&public), Some(("alice", "everybody", false)));
+    assert!(
+        before.iter().all(|i| said(i).is_none()),
+        "carol heard {before:?}"
+    );
+
+    // leave: the others hear it, typed.
+    bob.leave(ROOM).unwrap();
+    let (left, _) = until(&mut alice, |i| matches!(i, Incoming::Leave(_)));
+    let Incoming::Leave(presence) = left else {
+        unreachable!()
+    };
+    assert_eq!(
+        (presence.username.as_str(), presence.room.clone()),
+        ("bob", ROOM.into())
+    );
+
+    // Joining a room that does not exist: a typed plugin error.
+    let e = bob.join(&Join::new(4321, "bob")).unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::NoSuchRoom),
+        "{e:?}"
+    );
+}
