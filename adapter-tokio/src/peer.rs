@@ -39,9 +39,10 @@ type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 ///
 /// One task owns the socket and the connection; it ends when the `Peer` is dropped.
 /// Events (tracks, frames, data, ICE state, closing) come from [`events`](Self::events),
-/// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order. Received media frames are dropped when the
+/// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order. Received
+/// media frames are dropped when the
 /// application does not keep up (a late frame is worth nothing);
-/// [`dropped_frames`](Self::dropped_frames) counts them. Every other event waits for room,
+/// [`dropped_frames`](Connection::dropped_frames) counts them. Every other event waits for room,
 /// and while it waits the task reads neither the socket nor calls: drain the events.
 ///
 /// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
