@@ -14,6 +14,7 @@ mod client;
 mod driver;
 mod http;
 mod peer;
+pub mod plugins;
 mod tls;
 mod ws;
 

@@ -55,6 +55,7 @@ mod client;
 mod driver;
 mod http;
 mod peer;
+pub mod plugins;
 mod tls;
 mod ws;
 
