@@ -37,6 +37,7 @@ pub mod plugin_session;
 mod ports;
 mod proxy;
 pub mod rtc;
+pub mod samples;
 mod tls;
 mod token;
 
