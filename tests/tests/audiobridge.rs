@@ -129,8 +129,11 @@ fn silenced(m: &Mixed) -> bool {
     m.silent_run >= SILENT_FRAMES
 }
 
-/// `listparticipants`: (id, display, muted, set up).
-fn listed(list: Vec<Listed>) -> Vec<(Id, Option<String>, Option<bool>, Option<bool>)> {
+/// A participant as `listparticipants` lists it: (id, display, muted, set up).
+type Row = (Id, Option<String>, Option<bool>, Option<bool>);
+
+/// `listparticipants`, by display name.
+fn listed(list: Vec<Listed>) -> Vec<Row> {
     let mut list: Vec<_> = list
         .into_iter()
         .map(|p| (p.id, p.display, p.muted, p.setup))

@@ -139,9 +139,10 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, and the EchoTest, VideoRoom and VideoCall WebRTC
-/// tests. (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 10] = [
+/// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom and VideoCall WebRTC
+/// tests, and the VideoRoom and AudioBridge workflows. (nextest's `binary(..)` filter: a bare
+/// name filter would match test names.)
+const TESTS_ON_NEW_JANUS: [&str; 12] = [
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
@@ -152,6 +153,8 @@ const TESTS_ON_NEW_JANUS: [&str; 10] = [
     "rtc_tokio",
     "rtc_videoroom",
     "rtc_videocall",
+    "videoroom",
+    "audiobridge",
 ];
 
 /// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's
