@@ -7,7 +7,6 @@
 //! `blocking` and `tokio_adapter` run the same scenario, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use janus_proto::plugin::DecodeError;
 use janus_proto::plugin::audiobridge::{ErrorCode, Event, Id, Join, Participant as Listed};
 use janus_rtc::{HandleEvent, TrackInfo, TrackKind};
 use janus_tests::samples::is_mixed_opus;
@@ -33,14 +32,6 @@ fn audio_mid(tracks: &[TrackInfo]) -> String {
         .find(|t| t.kind == TrackKind::Audio)
         .map(|t| t.mid.clone())
         .unwrap()
-}
-
-/// A typed event picker: the AudioBridge event `want` maps to `Some`.
-fn typed<T>(
-    decode: fn(&HandleEvent) -> Option<Result<Event, DecodeError>>,
-    mut want: impl FnMut(Event) -> Option<T>,
-) -> impl FnMut(HandleEvent) -> Option<T> {
-    move |e| decode(&e)?.ok().and_then(&mut want)
 }
 
 /// Another participant's `joined`: who joined.
@@ -220,6 +211,13 @@ mod blocking {
             "{:?}",
             alice.joined()
         );
+        // Her connection up before anything else is waited for on her queue (a wait skips
+        // what it does not want).
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
         let bob = Participant::join(&session, ip, &join(ROOM, "bob")).unwrap();
         let there: Vec<_> = bob
             .joined()
@@ -231,12 +229,13 @@ mod blocking {
         let heard = alice
             .handle()
             .events()
-            .wait_for(WAIT, typed(audiobridge::event, newcomers))
+            .wait_for(WAIT, pick::typed(audiobridge::event, newcomers))
             .unwrap();
         assert_eq!(heard, [(bob.id().clone(), Some("bob".into()))]);
-        for p in [&alice, &bob] {
-            p.handle().events().wait_for(WAIT, pick::both_up()).unwrap();
-        }
+        bob.handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
 
         let (alice_mid, bob_mid) = (mid(&alice), mid(&bob));
         let stop = AtomicBool::new(false);
@@ -270,7 +269,7 @@ mod blocking {
             alice.set_muted(true).unwrap();
             bob.handle()
                 .events()
-                .wait_for(WAIT, typed(audiobridge::event, muted(alice.id())))
+                .wait_for(WAIT, pick::typed(audiobridge::event, muted(alice.id())))
                 .unwrap();
             // Alice was all bob heard: the mix goes silent.
             mixed(&bob, "blocking bob, alice muted", silenced);
@@ -290,7 +289,7 @@ mod blocking {
             let left = bob
                 .handle()
                 .events()
-                .wait_for(WAIT, typed(audiobridge::event, leaving))
+                .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
                 .unwrap();
             assert_eq!(&left, alice.id());
             let list = listed(bob.participants().unwrap());
@@ -394,6 +393,14 @@ mod tokio_adapter {
                 "{:?}",
                 alice.joined()
             );
+            // Her connection up before anything else is waited for on her queue (a wait
+            // skips what it does not want).
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
             let bob = Participant::join(&session, ip, &join(ROOM, "bob"))
                 .await
                 .unwrap();
@@ -407,17 +414,15 @@ mod tokio_adapter {
             let heard = alice
                 .handle()
                 .events()
-                .wait_for(WAIT, typed(audiobridge::event, newcomers))
+                .wait_for(WAIT, pick::typed(audiobridge::event, newcomers))
                 .await
                 .unwrap();
             assert_eq!(heard, [(bob.id().clone(), Some("bob".into()))]);
-            for p in [&alice, &bob] {
-                p.handle()
-                    .events()
-                    .wait_for(WAIT, pick::both_up())
-                    .await
-                    .unwrap();
-            }
+            bob.handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
 
             let (alice_mid, bob_mid) = (mid(&alice).await, mid(&bob).await);
             let stop = AtomicBool::new(false);
@@ -445,7 +450,7 @@ mod tokio_adapter {
                 );
 
                 alice.set_muted(true).await.unwrap();
-                let muted = typed(audiobridge::event, muted(alice.id()));
+                let muted = pick::typed(audiobridge::event, muted(alice.id()));
                 bob.handle().events().wait_for(WAIT, muted).await.unwrap();
                 // Alice was all bob heard: the mix goes silent.
                 mixed(&bob, "tokio bob, alice muted", silenced).await;
@@ -465,7 +470,7 @@ mod tokio_adapter {
                 let left = bob
                     .handle()
                     .events()
-                    .wait_for(WAIT, typed(audiobridge::event, leaving))
+                    .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
                     .await
                     .unwrap();
                 assert_eq!(&left, alice.id());

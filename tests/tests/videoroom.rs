@@ -70,14 +70,6 @@ fn listed(answer: Event) -> Vec<(Id, Option<String>, Option<bool>)> {
         .collect()
 }
 
-/// A typed event picker: the VideoRoom event `want` maps to `Some`.
-fn typed<T>(
-    decode: fn(&HandleEvent) -> Option<Result<Event, janus_proto::plugin::DecodeError>>,
-    mut want: impl FnMut(Event) -> Option<T>,
-) -> impl FnMut(HandleEvent) -> Option<T> {
-    move |e| decode(&e)?.ok().and_then(&mut want)
-}
-
 /// The `publishers` event.
 fn publishers(e: Event) -> Option<Vec<vr::Publisher>> {
     match e {
@@ -280,7 +272,7 @@ mod blocking {
             let announced = alice
                 .handle()
                 .events()
-                .wait_for(WAIT, typed(videoroom::event, publishers))
+                .wait_for(WAIT, pick::typed(videoroom::event, publishers))
                 .unwrap();
             let bob_id = bob.joined().id.clone();
             assert_eq!(
@@ -338,7 +330,7 @@ mod blocking {
             let left = alice
                 .handle()
                 .events()
-                .wait_for(WAIT, typed(videoroom::event, gone))
+                .wait_for(WAIT, pick::typed(videoroom::event, gone))
                 .unwrap();
             assert_eq!(left, bob_id);
             stop.store(true, Ordering::Relaxed);
@@ -354,7 +346,7 @@ mod blocking {
         let told = alice
             .handle()
             .events()
-            .wait_for(WAIT, typed(videoroom::event, destroyed))
+            .wait_for(WAIT, pick::typed(videoroom::event, destroyed))
             .unwrap();
         assert_eq!(told, ROOM.into());
         assert!(!exists(
@@ -566,7 +558,7 @@ mod tokio_adapter {
                 let announced = alice
                     .handle()
                     .events()
-                    .wait_for(WAIT, typed(videoroom::event, publishers))
+                    .wait_for(WAIT, pick::typed(videoroom::event, publishers))
                     .await
                     .unwrap();
                 let bob_id = bob.joined().id.clone();
@@ -626,7 +618,7 @@ mod tokio_adapter {
                 let left = alice
                     .handle()
                     .events()
-                    .wait_for(WAIT, typed(videoroom::event, gone))
+                    .wait_for(WAIT, pick::typed(videoroom::event, gone))
                     .await
                     .unwrap();
                 assert_eq!(left, bob_id);
@@ -652,7 +644,7 @@ mod tokio_adapter {
             let told = alice
                 .handle()
                 .events()
-                .wait_for(WAIT, typed(videoroom::event, destroyed))
+                .wait_for(WAIT, pick::typed(videoroom::event, destroyed))
                 .await
                 .unwrap();
             assert_eq!(told, ROOM.into());
