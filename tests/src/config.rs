@@ -92,7 +92,7 @@ impl JsonStyle {
 ///
 /// Defaults: `session_timeout` 60 s, `reclaim_session_timeout` 0, no API secret, no token
 /// auth, no TLS, half-trickle, every plugin but the scripting ones (`lua`, `duktape`),
-/// `debug_level` 4, indented JSON, 10 s to become ready, the Janus binary named by
+/// `debug_level` 4, indented JSON, 10 s to become ready, numeric plugin ids, the Janus binary named by
 /// `JANUS_BINARY` or else Debian's (see [`JanusBuilder::binary`]).
 #[derive(Clone, Debug)]
 #[must_use]
@@ -111,6 +111,7 @@ pub struct JanusBuilder {
     pub(crate) start_timeout: Duration,
     pub(crate) extra_config: String,
     pub(crate) binary: Option<PathBuf>,
+    pub(crate) string_ids: bool,
 }
 
 impl Default for JanusBuilder {
@@ -133,6 +134,7 @@ impl Default for JanusBuilder {
             start_timeout: Duration::from_secs(10),
             extra_config: String::new(),
             binary: None,
+            string_ids: false,
         }
     }
 }
@@ -238,6 +240,13 @@ impl JanusBuilder {
         self
     }
 
+    /// `string_ids = true` in the VideoRoom's and the AudioBridge's `general` section: room
+    /// and participant ids are strings (`"1234"` for the template's room) instead of numbers.
+    pub fn string_ids(mut self, enabled: bool) -> Self {
+        self.string_ids = enabled;
+        self
+    }
+
     /// Starts Janus with these options, inside the test namespace; see [`Janus::launch`].
     pub fn launch(self) -> Result<Janus> {
         Janus::launch_with(self)
@@ -330,6 +339,14 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
         ("TLS", options.tls.to_string()),
         ("CERT_PEM", cert_pem),
         ("CERT_KEY", cert_key),
+        (
+            "STRING_IDS",
+            if options.string_ids {
+                "string_ids = true".to_owned()
+            } else {
+                String::new()
+            },
+        ),
     ];
     for sub in ["recordings", "voicemail"] {
         let dir = placement.data_dir.join(sub);

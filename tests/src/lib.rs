@@ -38,6 +38,7 @@ mod ports;
 mod proxy;
 pub mod record;
 pub mod rtc;
+pub mod samples;
 pub mod streaming;
 mod tls;
 mod token;

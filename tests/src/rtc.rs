@@ -255,6 +255,16 @@ pub mod pick {
         }
     }
 
+    /// A plugin event, decoded by `decode` (an adapter's `plugins::videoroom::event`,
+    /// `plugins::audiobridge::event`), that `want` maps to `Some`; events that do not decode
+    /// are skipped like any other.
+    pub fn typed<P, T>(
+        decode: fn(&HandleEvent) -> Option<Result<P, janus_proto::plugin::DecodeError>>,
+        mut want: impl FnMut(P) -> Option<T>,
+    ) -> impl FnMut(HandleEvent) -> Option<T> {
+        move |e| decode(&e)?.ok().and_then(&mut want)
+    }
+
     /// The VideoCall event named `name` (`incomingcall`, `accepted`, ...).
     pub fn videocall_event<'a, E: Into<HandleEvent> + 'a>(
         name: &'a str,

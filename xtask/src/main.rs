@@ -139,9 +139,10 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, and the EchoTest, VideoRoom, VideoCall and TextRoom
-/// WebRTC tests. (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 11] = [
+/// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom, VideoCall and TextRoom
+/// WebRTC tests, and the VideoRoom, AudioBridge, Streaming and TextRoom workflows. (nextest's
+/// `binary(..)` filter: a bare name filter would match test names.)
+const TESTS_ON_NEW_JANUS: [&str; 17] = [
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
@@ -153,6 +154,12 @@ const TESTS_ON_NEW_JANUS: [&str; 11] = [
     "rtc_videoroom",
     "rtc_videocall",
     "rtc_textroom",
+    "videoroom",
+    "audiobridge",
+    "streaming_blocking",
+    "streaming_tokio",
+    "textroom_blocking",
+    "textroom_tokio",
 ];
 
 /// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's

@@ -1,7 +1,48 @@
-//! Typed plugin workflows on the [`Handle`](crate::Handle) API, one call each for the
-//! common paths of the janus.js demos: sequencing and decoding only, on the requests,
-//! replies and events of [`janus_proto::plugin`] (whose rules they follow, sans-IO).
-//! `janus-blocking` has the same workflows under the same names, with blocking calls.
+//! Typed plugin workflows on the handle API: the common paths of the janus.js demos, one
+//! call each, on the typed requests and events of [`janus_proto::plugin`].
+//!
+//! Each workflow owns its [`Handle`] (and so its WebRTC connection): it only sequences the
+//! requests and the offer/answer exchanges, and decodes the plugin's answers. Everything
+//! else stays reachable through the handle (`handle()`: its events and its connection). The rules
+//! (what answers a request, what a subscription looks like now) are `janus-proto`'s
+//! ([`janus_proto::plugin::expect`], [`Subscription`](janus_proto::plugin::videoroom::Subscription)),
+//! shared with `janus-blocking`, whose `plugins` module has the same names with blocking
+//! calls.
+//!
+//! - [`videoroom`]: [`Publisher`](videoroom::Publisher), [`Subscriber`](videoroom::Subscriber),
+//!   room management with [`videoroom::request`].
+//! - [`audiobridge`]: [`Participant`](audiobridge::Participant), room management with
+//!   [`audiobridge::request`].
+//! - [`streaming`]: [`Viewer`](streaming::Viewer), mountpoint management with
+//!   [`streaming::request`].
+//! - [`textroom`]: [`Participant`](textroom::Participant), whose requests and messages
+//!   travel over the data channel its answer opens.
+//!
+//! Plugin events the handle receives later (janus.js `onmessage`) decode with
+//! [`event`] (or [`videoroom::event`], [`audiobridge::event`]); a JSEP Janus sends with one
+//! is [`jsep_of`](janus_proto::plugin::jsep_of)'s.
 
+pub mod audiobridge;
 pub mod streaming;
 pub mod textroom;
+pub mod videoroom;
+
+use janus_proto::plugin::{DecodeError, PluginEvent, PluginRequest, event_of};
+use janus_rtc::HandleEvent;
+
+use crate::{Error, Handle};
+
+/// A handle's event decoded as plugin `E`'s, if it is a plugin event; other events (the
+/// connection's, `webrtcup`, `media`, `hangup`, ...) are `None`.
+pub fn event<E: PluginEvent>(event: &HandleEvent) -> Option<Result<E, DecodeError>> {
+    event.janus().and_then(event_of)
+}
+
+/// Sends a typed request on `handle` and decodes the plugin's answer as `E`.
+async fn request<E: PluginEvent>(
+    handle: &Handle,
+    request: &impl PluginRequest,
+) -> Result<E, Error> {
+    let reply = handle.send(request, None).await?;
+    Ok(E::decode(&reply.data).map_err(janus_proto::RequestError::from)?)
+}

@@ -1462,3 +1462,53 @@ impl PluginEvent for Event {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The answers the workflows expect (for `plugin::expect`)
+// ---------------------------------------------------------------------------------------
+
+impl Event {
+    /// The answer to our [`Join`], which has our `id` (returned apart), or the event back (boxed)
+    /// (another participant's `joined` has none).
+    pub fn into_joined(self) -> Result<(Id, Joined), Box<Self>> {
+        match self {
+            Self::Joined(j) => match j.id.clone() {
+                Some(id) => Ok((id, j)),
+                None => Err(Box::new(Self::Joined(j))),
+            },
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Configure`] (`result` `ok`), or the event back.
+    pub fn into_configured(self) -> Result<(), Box<Self>> {
+        match self {
+            Self::Result { ref result, .. } if result == "ok" => Ok(()),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Leave`]: the room and our id, or the event back.
+    pub fn into_left(self) -> Result<(Id, Option<Id>), Box<Self>> {
+        match self {
+            Self::Left { room, id } => Ok((room, id)),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`ChangeRoom`], or the event back.
+    pub fn into_room_changed(self) -> Result<RoomChanged, Box<Self>> {
+        match self {
+            Self::RoomChanged(r) => Ok(r),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`ListParticipants`], or the event back.
+    pub fn into_participants(self) -> Result<Participants, Box<Self>> {
+        match self {
+            Self::Participants(p) => Ok(p),
+            other => Err(Box::new(other)),
+        }
+    }
+}

@@ -17,6 +17,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::error::RequestError;
+use crate::event::PluginReply;
+use crate::jsep::{Jsep, SdpType};
 use crate::msg::PluginData;
 
 /// A plugin request: the `body` of a `message` to the plugin `PLUGIN`.
@@ -78,6 +81,100 @@ pub fn decode_as<T: DeserializeOwned>(
         return Err(DecodeError::Plugin(e));
     }
     T::deserialize(&data.data).map_err(|e| DecodeError::Shape(e.to_string()))
+}
+
+/// A plugin's answer that does not decode is a malformed reply; its error is the plugin's.
+impl From<DecodeError> for RequestError {
+    fn from(e: DecodeError) -> Self {
+        match e {
+            DecodeError::Plugin(e) => Self::Plugin(e),
+            other @ (DecodeError::WrongPlugin { .. } | DecodeError::Shape(_)) => {
+                Self::Malformed(other.to_string())
+            }
+        }
+    }
+}
+
+/// Decodes a plugin's answer as `E` and takes from it what the request expects: `want`
+/// gives the part wanted, or the event back when it is another one, which is then a
+/// [`RequestError::Malformed`] naming it. The rule the workflows of both adapters follow
+/// for every answer (`janus-tokio` and `janus-blocking`, `plugins`).
+///
+/// ```
+/// use janus_proto::plugin::{expect, videoroom};
+/// use janus_proto::{PluginData, RequestError};
+/// use serde_json::json;
+///
+/// let data = PluginData {
+///     plugin: videoroom::PLUGIN.into(),
+///     data: json!({"videoroom": "event", "configured": "ok"}),
+/// };
+/// assert!(expect(&data, videoroom::Event::into_configured).is_ok());
+/// let joined = expect(&data, videoroom::Event::into_joined);
+/// assert!(matches!(joined, Err(RequestError::Malformed(_))));
+/// ```
+pub fn expect<E: PluginEvent + std::fmt::Debug, T>(
+    data: &PluginData,
+    want: impl FnOnce(E) -> Result<T, Box<E>>,
+) -> Result<T, RequestError> {
+    want(E::decode(data)?)
+        .map_err(|other| RequestError::Malformed(format!("unexpected answer: {other:?}")))
+}
+
+/// The JSEP offer of a plugin's answer, which the request expects (a VideoRoom subscriber's
+/// `join`, a plugin's `generate_offer`): none, or an answer instead, is a
+/// [`RequestError::Malformed`].
+pub fn offer_of(reply: &PluginReply) -> Result<&Jsep, RequestError> {
+    match &reply.jsep {
+        Some(jsep) if jsep.kind == SdpType::Offer => Ok(jsep),
+        Some(jsep) => Err(RequestError::Malformed(format!(
+            "expected a JSEP offer, got {:?}",
+            jsep.kind
+        ))),
+        None => Err(RequestError::Malformed(
+            "expected a JSEP offer, got none".into(),
+        )),
+    }
+}
+
+/// A handle's event decoded as plugin `E`'s, if it is a plugin event (janus.js
+/// `onmessage`); other events (`webrtcup`, `media`, `hangup`, ...) are `None`.
+///
+/// ```
+/// use janus_proto::plugin::{event_of, videoroom};
+/// use janus_proto::{Event, HandleId, HandleRef, PluginData, SessionId};
+/// use serde_json::json;
+///
+/// let handle = HandleRef { session: SessionId(1), handle: HandleId(2) };
+/// let event = Event::PluginEvent {
+///     handle,
+///     tx: None,
+///     data: PluginData {
+///         plugin: videoroom::PLUGIN.into(),
+///         data: json!({"videoroom": "event", "room": 1234, "leaving": 7}),
+///     },
+///     jsep: None,
+/// };
+/// let Some(Ok(videoroom::Event::ParticipantLeft(gone))) = event_of(&event) else {
+///     panic!("not a leaving participant")
+/// };
+/// assert_eq!(gone.id, 7.into());
+/// assert!(event_of::<videoroom::Event>(&Event::WebrtcUp { handle }).is_none());
+/// ```
+pub fn event_of<E: PluginEvent>(event: &crate::Event) -> Option<Result<E, DecodeError>> {
+    match event {
+        crate::Event::PluginEvent { data, .. } => Some(E::decode(data)),
+        _ => None,
+    }
+}
+
+/// The JSEP of a handle's plugin event, if it carries one (Janus offering on its own, e.g.
+/// a VideoRoom subscription renegotiated after a publisher left).
+pub fn jsep_of(event: &crate::Event) -> Option<&Jsep> {
+    match event {
+        crate::Event::PluginEvent { jsep, .. } => jsep.as_ref(),
+        _ => None,
+    }
 }
 
 impl crate::Client {

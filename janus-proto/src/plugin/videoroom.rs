@@ -2109,3 +2109,153 @@ impl PluginEvent for Event {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The answers the workflows expect (for `plugin::expect`)
+// ---------------------------------------------------------------------------------------
+
+impl Event {
+    /// The answer to [`JoinPublisher`] and [`JoinAndConfigure`], or the event back (boxed).
+    pub fn into_joined(self) -> Result<Joined, Box<Self>> {
+        match self {
+            Self::Joined(j) => Ok(j),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`JoinSubscriber`], or the event back.
+    pub fn into_attached(self) -> Result<Attached, Box<Self>> {
+        match self {
+            Self::Attached(a) => Ok(a),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Publish`], [`ConfigurePublisher`] and [`ConfigureSubscriber`], or
+    /// the event back.
+    pub fn into_configured(self) -> Result<(), Box<Self>> {
+        match self {
+            Self::Configured { .. } => Ok(()),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Start`], or the event back.
+    pub fn into_started(self) -> Result<(), Box<Self>> {
+        match self {
+            Self::Started { .. } => Ok(()),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Pause`], or the event back.
+    pub fn into_paused(self) -> Result<(), Box<Self>> {
+        match self {
+            Self::Paused { .. } => Ok(()),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Unpublish`], or the event back.
+    pub fn into_unpublished(self) -> Result<(), Box<Self>> {
+        match self {
+            Self::Unpublished { .. } => Ok(()),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Leave`], a publisher's ([`Event::LeftRoom`]) or a subscriber's
+    /// ([`Event::Left`]), or the event back.
+    pub fn into_left(self) -> Result<(), Box<Self>> {
+        match self {
+            Self::LeftRoom { .. } | Self::Left { .. } => Ok(()),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Subscribe`], [`Unsubscribe`] and [`Update`]: `Some` with the
+    /// subscription as it is now, `None` when the change waits behind a renegotiation in
+    /// progress ([`Event::Updating`]; its offer comes later, in an [`Event::Updated`] plugin
+    /// event); or the event back.
+    pub fn into_updated(self) -> Result<Option<Updated>, Box<Self>> {
+        match self {
+            Self::Updated(u) => Ok(Some(u)),
+            Self::Updating { .. } => Ok(None),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`Switch`], or the event back.
+    pub fn into_switched(self) -> Result<Switched, Box<Self>> {
+        match self {
+            Self::Switched(s) => Ok(s),
+            other => Err(Box::new(other)),
+        }
+    }
+
+    /// The answer to [`ListParticipants`], or the event back.
+    pub fn into_participants(self) -> Result<Participants, Box<Self>> {
+        match self {
+            Self::Participants(p) => Ok(p),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
+/// What a subscriber knows of its subscription, kept up to date from the plugin's answers
+/// and events (sans-IO: the adapters' `Subscriber` workflows hold one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    /// The room.
+    pub room: Id,
+    /// Its streams (our m-lines), as the plugin last described them.
+    pub streams: Vec<SubscriptionStream>,
+}
+
+impl Subscription {
+    /// The subscription an [`Attached`] answer describes.
+    pub fn new(attached: &Attached) -> Self {
+        Self {
+            room: attached.room.clone(),
+            streams: attached.streams.clone(),
+        }
+    }
+
+    /// Takes in what an event of the handle says of the subscription ([`Event::Updated`]
+    /// with streams, [`Event::Switched`]); other events leave it as it is. Whether it
+    /// changed.
+    pub fn apply(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Updated(u) => self.updated(u),
+            Event::Switched(s) => self.switched(s),
+            _ => false,
+        }
+    }
+
+    /// Takes in an [`Updated`] answer: its streams, when it has them (whether it did).
+    pub fn updated(&mut self, updated: &Updated) -> bool {
+        match &updated.streams {
+            Some(streams) => {
+                self.streams.clone_from(streams);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes in a [`Switched`] answer: its streams, when it has them (whether it did).
+    pub fn switched(&mut self, switched: &Switched) -> bool {
+        if switched.streams.is_empty() {
+            return false;
+        }
+        self.streams.clone_from(&switched.streams);
+        true
+    }
+
+    /// Our stream (m-line) fed by `feed`'s stream `feed_mid`, if any.
+    pub fn stream_of(&self, feed: &Id, feed_mid: &str) -> Option<&SubscriptionStream> {
+        self.streams
+            .iter()
+            .find(|s| s.feed_id.as_ref() == Some(feed) && s.feed_mid.as_deref() == Some(feed_mid))
+    }
+}

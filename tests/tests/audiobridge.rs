@@ -1,0 +1,489 @@
+//! The AudioBridge workflow of both adapters (`plugins::audiobridge::Participant`) against
+//! the real plugin: two participants join the template's room 1234 (typed `joined`
+//! answers, the second sees the first, the first hears of the second), both send the real
+//! Opus sample and each receives the mixer's Opus (re-encoded: checked for a 20 ms TOC, not
+//! byte equality), `listparticipants` typed, a mute by `configure` seen in the typed event
+//! and list, `leave` seen by the other as a typed leaving event, and a typed plugin error.
+//! `blocking` and `tokio_adapter` run the same scenario, each on its adapter.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use janus_proto::plugin::audiobridge::{ErrorCode, Event, Id, Join, Participant as Listed};
+use janus_rtc::{HandleEvent, TrackInfo, TrackKind};
+use janus_tests::samples::is_mixed_opus;
+
+/// The AudioBridge room of the harness's template.
+const ROOM: u64 = 1234;
+/// A room that does not exist.
+const NO_ROOM: u64 = 999_999;
+/// Mixed frames with sound each participant must receive (1 s), and silent ones in a row
+/// the other must receive once the only one talking is muted (0.5 s).
+const MIXED_FRAMES: usize = 50;
+const SILENT_FRAMES: usize = 25;
+
+fn join(room: u64, display: &str) -> Join {
+    let mut join = Join::new(room);
+    join.display = Some(display.into());
+    join
+}
+
+fn audio_mid(tracks: &[TrackInfo]) -> String {
+    tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Audio)
+        .map(|t| t.mid.clone())
+        .unwrap()
+}
+
+/// Another participant's `joined`: who joined.
+fn newcomers(e: Event) -> Option<Vec<(Id, Option<String>)>> {
+    match e {
+        Event::Joined(j) if j.id.is_none() => Some(
+            j.participants
+                .into_iter()
+                .map(|p| (p.id, p.display))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// A participants change that says `who` is muted.
+fn muted(who: &Id) -> impl FnMut(Event) -> Option<()> + '_ {
+    move |e| match e {
+        Event::ParticipantsChanged { participants, .. } => participants
+            .iter()
+            .any(|p| &p.id == who && p.muted == Some(true))
+            .then_some(()),
+        _ => None,
+    }
+}
+
+/// A participant leaving: its id.
+fn leaving(e: Event) -> Option<Id> {
+    match e {
+        Event::ParticipantLeft { id, .. } => Some(id),
+        _ => None,
+    }
+}
+
+/// The largest mixed frame that is silence: the mixer encodes nothing heard in 8 bytes
+/// (libopus 1.3 and 1.4), the sample's 440 Hz tone in 23 to 64.
+const SILENCE: usize = 16;
+
+/// Mixed frames received so far: 20 ms Opus with sound in it, silent, and anything else.
+#[derive(Debug, Default)]
+struct Mixed {
+    sound: usize,
+    silent: usize,
+    /// Silent frames in a row, last.
+    silent_run: usize,
+    other: Vec<Vec<u8>>,
+}
+
+impl Mixed {
+    /// Takes one event.
+    fn push(&mut self, e: HandleEvent) {
+        let HandleEvent::Rtc(janus_rtc::Event::Media(f)) = e else {
+            return;
+        };
+        if !is_mixed_opus(&f) {
+            self.other.push(f.data.iter().take(4).copied().collect());
+        } else if f.data.len() > SILENCE {
+            self.sound += 1;
+            self.silent_run = 0;
+        } else {
+            self.silent += 1;
+            self.silent_run += 1;
+        }
+    }
+
+    fn check(&self, who: &str) {
+        assert!(
+            self.other.is_empty(),
+            "{who}: not 20 ms Opus: {:?}",
+            self.other
+        );
+        eprintln!(
+            "{who}: mixed 20 ms Opus frames received: {} with sound, {} silent",
+            self.sound, self.silent
+        );
+    }
+}
+
+/// Enough of the other's sound heard in the mix.
+fn hears_sound(m: &Mixed) -> bool {
+    m.sound >= MIXED_FRAMES
+}
+
+/// Silence in the mix long enough.
+fn silenced(m: &Mixed) -> bool {
+    m.silent_run >= SILENT_FRAMES
+}
+
+/// A participant as `listparticipants` lists it: (id, display, muted, set up).
+type Row = (Id, Option<String>, Option<bool>, Option<bool>);
+
+/// `listparticipants`, by display name.
+fn listed(list: Vec<Listed>) -> Vec<Row> {
+    let mut list: Vec<_> = list
+        .into_iter()
+        .map(|p| (p.id, p.display, p.muted, p.setup))
+        .collect();
+    list.sort_by(|a, b| a.1.cmp(&b.1));
+    list
+}
+
+fn assert_no_such_room(err: &janus_rtc::ClientError) {
+    assert_eq!(
+        err.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::NoSuchRoom),
+        "{err}"
+    );
+}
+
+mod blocking {
+    use std::net::IpAddr;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
+
+    use janus_blocking::plugins::audiobridge::{self, Participant};
+    use janus_blocking::{Client, Connection};
+    use janus_proto::ClientConfig;
+    use janus_tests::Janus;
+    use janus_tests::rtc::{StopOnDrop, WAIT, pick};
+    use janus_tests::samples::Samples;
+
+    use super::*;
+
+    /// Writes the Opus sample until `stop`: frames written.
+    fn send_opus(peer: &Connection, mid: &str, stop: &AtomicBool) -> u64 {
+        let mut samples = Samples::new(Instant::now(), false);
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let (frames, next) = samples.due(Instant::now());
+            for (_, f) in frames {
+                if peer.write_frame(mid, f.rtp_time, &f.data).unwrap_or(false) {
+                    sent += 1;
+                }
+            }
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        sent
+    }
+
+    /// Reads `p`'s mixed frames until `done` says so.
+    fn mixed(p: &Participant, who: &str, done: fn(&Mixed) -> bool) {
+        let mut mixed = Mixed::default();
+        p.handle()
+            .events()
+            .wait_for(WAIT, |e| {
+                mixed.push(e);
+                done(&mixed).then_some(())
+            })
+            .unwrap_or_else(|e| panic!("{who}: {e}: {mixed:?}"));
+        mixed.check(who);
+    }
+
+    fn mid(p: &Participant) -> String {
+        audio_mid(
+            &p.handle()
+                .peer()
+                .unwrap()
+                .call(|pc, _| pc.local_tracks())
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn two_participants_mix_mute_and_leave() {
+        let janus = Janus::launch().unwrap();
+        let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+
+        let err = Participant::join(&session, ip, &join(NO_ROOM, "nobody")).unwrap_err();
+        assert_no_such_room(&err);
+
+        let alice = Participant::join(&session, ip, &join(ROOM, "alice")).unwrap();
+        assert_eq!(alice.joined().room, ROOM.into());
+        assert!(
+            alice.joined().participants.is_empty(),
+            "{:?}",
+            alice.joined()
+        );
+        // Her connection up before anything else is waited for on her queue (a wait skips
+        // what it does not want).
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let bob = Participant::join(&session, ip, &join(ROOM, "bob")).unwrap();
+        let there: Vec<_> = bob
+            .joined()
+            .participants
+            .iter()
+            .map(|p| (p.id.clone(), p.display.clone()))
+            .collect();
+        assert_eq!(there, [(alice.id().clone(), Some("alice".into()))]);
+        let heard = alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::typed(audiobridge::event, newcomers))
+            .unwrap();
+        assert_eq!(heard, [(bob.id().clone(), Some("bob".into()))]);
+        bob.handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+
+        let (alice_mid, bob_mid) = (mid(&alice), mid(&bob));
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            let senders = [
+                s.spawn(|| send_opus(alice.handle().peer().unwrap(), &alice_mid, &stop)),
+                s.spawn(|| send_opus(bob.handle().peer().unwrap(), &bob_mid, &stop)),
+            ];
+            mixed(&alice, "blocking alice", hears_sound);
+            mixed(&bob, "blocking bob", hears_sound);
+            let list = listed(alice.participants().unwrap());
+            assert_eq!(
+                list,
+                [
+                    (
+                        alice.id().clone(),
+                        Some("alice".into()),
+                        Some(false),
+                        Some(true)
+                    ),
+                    (
+                        bob.id().clone(),
+                        Some("bob".into()),
+                        Some(false),
+                        Some(true)
+                    ),
+                ]
+            );
+
+            alice.set_muted(true).unwrap();
+            bob.handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, muted(alice.id())))
+                .unwrap();
+            // Alice was all bob heard: the mix goes silent.
+            mixed(&bob, "blocking bob, alice muted", silenced);
+            let list = listed(bob.participants().unwrap());
+            assert_eq!(
+                list[0],
+                (
+                    alice.id().clone(),
+                    Some("alice".into()),
+                    Some(true),
+                    Some(true)
+                )
+            );
+            assert_eq!(list[1].2, Some(false), "{list:?}");
+
+            alice.leave().unwrap();
+            let left = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
+                .unwrap();
+            assert_eq!(&left, alice.id());
+            let list = listed(bob.participants().unwrap());
+            assert_eq!(list.iter().map(|p| &p.0).collect::<Vec<_>>(), [bob.id()]);
+            stop.store(true, Ordering::Relaxed);
+            let sent = senders.map(|s| s.join().unwrap());
+            eprintln!("blocking: Opus frames written by alice and bob {sent:?}");
+        });
+    }
+}
+
+mod tokio_adapter {
+    use std::future::Future;
+    use std::net::IpAddr;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use janus_proto::ClientConfig;
+    use janus_tests::Janus;
+    use janus_tests::rtc::{StopOnDrop, WAIT, pick};
+    use janus_tests::samples::Samples;
+    use janus_tokio::plugins::audiobridge::{self, Participant};
+    use janus_tokio::{Client, Connection};
+
+    use super::*;
+
+    /// Fails the test if `body` takes longer than this.
+    async fn within<T>(body: impl Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(90), body)
+            .await
+            .expect("test timed out")
+    }
+
+    /// Writes the Opus sample until `stop`: frames written.
+    async fn send_opus(peer: &Connection, mid: &str, stop: &AtomicBool) -> u64 {
+        let mut samples = Samples::new(Instant::now(), false);
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let (frames, next) = samples.due(Instant::now());
+            for (_, f) in frames {
+                if peer
+                    .write_frame(mid, f.rtp_time, &f.data)
+                    .await
+                    .unwrap_or(false)
+                {
+                    sent += 1;
+                }
+            }
+            tokio::time::sleep_until(next.into()).await;
+        }
+        sent
+    }
+
+    /// Reads `p`'s mixed frames until `done` says so.
+    async fn mixed(p: &Participant, who: &str, done: fn(&Mixed) -> bool) {
+        let mut mixed = Mixed::default();
+        p.handle()
+            .events()
+            .wait_for(WAIT, |e| {
+                mixed.push(e);
+                done(&mixed).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{who}: {e}: {mixed:?}"));
+        mixed.check(who);
+    }
+
+    async fn mid(p: &Participant) -> String {
+        audio_mid(
+            &p.handle()
+                .peer()
+                .unwrap()
+                .call(|pc, _| pc.local_tracks())
+                .await
+                .unwrap(),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_participants_mix_mute_and_leave() {
+        within(async {
+            let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+            let config = ClientConfig::new([janus.ws_url()])
+                .unwrap()
+                .request_timeout(WAIT);
+            let client = Client::connect(config).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+
+            let err = Participant::join(&session, ip, &join(NO_ROOM, "nobody"))
+                .await
+                .unwrap_err();
+            assert_no_such_room(&err);
+
+            let alice = Participant::join(&session, ip, &join(ROOM, "alice"))
+                .await
+                .unwrap();
+            assert_eq!(alice.joined().room, ROOM.into());
+            assert!(
+                alice.joined().participants.is_empty(),
+                "{:?}",
+                alice.joined()
+            );
+            // Her connection up before anything else is waited for on her queue (a wait
+            // skips what it does not want).
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let bob = Participant::join(&session, ip, &join(ROOM, "bob"))
+                .await
+                .unwrap();
+            let there: Vec<_> = bob
+                .joined()
+                .participants
+                .iter()
+                .map(|p| (p.id.clone(), p.display.clone()))
+                .collect();
+            assert_eq!(there, [(alice.id().clone(), Some("alice".into()))]);
+            let heard = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, newcomers))
+                .await
+                .unwrap();
+            assert_eq!(heard, [(bob.id().clone(), Some("bob".into()))]);
+            bob.handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+
+            let (alice_mid, bob_mid) = (mid(&alice).await, mid(&bob).await);
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                mixed(&alice, "tokio alice", hears_sound).await;
+                mixed(&bob, "tokio bob", hears_sound).await;
+                let list = listed(alice.participants().await.unwrap());
+                assert_eq!(
+                    list,
+                    [
+                        (
+                            alice.id().clone(),
+                            Some("alice".into()),
+                            Some(false),
+                            Some(true)
+                        ),
+                        (
+                            bob.id().clone(),
+                            Some("bob".into()),
+                            Some(false),
+                            Some(true)
+                        ),
+                    ]
+                );
+
+                alice.set_muted(true).await.unwrap();
+                let muted = pick::typed(audiobridge::event, muted(alice.id()));
+                bob.handle().events().wait_for(WAIT, muted).await.unwrap();
+                // Alice was all bob heard: the mix goes silent.
+                mixed(&bob, "tokio bob, alice muted", silenced).await;
+                let list = listed(bob.participants().await.unwrap());
+                assert_eq!(
+                    list[0],
+                    (
+                        alice.id().clone(),
+                        Some("alice".into()),
+                        Some(true),
+                        Some(true)
+                    )
+                );
+                assert_eq!(list[1].2, Some(false), "{list:?}");
+
+                alice.leave().await.unwrap();
+                let left = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
+                    .await
+                    .unwrap();
+                assert_eq!(&left, alice.id());
+                let list = listed(bob.participants().await.unwrap());
+                assert_eq!(list.iter().map(|p| &p.0).collect::<Vec<_>>(), [bob.id()]);
+            };
+            let (a, b, ()) = tokio::join!(
+                send_opus(alice.handle().peer().unwrap(), &alice_mid, &stop),
+                send_opus(bob.handle().peer().unwrap(), &bob_mid, &stop),
+                checks
+            );
+            eprintln!("tokio: Opus frames written by alice and bob {:?}", (a, b));
+        })
+        .await;
+    }
+}
