@@ -192,9 +192,9 @@ impl crate::Client {
 }
 
 /// Decodes a plugin's answer as `T` for a caller that reports
-/// [`RequestError`](crate::RequestError)s (the adapters' plugin workflows): the plugin's
-/// `error_code` is [`RequestError::Plugin`](crate::RequestError::Plugin), an answer of
-/// another plugin or shape is [`RequestError::Malformed`](crate::RequestError::Malformed).
+/// [`RequestError`]s (the adapters' plugin workflows): the plugin's `error_code` is
+/// [`RequestError::Plugin`], an answer of another plugin or shape is
+/// [`RequestError::Malformed`].
 ///
 /// ```
 /// use janus_proto::plugin::{reply_as, streaming};
