@@ -671,3 +671,26 @@ fn when_janus_goes_silent_ice_is_disconnected_then_failed() {
         "{states:?}"
     );
 }
+
+#[test]
+fn destroying_the_session_closes_its_handles_connection() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let mut handle = session.attach(ECHOTEST).unwrap();
+    handle
+        .add_peer(PeerConfig::default(), janus.media_ip().into())
+        .unwrap();
+    handle
+        .offer(json!({"audio": true}), &[Track::audio()])
+        .unwrap();
+    handle.events().wait_for(WAIT, pick::both_up()).unwrap();
+    session.destroy().unwrap();
+    // The handle outlives its session here: its connection closes, its queue ends.
+    handle.events().wait_for(WAIT, pick::closed).unwrap();
+    while handle.events().recv_timeout(WAIT).is_ok() {}
+    assert!(matches!(
+        handle.events().recv_timeout(Duration::from_millis(10)),
+        Err(janus_blocking::Error::Closed)
+    ));
+}

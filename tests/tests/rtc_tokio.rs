@@ -735,6 +735,31 @@ async fn answering_the_textroom_offer_opens_a_data_channel_that_carries_requests
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroying_the_session_closes_its_handles_connection() {
+    within(async {
+        let janus = launch(Janus::builder());
+        let client = connect(&janus).await;
+        let session = client.create_session().await.unwrap();
+        let mut handle = session.attach(ECHOTEST).await.unwrap();
+        let ip = janus.media_ip().into();
+        handle.add_peer(PeerConfig::default(), ip).await.unwrap();
+        let body = json!({"audio": true});
+        handle.offer(body, &[Track::audio()]).await.unwrap();
+        both_up(&handle).await;
+        session.destroy().await.unwrap();
+        // The handle outlives its session here: its connection closes, its queue ends.
+        handle.events().wait_for(WAIT, pick::closed).await.unwrap();
+        while handle.events().recv_timeout(WAIT).await.is_ok() {}
+        let ended = handle
+            .events()
+            .recv_timeout(Duration::from_millis(10))
+            .await;
+        assert!(matches!(ended, Err(Error::Closed)), "{ended:?}");
+    })
+    .await;
+}
+
 /// The next VideoCall event named `name` on `handle`, with its JSEP.
 async fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
     let event = handle.events().wait_for(WAIT, pick::videocall_event(name));
