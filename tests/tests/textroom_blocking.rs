@@ -8,8 +8,8 @@ use janus_blocking::rtc::PeerConfig;
 use janus_blocking::{Client, Handle};
 use janus_proto::ClientConfig;
 use janus_proto::plugin::textroom::{
-    Allowed, AllowedAction, Announcement, Create, Destroy, ErrorCode, Exists, Incoming, Join, Kick,
-    List, ListParticipants, Message, PLUGIN,
+    Allowed, AllowedAction, Announcement, Create, Destroy, Edit, ErrorCode, Exists, Incoming, Join,
+    Kick, List, ListParticipants, Message, PLUGIN,
 };
 use janus_proto::plugin::{SyncRequest, reply_as};
 use janus_tests::Janus;
@@ -132,7 +132,7 @@ fn api<R: SyncRequest>(handle: &Handle, request: &R) -> Result<R::Reply, janus_b
 const SECRET: &str = "room-secret";
 
 #[test]
-fn room_management_over_the_janus_api_create_list_exists_allowed_announcement_kick_destroy() {
+fn room_management_over_the_janus_api_create_list_exists_edit_allowed_announcement_kick_destroy() {
     let janus = Janus::launch().unwrap();
     let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
     let session = client.create_session().unwrap();
@@ -160,6 +160,21 @@ fn room_management_over_the_janus_api_create_list_exists_allowed_announcement_ki
     assert_eq!(ours.num_participants, 0);
     assert!(api(&admin, &Exists::new(room)).unwrap().exists);
     assert!(!api(&admin, &Exists::new(4343)).unwrap().exists);
+
+    // edit: the new description is what list says next.
+    let edited = api(
+        &admin,
+        &Edit {
+            secret: Some(SECRET.into()),
+            new_description: Some("renamed".into()),
+            ..Edit::new(room)
+        },
+    )
+    .unwrap();
+    assert_eq!(edited.room, room.into());
+    let list = api(&admin, &List::default()).unwrap();
+    let ours = list.list.iter().find(|r| r.room == room.into()).unwrap();
+    assert_eq!(ours.description.as_deref(), Some("renamed"));
 
     // allowed: add a token; the answer is the whole list.
     let allowed = api(
