@@ -1,7 +1,8 @@
 //! The Streaming workflows of `janus-tokio` against the real plugin: mountpoints made
 //! with the typed `create`, fed with real RTP (Opus, VP8, data) by the test itself, watched
 //! by a `Viewer` that must receive those frames byte for byte; `pause`, `start`, `switch`,
-//! `configure`, `stop`, `destroy`, `list` and `info`, each checked by what arrives.
+//! `configure`, `stop`, `destroy`, `list` and `info`, each checked by what arrives; then
+//! `disable`/`enable` and `kick_all`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! The TextRoom workflows of `janus-blocking` against the real plugin: participants set up
 //! their data channel, join room 1234 over it, talk, whisper and leave, each checked by the
-//! typed messages the others receive.
+//! typed messages the others receive; room management over the Janus API (`create`, `list`,
+//! `exists`, `allowed`, `announcement`, `kick`, `destroy`, each answer typed, and what the
+//! participants hear of it) and an `announcement` over the data channel.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_blocking::plugins::textroom::Participant;
