@@ -1,9 +1,11 @@
 //! The Streaming workflows of `janus-blocking` against the real plugin: mountpoints made
 //! with the typed `create`, fed with real RTP (Opus, VP8, data) by the test itself, watched
 //! by a `Viewer` that must receive those frames byte for byte; `pause`, `start`, `switch`,
-//! `configure`, `stop`, `destroy`, `list` and `info`, each checked by what arrives.
+//! `configure`, `stop`, `destroy`, `list` and `info`, each checked by what arrives; then
+//! `recording` (the `.mjr` files it writes), `disable`/`enable` and `kick_all`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use janus_blocking::plugins::streaming::{self, Viewer};
@@ -12,7 +14,8 @@ use janus_blocking::{Client, Session};
 use janus_proto::ClientConfig;
 use janus_proto::plugin::id::Id;
 use janus_proto::plugin::streaming::{
-    Configure, Destroy, ErrorCode, Event, Info, List, Status, StreamConfig, Watch,
+    Configure, Destroy, Disable, Done, Enable, ErrorCode, Event, Info, KickAll, KickedAll, List,
+    Recording, Status, StreamConfig, Watch,
 };
 use janus_tests::Janus;
 use janus_tests::rtc::WAIT;
@@ -229,4 +232,162 @@ fn watching_a_mountpoint_that_does_not_exist_is_a_typed_plugin_error() {
         e.plugin_code().map(ErrorCode::from_code),
         Some(ErrorCode::NoSuchMountpoint)
     );
+}
+
+/// The harness's recordings folder of `janus` (Janus runs in the folder above its config).
+fn recordings_dir(janus: &Janus) -> PathBuf {
+    janus.config_dir().parent().unwrap().join("recordings")
+}
+
+/// The files of `dir` whose name starts with `prefix`, with their sizes.
+fn files_like(dir: &Path, prefix: &str) -> Vec<(String, u64)> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e))
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(name, e)| (name, e.metadata().unwrap().len()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn recording_start_and_stop_write_mjr_files_of_the_fed_streams() {
+    let janus = Janus::launch().unwrap();
+    let (_client, session) = session(&janus);
+    let admin = session.attach(STREAMING).unwrap();
+    let created = streaming::request(&admin, &mountpoint(1101, "rec")).unwrap();
+    let feed = RtpSender::start(&created, 0);
+    let dir = recordings_dir(&janus);
+    let base = |mid: &str| dir.join(format!("rec-{mid}")).display().to_string();
+    let start = Recording::start(1101, [("a", base("a")), ("v", base("v"))]);
+    let started: Done = streaming::request(&admin, &start).unwrap();
+    eprintln!("recording started: {started:?}");
+    // info names the files while they are written, when the plugin reports them.
+    let info = streaming::request(&admin, &Info::new(1101)).unwrap().info;
+    for m in &info.media {
+        if let Some(path) = m.extra.get("recording").and_then(|p| p.as_str()) {
+            let mid = m.mid.as_deref().unwrap_or_default();
+            assert!(path.starts_with(&base(mid)), "{mid}: {path}");
+        }
+    }
+    std::thread::sleep(2 * WINDOW);
+    streaming::request(&admin, &Recording::stop(1101, ["a", "v"])).unwrap();
+    let ticks = feed.ticks();
+    drop(feed);
+
+    for mid in ["a", "v"] {
+        let files = files_like(&dir, &format!("rec-{mid}"));
+        eprintln!("{mid}: {files:?} after {ticks} ticks");
+        let [(name, size)] = files.as_slice() else {
+            panic!("one recording of {mid}: {files:?}")
+        };
+        assert!(name.ends_with(".mjr"), "{name}");
+        // The header and a second of packets, at least.
+        let least = if mid == "a" { 50 * 80 } else { 25 * 2500 };
+        assert!(*size > least, "{name}: {size} bytes");
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert!(bytes.starts_with(b"MJR0000"), "{name}: {:?}", &bytes[..8]);
+    }
+    assert!(
+        files_like(&dir, "rec-d").is_empty(),
+        "data was not recorded"
+    );
+    // Stopped: the files no longer grow.
+    let sizes = files_like(&dir, "rec-");
+    let feed = RtpSender::start(&created, 0);
+    std::thread::sleep(WINDOW);
+    drop(feed);
+    assert_eq!(files_like(&dir, "rec-"), sizes);
+
+    // Recording a mountpoint that does not exist: a typed error.
+    let e = streaming::request(&admin, &Recording::start(999, [("a", base("x"))])).unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::NoSuchMountpoint),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_disabled_mountpoint_relays_nothing_and_relays_again_once_enabled() {
+    let janus = Janus::launch().unwrap();
+    let (_client, session) = session(&janus);
+    let admin = session.attach(STREAMING).unwrap();
+    let created = streaming::request(&admin, &mountpoint(1102, "toggle")).unwrap();
+    let _feed = RtpSender::start(&created, 0);
+    let ip = janus.media_ip().into();
+    let (viewer, _) =
+        Viewer::watch(&session, PeerConfig::default(), ip, &Watch::new(1102)).unwrap();
+    let before = tally(&viewer, WINDOW);
+    assert!(before.audio.len() >= 25, "{before:?}");
+
+    // `stop_recording: false`: with the default (true) Janus 1.1.2 and 1.4.1 dereference
+    // the recorder of every stream, recording or not, and crash (janus_streaming.c,
+    // "Closed %s recording" with `stream->rc` NULL).
+    let disable = Disable {
+        stop_recording: Some(false),
+        ..Disable::new(1102)
+    };
+    let _: Done = streaming::request(&admin, &disable).unwrap();
+    let info = streaming::request(&admin, &Info::new(1102)).unwrap().info;
+    assert_eq!(info.enabled, Some(false), "{info:?}");
+    tally(&viewer, GRACE);
+    let disabled = tally(&viewer, WINDOW);
+    assert_eq!(disabled.frames(), 0, "frames while disabled: {disabled:?}");
+    // Janus 1.1.2 and 1.4.1 both still accept `watch` on a disabled mountpoint (the
+    // plugin only stops relaying): the new viewer gets nothing either.
+    let (late, said) =
+        Viewer::watch(&session, PeerConfig::default(), ip, &Watch::new(1102)).unwrap();
+    assert_eq!(said.status(), Some(&Status::Starting), "{said:?}");
+    let late_disabled = tally(&late, WINDOW);
+    assert_eq!(late_disabled.frames(), 0, "{late_disabled:?}");
+
+    let _: Done = streaming::request(&admin, &Enable::new(1102)).unwrap();
+    let info = streaming::request(&admin, &Info::new(1102)).unwrap().info;
+    assert_eq!(info.enabled, Some(true), "{info:?}");
+    for v in [&viewer, &late] {
+        let again = tally(v, WINDOW);
+        assert!(again.audio.len() >= 25, "{again:?}");
+        assert!(again.video.len() >= 10, "{again:?}");
+        assert!(again.corrupt.is_empty(), "{:?}", again.corrupt);
+    }
+    let e = streaming::request(&admin, &Enable::new(999)).unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::NoSuchMountpoint),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn kick_all_removes_every_viewer_with_the_kicked_all_status() {
+    let janus = Janus::launch().unwrap();
+    let (_client, session) = session(&janus);
+    let admin = session.attach(STREAMING).unwrap();
+    let created = streaming::request(&admin, &mountpoint(1103, "kick")).unwrap();
+    let _feed = RtpSender::start(&created, 0);
+    let ip = janus.media_ip().into();
+    let viewers: Vec<_> = (0..2)
+        .map(|_| {
+            Viewer::watch(&session, PeerConfig::default(), ip, &Watch::new(1103))
+                .unwrap()
+                .0
+        })
+        .collect();
+    for v in &viewers {
+        let got = tally(v, WINDOW);
+        assert!(got.audio.len() >= 25, "{got:?}");
+    }
+    let _: KickedAll = streaming::request(&admin, &KickAll::new(1103)).unwrap();
+    for v in &viewers {
+        let kicked = v
+            .wait_event(WAIT, |e| e.status() == Some(&Status::KickedAll))
+            .unwrap();
+        assert_eq!(kicked.status(), Some(&Status::KickedAll));
+    }
+    tally(&viewers[0], GRACE);
+    let after = tally(&viewers[0], WINDOW);
+    assert_eq!(after.frames(), 0, "frames after kick_all: {after:?}");
 }

@@ -1,7 +1,8 @@
 //! The Streaming workflows of `janus-tokio` against the real plugin: mountpoints made
 //! with the typed `create`, fed with real RTP (Opus, VP8, data) by the test itself, watched
 //! by a `Viewer` that must receive those frames byte for byte; `pause`, `start`, `switch`,
-//! `configure`, `stop`, `destroy`, `list` and `info`, each checked by what arrives.
+//! `configure`, `stop`, `destroy`, `list` and `info`, each checked by what arrives; then
+//! `disable`/`enable` and `kick_all`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -9,7 +10,8 @@ use std::time::{Duration, Instant};
 use janus_proto::ClientConfig;
 use janus_proto::plugin::id::Id;
 use janus_proto::plugin::streaming::{
-    Configure, Destroy, ErrorCode, Event, Info, List, Status, StreamConfig, Watch,
+    Configure, Destroy, Disable, Done, Enable, ErrorCode, Event, Info, KickAll, KickedAll, List,
+    Status, StreamConfig, Watch,
 };
 use janus_tests::Janus;
 use janus_tests::rtc::WAIT;
@@ -246,4 +248,96 @@ async fn watching_a_mountpoint_that_does_not_exist_is_a_typed_plugin_error() {
         e.plugin_code().map(ErrorCode::from_code),
         Some(ErrorCode::NoSuchMountpoint)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_mountpoint_relays_nothing_and_relays_again_once_enabled() {
+    let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+    let (_client, session) = session(&janus).await;
+    let admin = session.attach(STREAMING).await.unwrap();
+    let created = streaming::request(&admin, &mountpoint(1102, "toggle"))
+        .await
+        .unwrap();
+    let _feed = RtpSender::start(&created, 0);
+    let ip = janus.media_ip().into();
+    let watch = Watch::new(1102);
+    let (viewer, _) = Viewer::watch(&session, PeerConfig::default(), ip, &watch)
+        .await
+        .unwrap();
+    let before = tally(&viewer, WINDOW).await;
+    assert!(before.audio.len() >= 25, "{before:?}");
+
+    // `stop_recording: false`: with the default (true) Janus 1.1.2 and 1.4.1 dereference
+    // the recorder of every stream, recording or not, and crash.
+    let disable = Disable {
+        stop_recording: Some(false),
+        ..Disable::new(1102)
+    };
+    let _: Done = streaming::request(&admin, &disable).await.unwrap();
+    let info = streaming::request(&admin, &Info::new(1102))
+        .await
+        .unwrap()
+        .info;
+    assert_eq!(info.enabled, Some(false), "{info:?}");
+    tally(&viewer, GRACE).await;
+    let disabled = tally(&viewer, WINDOW).await;
+    assert_eq!(disabled.frames(), 0, "frames while disabled: {disabled:?}");
+    // `watch` is still accepted (the plugin only stops relaying): nothing arrives either.
+    let (late, said) = Viewer::watch(&session, PeerConfig::default(), ip, &watch)
+        .await
+        .unwrap();
+    assert_eq!(said.status(), Some(&Status::Starting), "{said:?}");
+    let late_disabled = tally(&late, WINDOW).await;
+    assert_eq!(late_disabled.frames(), 0, "{late_disabled:?}");
+
+    let _: Done = streaming::request(&admin, &Enable::new(1102))
+        .await
+        .unwrap();
+    let info = streaming::request(&admin, &Info::new(1102))
+        .await
+        .unwrap()
+        .info;
+    assert_eq!(info.enabled, Some(true), "{info:?}");
+    for v in [&viewer, &late] {
+        let again = tally(v, WINDOW).await;
+        assert!(again.audio.len() >= 25, "{again:?}");
+        assert!(again.video.len() >= 10, "{again:?}");
+        assert!(again.corrupt.is_empty(), "{:?}", again.corrupt);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kick_all_removes_every_viewer_with_the_kicked_all_status() {
+    let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+    let (_client, session) = session(&janus).await;
+    let admin = session.attach(STREAMING).await.unwrap();
+    let created = streaming::request(&admin, &mountpoint(1103, "kick"))
+        .await
+        .unwrap();
+    let _feed = RtpSender::start(&created, 0);
+    let ip = janus.media_ip().into();
+    let mut viewers = Vec::new();
+    for _ in 0..2 {
+        let (v, _) = Viewer::watch(&session, PeerConfig::default(), ip, &Watch::new(1103))
+            .await
+            .unwrap();
+        viewers.push(v);
+    }
+    for v in &viewers {
+        let got = tally(v, WINDOW).await;
+        assert!(got.audio.len() >= 25, "{got:?}");
+    }
+    let _: KickedAll = streaming::request(&admin, &KickAll::new(1103))
+        .await
+        .unwrap();
+    for v in &viewers {
+        let kicked = v
+            .wait_event(WAIT, |e| e.status() == Some(&Status::KickedAll))
+            .await
+            .unwrap();
+        assert_eq!(kicked.status(), Some(&Status::KickedAll));
+    }
+    tally(&viewers[0], GRACE).await;
+    let after = tally(&viewers[0], WINDOW).await;
+    assert_eq!(after.frames(), 0, "frames after kick_all: {after:?}");
 }

@@ -1,15 +1,21 @@
 //! The TextRoom workflows of `janus-tokio` against the real plugin: participants set up
 //! their data channel, join room 1234 over it, talk, whisper and leave, each checked by the
-//! typed messages the others receive.
+//! typed messages the others receive; room management over the Janus API (`create`, `list`,
+//! `exists`, `allowed`, `announcement`, `kick`, `destroy`, each answer typed, and what the
+//! participants hear of it) and an `announcement` over the data channel.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::ClientConfig;
-use janus_proto::plugin::textroom::{ErrorCode, Incoming, Join, Message};
+use janus_proto::plugin::textroom::{
+    Allowed, AllowedAction, Announcement, Create, Destroy, ErrorCode, Exists, Incoming, Join, Kick,
+    List, ListParticipants, Message, PLUGIN,
+};
+use janus_proto::plugin::{SyncRequest, reply_as};
 use janus_tests::Janus;
 use janus_tests::rtc::WAIT;
-use janus_tokio::Client;
 use janus_tokio::plugins::textroom::Participant;
 use janus_tokio::rtc::PeerConfig;
+use janus_tokio::{Client, Handle};
 
 const ROOM: u64 = 1234;
 
@@ -132,4 +138,240 @@ async fn participants_join_room_1234_see_each_other_talk_whisper_and_leave() {
         Some(ErrorCode::NoSuchRoom),
         "{e:?}"
     );
+}
+
+/// A TextRoom request over the Janus API (a synchronous `message` on any TextRoom handle),
+/// its answer decoded as the request's `Reply`.
+async fn api<R: SyncRequest>(handle: &Handle, request: &R) -> Result<R::Reply, janus_tokio::Error> {
+    let reply = handle.send(request, None).await?;
+    Ok(reply_as(&reply.data)?)
+}
+
+const SECRET: &str = "room-secret";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn room_management_over_the_janus_api_create_list_exists_allowed_announcement_kick_destroy() {
+    let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap())
+        .await
+        .unwrap();
+    let session = client.create_session().await.unwrap();
+    let admin = session.attach(PLUGIN).await.unwrap();
+    let room = 4242u64;
+
+    // create (with a secret and a token list), list, exists: typed answers.
+    let created = api(
+        &admin,
+        &Create {
+            room: Some(room.into()),
+            description: Some("managed".into()),
+            secret: Some(SECRET.into()),
+            allowed: Some(vec!["tok-a".into()]),
+            ..Create::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.room, room.into());
+    assert!(!created.permanent);
+    let list = api(&admin, &List::default()).await.unwrap();
+    let ours = list.list.iter().find(|r| r.room == room.into());
+    let ours = ours.unwrap_or_else(|| panic!("{room} not in {list:?}"));
+    assert_eq!(ours.description.as_deref(), Some("managed"));
+    assert_eq!(ours.num_participants, 0);
+    assert!(api(&admin, &Exists::new(room)).await.unwrap().exists);
+    assert!(!api(&admin, &Exists::new(4343)).await.unwrap().exists);
+
+    // allowed: add a token; the answer is the whole list.
+    let allowed = api(
+        &admin,
+        &Allowed {
+            allowed: Some(vec!["tok-b".into()]),
+            secret: Some(SECRET.into()),
+            ..Allowed::new(room, AllowedAction::Add)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(allowed.room, room.into());
+    let mut tokens = allowed.allowed.unwrap_or_default();
+    tokens.sort();
+    assert_eq!(tokens, ["tok-a", "tok-b"]);
+    // With a wrong secret: a typed error (without one, `MissingElement`).
+    let wrong = Allowed {
+        secret: Some("wrong".into()),
+        ..Allowed::new(room, AllowedAction::Add)
+    };
+    let e = api(&admin, &wrong).await.unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::Unauthorized),
+        "{e:?}"
+    );
+
+    // The token list is checked on join.
+    let ip = janus.media_ip().into();
+    let mut alice = Participant::setup(&session, PeerConfig::default(), ip)
+        .await
+        .unwrap();
+    let mut bob = Participant::setup(&session, PeerConfig::default(), ip)
+        .await
+        .unwrap();
+    let e = alice.join(&Join::new(room, "alice")).await.unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::Unauthorized),
+        "{e:?}"
+    );
+    let with = |user: &str, token: &str| Join {
+        token: Some(token.into()),
+        ..Join::new(room, user)
+    };
+    alice.join(&with("alice", "tok-a")).await.unwrap();
+    bob.join(&with("bob", "tok-b")).await.unwrap();
+    until(
+        &mut alice,
+        |i| matches!(i, Incoming::Join(p) if p.username == "bob"),
+    )
+    .await;
+
+    // announcement: every participant gets it, typed.
+    api(
+        &admin,
+        &Announcement {
+            secret: Some(SECRET.into()),
+            ..Announcement::new(room, "from the api")
+        },
+    )
+    .await
+    .unwrap();
+    for p in [&mut alice, &mut bob] {
+        let (heard, _) = until(p, |i| matches!(i, Incoming::Announcement(_))).await;
+        let Incoming::Announcement(a) = heard else {
+            unreachable!()
+        };
+        assert_eq!((a.room, a.text.as_str()), (room.into(), "from the api"));
+        assert!(!a.date.is_empty());
+    }
+
+    // kick: the kicked participant (and the others) get the typed kicked message, and
+    // bob is no longer listed.
+    api(
+        &admin,
+        &Kick {
+            secret: Some(SECRET.into()),
+            ..Kick::new(room, "bob")
+        },
+    )
+    .await
+    .unwrap();
+    for p in [&mut bob, &mut alice] {
+        let (kicked, _) = until(p, |i| matches!(i, Incoming::Kicked(_))).await;
+        let Incoming::Kicked(presence) = kicked else {
+            unreachable!()
+        };
+        assert_eq!(
+            (presence.room, presence.username.as_str()),
+            (room.into(), "bob")
+        );
+    }
+    let listed = api(&admin, &ListParticipants::new(room)).await.unwrap();
+    let names: Vec<_> = listed
+        .participants
+        .iter()
+        .map(|p| p.username.as_str())
+        .collect();
+    assert_eq!(names, ["alice"]);
+
+    // destroy: the participants left get the typed destroyed message; the room is gone.
+    let destroyed = api(
+        &admin,
+        &Destroy {
+            secret: Some(SECRET.into()),
+            ..Destroy::new(room)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(destroyed.room, room.into());
+    let (gone, _) = until(&mut alice, |i| matches!(i, Incoming::Destroyed { .. })).await;
+    assert!(
+        matches!(&gone, Incoming::Destroyed { room: r, .. } if *r == room.into()),
+        "{gone:?}"
+    );
+    assert!(!api(&admin, &Exists::new(room)).await.unwrap().exists);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_with_the_room_secret_announces_over_the_data_channel() {
+    let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap())
+        .await
+        .unwrap();
+    let session = client.create_session().await.unwrap();
+    let ip = janus.media_ip().into();
+    let mut alice = Participant::setup(&session, PeerConfig::default(), ip)
+        .await
+        .unwrap();
+    let mut bob = Participant::setup(&session, PeerConfig::default(), ip)
+        .await
+        .unwrap();
+    let room = 4244u64;
+    // create over the data channel too: answered `success` with the room.
+    let created = alice
+        .request(&Create {
+            room: Some(room.into()),
+            secret: Some(SECRET.into()),
+            ..Create::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.room, room.into());
+    alice.join(&Join::new(room, "alice")).await.unwrap();
+    bob.join(&Join::new(room, "bob")).await.unwrap();
+
+    // Without the secret the plugin refuses, typed: a missing element, a wrong one
+    // unauthorized.
+    let e = alice
+        .request(&Announcement::new(room, "no secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::MissingElement),
+        "{e:?}"
+    );
+    let e = alice
+        .request(&Announcement {
+            secret: Some("wrong".into()),
+            ..Announcement::new(room, "wrong secret")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.plugin_code().map(ErrorCode::from_code),
+        Some(ErrorCode::Unauthorized),
+        "{e:?}"
+    );
+    // With it, everybody in the room gets the announcement, the sender too.
+    alice
+        .request(&Announcement {
+            secret: Some(SECRET.into()),
+            ..Announcement::new(room, "over the channel")
+        })
+        .await
+        .unwrap();
+    for p in [&mut bob, &mut alice] {
+        let (heard, before) = until(p, |i| matches!(i, Incoming::Announcement(_))).await;
+        let Incoming::Announcement(a) = heard else {
+            unreachable!()
+        };
+        assert_eq!((a.room, a.text.as_str()), (room.into(), "over the channel"));
+        assert!(
+            before
+                .iter()
+                .all(|i| !matches!(i, Incoming::Announcement(_))),
+            "{before:?}"
+        );
+    }
 }

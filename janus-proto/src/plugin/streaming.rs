@@ -566,7 +566,10 @@ pub struct Disable {
     /// Its secret (required when it has one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    /// Also stop its recordings (default true).
+    /// Also stop its recordings (default true). Janus 1.1.2 and 1.4.1 crash on that
+    /// default when any stream of an RTP mountpoint is not being recorded (they close
+    /// every stream's recorder, NULL ones included): send `Some(false)` unless every stream
+    /// records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_recording: Option<bool>,
     /// Other keys, as given.
