@@ -949,8 +949,9 @@ mod tokio_adapter {
 
     use janus_proto::ClientConfig;
     use janus_proto::plugin::videoroom::{
-        Allowed, AllowedAction, Destroy, Edit, Exists, ForwardStream, Id, JoinSubscriber, List,
-        ListForwarders, ListParticipants, Publish, RtpForward, StopRtpForward, SubscribeStream,
+        Allowed, AllowedAction, ConfigurePublisher, Destroy, Edit, Exists, ForwardStream, Id,
+        JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
+        RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
     };
     use janus_tests::rtc::{StopOnDrop, VIDEOROOM, WAIT, pick};
     use janus_tests::samples::{Kind, Relayed, Samples};
@@ -1412,6 +1413,259 @@ mod tokio_adapter {
             assert_eq!(told, ROOM.into());
             let last = rooms(videoroom::request(&admin, &List::new()).await.unwrap());
             assert!(last.iter().all(|r| r.0 != ROOM.into()), "{last:?}");
+        })
+        .await;
+    }
+
+    /// Writes numbered Opus frames ([`janus_tests::media::opus_frame`]) every 20 ms until
+    /// `stop`: frames written.
+    async fn send_numbered(peer: &Connection, mid: &str, stop: &AtomicBool) -> u64 {
+        let start = Instant::now();
+        let mut n: u32 = 0;
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let data = janus_tests::media::opus_frame(n, 40);
+            if peer
+                .write_frame(mid, u64::from(n) * 960, &data)
+                .await
+                .unwrap_or(false)
+            {
+                sent += 1;
+            }
+            n += 1;
+            tokio::time::sleep_until((start + Duration::from_millis(20) * n).into()).await;
+        }
+        sent
+    }
+
+    /// Frames on `handle` until `count` of them are numbered (`numbered`) or sample ones.
+    async fn frames(handle: &Handle, numbered: bool, count: usize) -> (usize, usize) {
+        let (mut want, mut other) = (0, 0);
+        handle
+            .events()
+            .wait_for(WAIT, |e| {
+                match frame(e) {
+                    Some(n) if n == numbered => want += 1,
+                    Some(_) => other += 1,
+                    None => {}
+                }
+                (want >= count).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {want} frames as wanted, {other} others"));
+        (want, other)
+    }
+
+    /// No frame reaches `handle` for half a second, once those in flight (300 ms) are
+    /// drained.
+    async fn no_frames(handle: &Handle, what: &str) {
+        let _ = handle
+            .events()
+            .wait_for(Duration::from_millis(300), |_| None::<()>)
+            .await;
+        let got = handle
+            .events()
+            .wait_for(Duration::from_millis(500), frame)
+            .await;
+        assert!(got.is_err(), "{what}: a frame still arrived");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn moderate_and_kick() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let alice = Publisher::join_and_publish(
+                &session,
+                ip,
+                &join(ROOM, "alice"),
+                &[Track::audio().send_only()],
+            )
+            .await
+            .unwrap();
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let alice_id = alice.joined().id.clone();
+            let (audio, _) = local_mids(alice.handle()).await;
+            let bob = Publisher::join(&session, ip, &join(ROOM, "bob"))
+                .await
+                .unwrap();
+            let bob_id = bob.joined().id.clone();
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join =
+                    JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(alice_id.clone())]);
+                let carol = Subscriber::join(&session, ip, &join).await.unwrap();
+                frames(carol.handle(), false, 25).await;
+
+                let mute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), true);
+                let answer = videoroom::request(&admin, &mute).await.unwrap();
+                assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+                for p in [&bob, &alice] {
+                    let seen = p
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                        .await
+                        .unwrap();
+                    assert_eq!(seen, (alice_id.clone(), audio.clone(), true));
+                }
+                no_frames(carol.handle(), "muted by the moderator").await;
+                let unmute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), false);
+                videoroom::request(&admin, &unmute).await.unwrap();
+                let seen = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                    .await
+                    .unwrap();
+                assert_eq!(seen, (alice_id.clone(), audio.clone(), false));
+                let (n, _) = frames(carol.handle(), false, 25).await;
+                eprintln!("tokio moderate: {n} frames after the unmute");
+
+                let answer = videoroom::request(&admin, &Kick::new(ROOM, bob_id.clone()))
+                    .await
+                    .unwrap();
+                assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+                let reason = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, left_room))
+                    .await
+                    .unwrap();
+                assert_eq!(reason.as_deref(), Some("kicked"));
+                let gone = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, kicked))
+                    .await
+                    .unwrap();
+                assert_eq!(gone, bob_id);
+                let ids: Vec<_> = listed(
+                    videoroom::request(&admin, &ListParticipants::new(ROOM))
+                        .await
+                        .unwrap(),
+                )
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+                assert_eq!(ids, std::slice::from_ref(&alice_id));
+            };
+            let (sent, ()) = tokio::join!(
+                send_samples(alice.handle().peer().unwrap(), &audio, None, &stop),
+                checks
+            );
+            eprintln!("tokio publisher: frames written {sent:?}");
+            videoroom::request(&admin, &Destroy::new(ROOM))
+                .await
+                .unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscriber_switch_pause_start_and_publisher_configure_unpublish_leave() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let audio_only = [Track::audio().send_only()];
+            let alice =
+                Publisher::join_and_publish(&session, ip, &join(ROOM, "alice"), &audio_only)
+                    .await
+                    .unwrap();
+            let bob = Publisher::join_and_publish(&session, ip, &join(ROOM, "bob"), &audio_only)
+                .await
+                .unwrap();
+            for p in [&alice, &bob] {
+                p.handle()
+                    .events()
+                    .wait_for(WAIT, pick::both_up())
+                    .await
+                    .unwrap();
+            }
+            let (alice_id, bob_id) = (alice.joined().id.clone(), bob.joined().id.clone());
+            let (alice_audio, _) = local_mids(alice.handle()).await;
+            let (bob_audio, _) = local_mids(bob.handle()).await;
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let mut stream = SubscribeStream::new(alice_id.clone());
+                stream.mid = Some(alice_audio.clone());
+                let join = JoinSubscriber::to_streams(ROOM, vec![stream]);
+                let mut carol = Subscriber::join(&session, ip, &join).await.unwrap();
+                let sub_mid = carol.subscription().streams[0].mid.clone();
+                frames(carol.handle(), false, 25).await;
+                carol
+                    .switch(vec![SwitchStream::new(
+                        bob_id.clone(),
+                        bob_audio.clone(),
+                        sub_mid.clone(),
+                    )])
+                    .await
+                    .unwrap();
+                let now = &carol.subscription().streams[0];
+                assert_eq!(
+                    (
+                        now.mid.as_str(),
+                        now.feed_id.as_ref(),
+                        now.feed_mid.as_deref()
+                    ),
+                    (sub_mid.as_str(), Some(&bob_id), Some(bob_audio.as_str()))
+                );
+                let (numbered, before) = frames(carol.handle(), true, 25).await;
+                eprintln!(
+                    "tokio switch: {numbered} of bob's frames ({before} of alice's still queued)"
+                );
+
+                carol.pause().await.unwrap();
+                no_frames(carol.handle(), "paused").await;
+                carol.resume().await.unwrap();
+                frames(carol.handle(), true, 10).await;
+
+                let mut configure = ConfigurePublisher::new();
+                configure.bitrate = Some(256_000);
+                bob.configure(&configure).await.unwrap();
+
+                bob.unpublish().await.unwrap();
+                let gone = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, unpublished))
+                    .await
+                    .unwrap();
+                assert_eq!(gone, bob_id);
+                bob.leave().await.unwrap();
+                let gone = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, left))
+                    .await
+                    .unwrap();
+                assert_eq!(gone, bob_id);
+                carol.leave().await.unwrap();
+            };
+            let (a, b, ()) = tokio::join!(
+                send_samples(alice.handle().peer().unwrap(), &alice_audio, None, &stop),
+                send_numbered(bob.handle().peer().unwrap(), &bob_audio, &stop),
+                checks
+            );
+            eprintln!("tokio publishers: frames written {a:?}, {b}");
+            videoroom::request(&admin, &Destroy::new(ROOM))
+                .await
+                .unwrap();
         })
         .await;
     }
