@@ -592,13 +592,16 @@ mod blocking {
 }
 
 mod tokio_adapter {
-
     use std::future::Future;
     use std::net::IpAddr;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
 
     use janus_proto::ClientConfig;
+    use janus_proto::plugin::audiobridge::{
+        ChangeRoom, Configure, Create, Destroy, ListForwarders, ListParticipants, Mute, MuteRoom,
+        PLUGIN, PlayFile, RtpForward, StopRtpForward, Unmute, UnmuteRoom,
+    };
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
     use janus_tests::samples::Samples;
@@ -774,6 +777,228 @@ mod tokio_adapter {
                 checks
             );
             eprintln!("tokio: Opus frames written by alice and bob {:?}", (a, b));
+        })
+        .await;
+    }
+
+    /// Forwarded mix packets on `socket` until `count` are 20 ms Opus with `FORWARD_PT`:
+    /// (those, others).
+    async fn forwarded(socket: &tokio::net::UdpSocket, count: usize) -> (usize, usize) {
+        let (mut opus, mut other) = (0, 0);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut buf = [0u8; 2048];
+        while opus < count {
+            let Ok(got) = tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await else {
+                panic!("{opus} forwarded Opus packets, {other} others")
+            };
+            match rtp(&buf[..got.unwrap()]) {
+                Some((FORWARD_PT, payload))
+                    if janus_media::ogg_opus::packet_duration(payload) == Some(960) =>
+                {
+                    opus += 1;
+                }
+                _ => other += 1,
+            }
+        }
+        (opus, other)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn moderation_announcement_forward_changeroom_destroy() {
+        within(async {
+            let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+            let config = ClientConfig::new([janus.ws_url()])
+                .unwrap()
+                .request_timeout(WAIT);
+            let client = Client::connect(config).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(PLUGIN).await.unwrap();
+
+            let alice = Participant::join(&session, ip, &join(ROOM, "alice"))
+                .await
+                .unwrap();
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let bob = Participant::join(&session, ip, &join(ROOM, "bob"))
+                .await
+                .unwrap();
+            bob.handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let (alice_id, bob_id) = (alice.id().clone(), bob.id().clone());
+            let (alice_mid, bob_mid) = (mid(&alice).await, mid(&bob).await);
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                mixed(&bob, "tokio bob", hears_sound).await;
+
+                let mut rename = Configure::new();
+                rename.display = Some("alice2".into());
+                alice.configure(&rename).await.unwrap();
+                bob.handle()
+                    .events()
+                    .wait_for(
+                        WAIT,
+                        pick::typed(audiobridge::event, renamed(&alice_id, "alice2")),
+                    )
+                    .await
+                    .unwrap();
+
+                let mut mute = Mute::new(ROOM, alice_id.clone());
+                mute.secret = Some(SECRET.into());
+                let answer = audiobridge::request(&admin, &mute).await.unwrap();
+                assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+                bob.handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, mute_is(&alice_id, true)))
+                    .await
+                    .unwrap();
+                mixed(&bob, "tokio bob, alice muted by the moderator", silenced).await;
+                let mut unmute = Unmute::new(ROOM, alice_id.clone());
+                unmute.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &unmute).await.unwrap();
+                bob.handle()
+                    .events()
+                    .wait_for(
+                        WAIT,
+                        pick::typed(audiobridge::event, mute_is(&alice_id, false)),
+                    )
+                    .await
+                    .unwrap();
+                mixed(&bob, "tokio bob, alice unmuted", hears_sound).await;
+
+                let mut mute_room = MuteRoom::new(ROOM);
+                mute_room.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &mute_room).await.unwrap();
+                for p in [&alice, &bob] {
+                    let muted = p
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, pick::typed(audiobridge::event, room_muted))
+                        .await
+                        .unwrap();
+                    assert!(muted);
+                }
+                mixed(&alice, "tokio alice, room muted", silenced).await;
+
+                let mut play = PlayFile::new(ROOM, sample_path());
+                play.secret = Some(SECRET.into());
+                let Event::Announcement { file_id, .. } =
+                    audiobridge::request(&admin, &play).await.unwrap()
+                else {
+                    panic!("not an announcement")
+                };
+                let started = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, announced))
+                    .await
+                    .unwrap();
+                assert_eq!(started, file_id);
+                mixed(&alice, "tokio alice, the file played", hears_sound).await;
+
+                let mut unmute_room = UnmuteRoom::new(ROOM);
+                unmute_room.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &unmute_room).await.unwrap();
+                let muted = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, room_muted))
+                    .await
+                    .unwrap();
+                assert!(!muted);
+
+                let socket = tokio::net::UdpSocket::bind((janus.media_ip(), 0))
+                    .await
+                    .unwrap();
+                let port = socket.local_addr().unwrap().port();
+                let mut forward = RtpForward::new(ROOM, janus.media_ip().to_string(), port);
+                forward.ptype = Some(FORWARD_PT);
+                forward.secret = Some(SECRET.into());
+                let Event::ForwarderAdded(added) =
+                    audiobridge::request(&admin, &forward).await.unwrap()
+                else {
+                    panic!("not a forwarder")
+                };
+                let got = forwarded(&socket, MIXED_FRAMES).await;
+                eprintln!("tokio mix forwarded: (Opus, other) packets {got:?}");
+                let mut list = ListForwarders::new(ROOM);
+                list.secret = Some(SECRET.into());
+                let Event::Forwarders(list) = audiobridge::request(&admin, &list).await.unwrap()
+                else {
+                    panic!("not forwarders")
+                };
+                let ids: Vec<_> = list.rtp_forwarders.iter().map(|f| f.stream_id).collect();
+                assert_eq!(ids, [added.stream_id]);
+                let mut stop_forward = StopRtpForward::new(ROOM, added.stream_id);
+                stop_forward.secret = Some(SECRET.into());
+                let stopped = audiobridge::request(&admin, &stop_forward).await.unwrap();
+                assert!(
+                    matches!(stopped, Event::ForwarderStopped { stream_id, .. } if stream_id == added.stream_id),
+                    "{stopped:?}"
+                );
+
+                let mut create = Create::new();
+                create.room = Some(OTHER_ROOM.into());
+                create.sampling_rate = Some(16_000);
+                audiobridge::request(&admin, &create).await.unwrap();
+                // (Through the handle: the sender holds bob, `change_room` wants him
+                // mutable.)
+                let Event::RoomChanged(changed) =
+                    audiobridge::request(bob.handle(), &ChangeRoom::new(OTHER_ROOM))
+                        .await
+                        .unwrap()
+                else {
+                    panic!("not roomchanged")
+                };
+                assert_eq!(changed.room, OTHER_ROOM.into());
+                assert!(changed.participants.is_empty(), "{changed:?}");
+                let left = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
+                    .await
+                    .unwrap();
+                assert_eq!(left, bob_id);
+                let Event::Participants(there) =
+                    audiobridge::request(&admin, &ListParticipants::new(OTHER_ROOM))
+                        .await
+                        .unwrap()
+                else {
+                    panic!("not participants")
+                };
+                let ids: Vec<_> = there.participants.iter().map(|p| &p.id).collect();
+                assert_eq!(ids, [&changed.id]);
+
+                let gone = audiobridge::request(&admin, &Destroy::new(OTHER_ROOM))
+                    .await
+                    .unwrap();
+                assert!(
+                    matches!(&gone, Event::Destroyed(d) if d.room == OTHER_ROOM.into()),
+                    "{gone:?}"
+                );
+                let told = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, destroyed))
+                    .await
+                    .unwrap();
+                assert_eq!(told, OTHER_ROOM.into());
+            };
+            let (a, b, ()) = tokio::join!(
+                send_opus(alice.handle().peer().unwrap(), &alice_mid, &stop),
+                send_opus(bob.handle().peer().unwrap(), &bob_mid, &stop),
+                checks
+            );
+            eprintln!("tokio: Opus frames written by alice and bob {:?}", [a, b]);
         })
         .await;
     }

@@ -941,7 +941,6 @@ mod blocking {
 }
 
 mod tokio_adapter {
-
     use std::future::Future;
     use std::net::IpAddr;
     use std::sync::atomic::{AtomicBool, Ordering};
