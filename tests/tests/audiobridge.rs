@@ -4,7 +4,15 @@
 //! Opus sample and each receives the mixer's Opus (re-encoded: checked for a 20 ms TOC, not
 //! byte equality), `listparticipants` typed, a mute by `configure` seen in the typed event
 //! and list, `leave` seen by the other as a typed leaving event, and a typed plugin error.
-//! `blocking` and `tokio_adapter` run the same scenario, each on its adapter.
+//! A second scenario: `configure` with a display name (the other's typed participants
+//! event), a moderator's `mute` and `unmute` (the typed event; silence, then sound in the
+//! other's mix), `mute_room` (the typed event at both; silence), `play_file` of the
+//! repository's Opus sample into the muted room (its typed start event; sound in the mix),
+//! `unmute_room`, `rtp_forward` of the mix to a UDP socket of the test (20 ms Opus packets
+//! arrive), `listforwarders`, `stop_rtp_forward`, `changeroom` to a room made by `create`
+//! (typed `roomchanged`; listed there; the old room hears the leaving), and `destroy` of that
+//! room (the participant's typed `destroyed`).
+//! `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::audiobridge::{ErrorCode, Event, Id, Join, Participant as Listed};

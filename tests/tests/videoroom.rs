@@ -4,7 +4,17 @@
 //! `joined` answer and is announced to the first by a typed `publishers` event, a
 //! subscriber that receives the first publisher's frames byte for byte, takes and drops the
 //! second's stream by renegotiation, `listparticipants` typed, a typed plugin error, and
-//! string room ids. `blocking` and `tokio_adapter` run the same scenario, each on its adapter.
+//! string room ids. Room admin by typed requests: `edit` (the new description in `list`),
+//! `allowed` (tokens added, enabled, a join without one refused, one with one let in,
+//! removed), `destroy` (the participant's `destroyed` event, gone from `list`). `rtp_forward`
+//! of a publisher's audio to a UDP socket of the test (every payload a frame of the Opus
+//! sample, byte for byte, with the payload type and SSRC asked for), `listforwarders`,
+//! `stop_rtp_forward` (no packet after it). `moderate` (the typed event at the room and the
+//! publisher, a subscriber's frames stop and come back) and `kick` (the kicked one's
+//! `leaving` with reason `kicked`, the room's `kicked`). A subscriber's `switch` to another
+//! publisher's audio (its numbered frames arrive), `pause` (no frames) and `start` (frames
+//! again), a publisher's `configure` with a bitrate, `unpublish` and `leave` as the room's
+//! typed events. `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
