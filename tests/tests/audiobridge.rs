@@ -8,10 +8,11 @@
 //! event), a moderator's `mute` and `unmute` (the typed event; silence, then sound in the
 //! other's mix), `mute_room` (the typed event at both; silence), `play_file` of the
 //! repository's Opus sample into the muted room (its typed start event; sound in the mix),
-//! `unmute_room`, `rtp_forward` of the mix to a UDP socket of the test (20 ms Opus packets
-//! arrive), `listforwarders`, `stop_rtp_forward`, `changeroom` to a room made by `create`
-//! (typed `roomchanged`; listed there; the old room hears the leaving), and `destroy` of that
-//! room (the participant's typed `destroyed`).
+//! `is_playing`, `stop_file` (its typed stop event; silence again), `unmute_room`,
+//! `rtp_forward` of the mix to a UDP socket of the test (20 ms Opus packets arrive),
+//! `listforwarders`, `stop_rtp_forward`, `changeroom` to a room made by `create` (typed
+//! `roomchanged`; listed there; the old room hears the leaving), and `destroy` of that room
+//! (the participant's typed `destroyed`).
 //! `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -199,6 +200,14 @@ fn announced(e: Event) -> Option<String> {
     }
 }
 
+/// An announcement stopping: its file id.
+fn announcement_stopped(e: Event) -> Option<String> {
+    match e {
+        Event::AnnouncementStopped { file_id, .. } => Some(file_id),
+        _ => None,
+    }
+}
+
 /// The room destroyed: which.
 fn destroyed(e: Event) -> Option<Id> {
     match e {
@@ -235,8 +244,8 @@ mod blocking {
     use janus_blocking::{Client, Connection};
     use janus_proto::ClientConfig;
     use janus_proto::plugin::audiobridge::{
-        ChangeRoom, Configure, Create, Destroy, ListForwarders, ListParticipants, Mute, MuteRoom,
-        PLUGIN, PlayFile, RtpForward, StopRtpForward, Unmute, UnmuteRoom,
+        ChangeRoom, Configure, Create, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
+        MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
     };
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
@@ -510,6 +519,23 @@ mod blocking {
                 .unwrap();
             assert_eq!(started, file_id);
             mixed(&alice, "blocking alice, the file played", hears_sound);
+            let mut playing = IsPlaying::new(ROOM, file_id.clone());
+            playing.secret = Some(SECRET.into());
+            let answer = audiobridge::request(&admin, &playing).unwrap();
+            assert!(
+                matches!(&answer, Event::Playing { playing: true, file_id: f, .. } if *f == file_id),
+                "{answer:?}"
+            );
+            let mut stop_file = StopFile::new(ROOM, file_id.clone());
+            stop_file.secret = Some(SECRET.into());
+            audiobridge::request(&admin, &stop_file).unwrap();
+            let ended = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, announcement_stopped))
+                .unwrap();
+            assert_eq!(ended, file_id);
+            mixed(&alice, "blocking alice, the file stopped", silenced);
 
             let mut unmute_room = UnmuteRoom::new(ROOM);
             unmute_room.secret = Some(SECRET.into());
@@ -607,8 +633,8 @@ mod tokio_adapter {
 
     use janus_proto::ClientConfig;
     use janus_proto::plugin::audiobridge::{
-        ChangeRoom, Configure, Create, Destroy, ListForwarders, ListParticipants, Mute, MuteRoom,
-        PLUGIN, PlayFile, RtpForward, StopRtpForward, Unmute, UnmuteRoom,
+        ChangeRoom, Configure, Create, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
+        MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
     };
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
@@ -912,6 +938,24 @@ mod tokio_adapter {
                     .unwrap();
                 assert_eq!(started, file_id);
                 mixed(&alice, "tokio alice, the file played", hears_sound).await;
+                let mut playing = IsPlaying::new(ROOM, file_id.clone());
+                playing.secret = Some(SECRET.into());
+                let answer = audiobridge::request(&admin, &playing).await.unwrap();
+                assert!(
+                    matches!(&answer, Event::Playing { playing: true, file_id: f, .. } if *f == file_id),
+                    "{answer:?}"
+                );
+                let mut stop_file = StopFile::new(ROOM, file_id.clone());
+                stop_file.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &stop_file).await.unwrap();
+                let ended = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, announcement_stopped))
+                    .await
+                    .unwrap();
+                assert_eq!(ended, file_id);
+                mixed(&alice, "tokio alice, the file stopped", silenced).await;
 
                 let mut unmute_room = UnmuteRoom::new(ROOM);
                 unmute_room.secret = Some(SECRET.into());
