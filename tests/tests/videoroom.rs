@@ -10,11 +10,11 @@
 //! of a publisher's audio to a UDP socket of the test (every payload a frame of the Opus
 //! sample, byte for byte, with the payload type and SSRC asked for), `listforwarders`,
 //! `stop_rtp_forward` (no packet after it). `moderate` (the typed event at the room and the
-//! publisher, a subscriber's frames stop and come back) and `kick` (the kicked one's
-//! `leaving` with reason `kicked`, the room's `kicked`). A subscriber's `switch` to another
-//! publisher's audio (its numbered frames arrive), `pause` (no frames) and `start` (frames
-//! again), a publisher's `configure` with a bitrate, `unpublish` and `leave` as the room's
-//! typed events. `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
+//! publisher, a subscriber's frames stop and come back, a newcomer sees the stream
+//! `moderated`) and `kick` (the kicked one's `leaving` with reason `kicked`, the room's
+//! `kicked`). A subscriber's `switch` to another publisher's audio (its numbered frames
+//! arrive), `pause` (no frames) and `start` (frames again), a publisher's `configure` with a
+//! bitrate, `unpublish` and `leave` as the room's typed events. `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
@@ -816,6 +816,15 @@ mod blocking {
                 .unwrap();
             assert_eq!(own, (alice_id.clone(), audio.clone(), true));
             no_frames(carol.handle(), "muted by the moderator");
+            // Who joins now sees the stream as moderated.
+            let dave = Publisher::join(&session, ip, &super::join(ROOM, "dave")).unwrap();
+            let seen: Vec<_> = dave.joined().publishers[0]
+                .streams
+                .iter()
+                .map(|s| (s.mid.clone(), s.moderated))
+                .collect();
+            assert_eq!(seen, [(Some(audio.clone()), Some(true))]);
+            dave.leave().unwrap();
             let unmute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), false);
             videoroom::request(&admin, &unmute).unwrap();
             let seen = bob
@@ -1529,6 +1538,16 @@ mod tokio_adapter {
                     assert_eq!(seen, (alice_id.clone(), audio.clone(), true));
                 }
                 no_frames(carol.handle(), "muted by the moderator").await;
+                let dave = Publisher::join(&session, ip, &super::join(ROOM, "dave"))
+                    .await
+                    .unwrap();
+                let seen: Vec<_> = dave.joined().publishers[0]
+                    .streams
+                    .iter()
+                    .map(|s| (s.mid.clone(), s.moderated))
+                    .collect();
+                assert_eq!(seen, [(Some(audio.clone()), Some(true))]);
+                dave.leave().await.unwrap();
                 let unmute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), false);
                 videoroom::request(&admin, &unmute).await.unwrap();
                 let seen = bob
