@@ -4,7 +4,16 @@
 //! Opus sample and each receives the mixer's Opus (re-encoded: checked for a 20 ms TOC, not
 //! byte equality), `listparticipants` typed, a mute by `configure` seen in the typed event
 //! and list, `leave` seen by the other as a typed leaving event, and a typed plugin error.
-//! `blocking` and `tokio_adapter` run the same scenario, each on its adapter.
+//! A second scenario: `configure` with a display name (the other's typed participants
+//! event), a moderator's `mute` and `unmute` (the typed event; silence, then sound in the
+//! other's mix), `mute_room` (the typed event at both; silence), `play_file` of the
+//! repository's Opus sample into the muted room (its typed start event; sound in the mix),
+//! `is_playing`, `stop_file` (its typed stop event; silence again), `unmute_room`,
+//! `rtp_forward` of the mix to a UDP socket of the test (20 ms Opus packets arrive),
+//! `listforwarders`, `stop_rtp_forward`, `changeroom` to a room made by `create` (typed
+//! `roomchanged`; listed there; the old room hears the leaving), and `destroy` of that room
+//! (the participant's typed `destroyed`).
+//! `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::audiobridge::{ErrorCode, Event, Id, Join, Participant as Listed};
@@ -141,14 +150,103 @@ fn assert_no_such_room(err: &janus_rtc::ClientError) {
     );
 }
 
+/// A second room, made by the test.
+const OTHER_ROOM: u64 = 4321;
+/// The template room's secret (moderator requests need it).
+const SECRET: &str = "adminpwd";
+/// The payload type the test's forwarder sends the mix with.
+const FORWARD_PT: u8 = 100;
+
+/// The repository's Opus sample, by absolute path: Janus reads it itself.
+fn sample_path() -> String {
+    format!("{}/../media/samples/audio.opus", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A participants change that says `who` has display name `name`.
+fn renamed<'a>(who: &'a Id, name: &'a str) -> impl FnMut(Event) -> Option<()> + 'a {
+    move |e| match e {
+        Event::ParticipantsChanged { participants, .. } => participants
+            .iter()
+            .any(|p| &p.id == who && p.display.as_deref() == Some(name))
+            .then_some(()),
+        _ => None,
+    }
+}
+
+/// A participants change that says `who` is muted (`muted`) or not.
+fn mute_is<'a>(who: &'a Id, muted: bool) -> impl FnMut(Event) -> Option<()> + 'a {
+    move |e| match e {
+        Event::ParticipantsChanged { participants, .. } => participants
+            .iter()
+            .any(|p| &p.id == who && p.muted == Some(muted))
+            .then_some(()),
+        _ => None,
+    }
+}
+
+/// The room muted or unmuted: whether muted.
+fn room_muted(e: Event) -> Option<bool> {
+    match e {
+        Event::RoomMuted { muted, .. } => Some(muted),
+        _ => None,
+    }
+}
+
+/// An announcement starting: its file id.
+fn announced(e: Event) -> Option<String> {
+    match e {
+        Event::AnnouncementStarted { file_id, .. } => Some(file_id),
+        _ => None,
+    }
+}
+
+/// An announcement stopping: its file id.
+fn announcement_stopped(e: Event) -> Option<String> {
+    match e {
+        Event::AnnouncementStopped { file_id, .. } => Some(file_id),
+        _ => None,
+    }
+}
+
+/// The room destroyed: which.
+fn destroyed(e: Event) -> Option<Id> {
+    match e {
+        Event::Destroyed(d) => Some(d.room),
+        _ => None,
+    }
+}
+
+/// An RTP packet's payload type and payload (RFC 3550 §5.1: after CSRCs and the header
+/// extension, without padding).
+fn rtp(packet: &[u8]) -> Option<(u8, &[u8])> {
+    if packet.len() < 12 || packet[0] >> 6 != 2 {
+        return None;
+    }
+    let mut at = 12 + 4 * usize::from(packet[0] & 0x0f);
+    if packet[0] & 0x10 != 0 {
+        let len = packet.get(at + 2..at + 4)?;
+        at += 4 + 4 * usize::from(u16::from_be_bytes([len[0], len[1]]));
+    }
+    let mut end = packet.len();
+    if packet[0] & 0x20 != 0 {
+        end = end.checked_sub(usize::from(*packet.last()?))?;
+    }
+    Some((packet[1] & 0x7f, packet.get(at..end)?))
+}
+
 mod blocking {
-    use std::net::IpAddr;
+
+    use std::net::{IpAddr, UdpSocket};
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use janus_blocking::plugins::audiobridge::{self, Participant};
     use janus_blocking::{Client, Connection};
     use janus_proto::ClientConfig;
+    use janus_proto::plugin::audiobridge::{
+        ChangeRoom, Configure, Create, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
+        MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
+    };
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
     use janus_tests::samples::Samples;
@@ -299,6 +397,232 @@ mod blocking {
             eprintln!("blocking: Opus frames written by alice and bob {sent:?}");
         });
     }
+    /// Forwarded mix packets on `socket` until `count` are 20 ms Opus with `FORWARD_PT`:
+    /// (those, others).
+    fn forwarded(socket: &UdpSocket, count: usize) -> (usize, usize) {
+        let (mut opus, mut other) = (0, 0);
+        let deadline = Instant::now() + WAIT;
+        let mut buf = [0u8; 2048];
+        while opus < count && Instant::now() < deadline {
+            let Ok(n) = socket.recv(&mut buf) else {
+                continue;
+            };
+            match rtp(&buf[..n]) {
+                Some((FORWARD_PT, payload))
+                    if janus_media::ogg_opus::packet_duration(payload) == Some(960) =>
+                {
+                    opus += 1;
+                }
+                _ => other += 1,
+            }
+        }
+        assert!(
+            opus >= count,
+            "{opus} forwarded Opus packets, {other} others"
+        );
+        (opus, other)
+    }
+
+    #[test]
+    fn moderation_announcement_forward_changeroom_destroy() {
+        let janus = Janus::launch().unwrap();
+        let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(PLUGIN).unwrap();
+
+        let alice = Participant::join(&session, ip, &join(ROOM, "alice")).unwrap();
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let bob = Participant::join(&session, ip, &join(ROOM, "bob")).unwrap();
+        bob.handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let (alice_id, bob_id) = (alice.id().clone(), bob.id().clone());
+        let (alice_mid, bob_mid) = (mid(&alice), mid(&bob));
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            let senders = [
+                s.spawn(|| send_opus(alice.handle().peer().unwrap(), &alice_mid, &stop)),
+                s.spawn(|| send_opus(bob.handle().peer().unwrap(), &bob_mid, &stop)),
+            ];
+            mixed(&bob, "blocking bob", hears_sound);
+
+            // `configure` with a display name: bob hears of it.
+            let mut rename = Configure::new();
+            rename.display = Some("alice2".into());
+            alice.configure(&rename).unwrap();
+            bob.handle()
+                .events()
+                .wait_for(
+                    WAIT,
+                    pick::typed(audiobridge::event, renamed(&alice_id, "alice2")),
+                )
+                .unwrap();
+
+            // A moderator's `mute` of alice: bob hears of it, and silence; `unmute`: sound.
+            let mut mute = Mute::new(ROOM, alice_id.clone());
+            mute.secret = Some(SECRET.into());
+            let answer = audiobridge::request(&admin, &mute).unwrap();
+            assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+            bob.handle()
+                .events()
+                .wait_for(
+                    WAIT,
+                    pick::typed(audiobridge::event, mute_is(&alice_id, true)),
+                )
+                .unwrap();
+            mixed(&bob, "blocking bob, alice muted by the moderator", silenced);
+            let mut unmute = Unmute::new(ROOM, alice_id.clone());
+            unmute.secret = Some(SECRET.into());
+            audiobridge::request(&admin, &unmute).unwrap();
+            bob.handle()
+                .events()
+                .wait_for(
+                    WAIT,
+                    pick::typed(audiobridge::event, mute_is(&alice_id, false)),
+                )
+                .unwrap();
+            mixed(&bob, "blocking bob, alice unmuted", hears_sound);
+
+            // `mute_room`: both hear of it, and alice hears silence; then `unmute_room`.
+            let mut mute_room = MuteRoom::new(ROOM);
+            mute_room.secret = Some(SECRET.into());
+            audiobridge::request(&admin, &mute_room).unwrap();
+            for p in [&alice, &bob] {
+                let muted = p
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, room_muted))
+                    .unwrap();
+                assert!(muted);
+            }
+            mixed(&alice, "blocking alice, room muted", silenced);
+
+            // `play_file` of the sample into the muted room: alice hears it.
+            let mut play = PlayFile::new(ROOM, sample_path());
+            play.secret = Some(SECRET.into());
+            let Event::Announcement { file_id, .. } = audiobridge::request(&admin, &play).unwrap()
+            else {
+                panic!("not an announcement")
+            };
+            let started = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, announced))
+                .unwrap();
+            assert_eq!(started, file_id);
+            mixed(&alice, "blocking alice, the file played", hears_sound);
+            let mut playing = IsPlaying::new(ROOM, file_id.clone());
+            playing.secret = Some(SECRET.into());
+            let answer = audiobridge::request(&admin, &playing).unwrap();
+            assert!(
+                matches!(&answer, Event::Playing { playing: true, file_id: f, .. } if *f == file_id),
+                "{answer:?}"
+            );
+            let mut stop_file = StopFile::new(ROOM, file_id.clone());
+            stop_file.secret = Some(SECRET.into());
+            audiobridge::request(&admin, &stop_file).unwrap();
+            let ended = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, announcement_stopped))
+                .unwrap();
+            assert_eq!(ended, file_id);
+            mixed(&alice, "blocking alice, the file stopped", silenced);
+
+            let mut unmute_room = UnmuteRoom::new(ROOM);
+            unmute_room.secret = Some(SECRET.into());
+            audiobridge::request(&admin, &unmute_room).unwrap();
+            let muted = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, room_muted))
+                .unwrap();
+            assert!(!muted);
+
+            // `rtp_forward` of the mix to a socket of ours: 20 ms Opus packets arrive.
+            let socket = UdpSocket::bind((janus.media_ip(), 0)).unwrap();
+            socket
+                .set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
+            let port = socket.local_addr().unwrap().port();
+            let mut forward = RtpForward::new(ROOM, janus.media_ip().to_string(), port);
+            forward.ptype = Some(FORWARD_PT);
+            forward.secret = Some(SECRET.into());
+            let Event::ForwarderAdded(added) = audiobridge::request(&admin, &forward).unwrap()
+            else {
+                panic!("not a forwarder")
+            };
+            let got = forwarded(&socket, MIXED_FRAMES);
+            eprintln!("blocking mix forwarded: (Opus, other) packets {got:?}");
+            let mut list = ListForwarders::new(ROOM);
+            list.secret = Some(SECRET.into());
+            let Event::Forwarders(list) = audiobridge::request(&admin, &list).unwrap() else {
+                panic!("not forwarders")
+            };
+            let ids: Vec<_> = list.rtp_forwarders.iter().map(|f| f.stream_id).collect();
+            assert_eq!(ids, [added.stream_id]);
+            let mut stop_forward = StopRtpForward::new(ROOM, added.stream_id);
+            stop_forward.secret = Some(SECRET.into());
+            let stopped = audiobridge::request(&admin, &stop_forward).unwrap();
+            assert!(
+                matches!(stopped, Event::ForwarderStopped { stream_id, .. } if stream_id == added.stream_id),
+                "{stopped:?}"
+            );
+
+            // `changeroom` of bob to a new room: typed answer, listed there, alice hears
+            // him leave.
+            let mut create = Create::new();
+            create.room = Some(OTHER_ROOM.into());
+            create.sampling_rate = Some(16_000);
+            audiobridge::request(&admin, &create).unwrap();
+            // (Through the handle: the sender thread holds bob, `change_room` wants him
+            // mutable.)
+            let Event::RoomChanged(changed) =
+                audiobridge::request(bob.handle(), &ChangeRoom::new(OTHER_ROOM)).unwrap()
+            else {
+                panic!("not roomchanged")
+            };
+            assert_eq!(changed.room, OTHER_ROOM.into());
+            assert!(changed.participants.is_empty(), "{changed:?}");
+            let left = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
+                .unwrap();
+            assert_eq!(left, bob_id);
+            let Event::Participants(there) =
+                audiobridge::request(&admin, &ListParticipants::new(OTHER_ROOM)).unwrap()
+            else {
+                panic!("not participants")
+            };
+            let ids: Vec<_> = there.participants.iter().map(|p| &p.id).collect();
+            assert_eq!(ids, [&changed.id]);
+
+            // `destroy` of that room: the answer, and bob is told.
+            let gone = audiobridge::request(&admin, &Destroy::new(OTHER_ROOM)).unwrap();
+            assert!(
+                matches!(&gone, Event::Destroyed(d) if d.room == OTHER_ROOM.into()),
+                "{gone:?}"
+            );
+            let told = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, destroyed))
+                .unwrap();
+            assert_eq!(told, OTHER_ROOM.into());
+            stop.store(true, Ordering::Relaxed);
+            let sent = senders.map(|s| s.join().unwrap());
+            eprintln!("blocking: Opus frames written by alice and bob {sent:?}");
+        });
+    }
 }
 
 mod tokio_adapter {
@@ -308,6 +632,10 @@ mod tokio_adapter {
     use std::time::{Duration, Instant};
 
     use janus_proto::ClientConfig;
+    use janus_proto::plugin::audiobridge::{
+        ChangeRoom, Configure, Create, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
+        MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
+    };
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
     use janus_tests::samples::Samples;
@@ -483,6 +811,246 @@ mod tokio_adapter {
                 checks
             );
             eprintln!("tokio: Opus frames written by alice and bob {:?}", (a, b));
+        })
+        .await;
+    }
+
+    /// Forwarded mix packets on `socket` until `count` are 20 ms Opus with `FORWARD_PT`:
+    /// (those, others).
+    async fn forwarded(socket: &tokio::net::UdpSocket, count: usize) -> (usize, usize) {
+        let (mut opus, mut other) = (0, 0);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut buf = [0u8; 2048];
+        while opus < count {
+            let Ok(got) = tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await else {
+                panic!("{opus} forwarded Opus packets, {other} others")
+            };
+            match rtp(&buf[..got.unwrap()]) {
+                Some((FORWARD_PT, payload))
+                    if janus_media::ogg_opus::packet_duration(payload) == Some(960) =>
+                {
+                    opus += 1;
+                }
+                _ => other += 1,
+            }
+        }
+        (opus, other)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn moderation_announcement_forward_changeroom_destroy() {
+        within(async {
+            let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+            let config = ClientConfig::new([janus.ws_url()])
+                .unwrap()
+                .request_timeout(WAIT);
+            let client = Client::connect(config).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(PLUGIN).await.unwrap();
+
+            let alice = Participant::join(&session, ip, &join(ROOM, "alice"))
+                .await
+                .unwrap();
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let bob = Participant::join(&session, ip, &join(ROOM, "bob"))
+                .await
+                .unwrap();
+            bob.handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let (alice_id, bob_id) = (alice.id().clone(), bob.id().clone());
+            let (alice_mid, bob_mid) = (mid(&alice).await, mid(&bob).await);
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                mixed(&bob, "tokio bob", hears_sound).await;
+
+                let mut rename = Configure::new();
+                rename.display = Some("alice2".into());
+                alice.configure(&rename).await.unwrap();
+                bob.handle()
+                    .events()
+                    .wait_for(
+                        WAIT,
+                        pick::typed(audiobridge::event, renamed(&alice_id, "alice2")),
+                    )
+                    .await
+                    .unwrap();
+
+                let mut mute = Mute::new(ROOM, alice_id.clone());
+                mute.secret = Some(SECRET.into());
+                let answer = audiobridge::request(&admin, &mute).await.unwrap();
+                assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+                bob.handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, mute_is(&alice_id, true)))
+                    .await
+                    .unwrap();
+                mixed(&bob, "tokio bob, alice muted by the moderator", silenced).await;
+                let mut unmute = Unmute::new(ROOM, alice_id.clone());
+                unmute.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &unmute).await.unwrap();
+                bob.handle()
+                    .events()
+                    .wait_for(
+                        WAIT,
+                        pick::typed(audiobridge::event, mute_is(&alice_id, false)),
+                    )
+                    .await
+                    .unwrap();
+                mixed(&bob, "tokio bob, alice unmuted", hears_sound).await;
+
+                let mut mute_room = MuteRoom::new(ROOM);
+                mute_room.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &mute_room).await.unwrap();
+                for p in [&alice, &bob] {
+                    let muted = p
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, pick::typed(audiobridge::event, room_muted))
+                        .await
+                        .unwrap();
+                    assert!(muted);
+                }
+                mixed(&alice, "tokio alice, room muted", silenced).await;
+
+                let mut play = PlayFile::new(ROOM, sample_path());
+                play.secret = Some(SECRET.into());
+                let Event::Announcement { file_id, .. } =
+                    audiobridge::request(&admin, &play).await.unwrap()
+                else {
+                    panic!("not an announcement")
+                };
+                let started = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, announced))
+                    .await
+                    .unwrap();
+                assert_eq!(started, file_id);
+                mixed(&alice, "tokio alice, the file played", hears_sound).await;
+                let mut playing = IsPlaying::new(ROOM, file_id.clone());
+                playing.secret = Some(SECRET.into());
+                let answer = audiobridge::request(&admin, &playing).await.unwrap();
+                assert!(
+                    matches!(&answer, Event::Playing { playing: true, file_id: f, .. } if *f == file_id),
+                    "{answer:?}"
+                );
+                let mut stop_file = StopFile::new(ROOM, file_id.clone());
+                stop_file.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &stop_file).await.unwrap();
+                let ended = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, announcement_stopped))
+                    .await
+                    .unwrap();
+                assert_eq!(ended, file_id);
+                mixed(&alice, "tokio alice, the file stopped", silenced).await;
+
+                let mut unmute_room = UnmuteRoom::new(ROOM);
+                unmute_room.secret = Some(SECRET.into());
+                audiobridge::request(&admin, &unmute_room).await.unwrap();
+                let muted = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, room_muted))
+                    .await
+                    .unwrap();
+                assert!(!muted);
+
+                let socket = tokio::net::UdpSocket::bind((janus.media_ip(), 0))
+                    .await
+                    .unwrap();
+                let port = socket.local_addr().unwrap().port();
+                let mut forward = RtpForward::new(ROOM, janus.media_ip().to_string(), port);
+                forward.ptype = Some(FORWARD_PT);
+                forward.secret = Some(SECRET.into());
+                let Event::ForwarderAdded(added) =
+                    audiobridge::request(&admin, &forward).await.unwrap()
+                else {
+                    panic!("not a forwarder")
+                };
+                let got = forwarded(&socket, MIXED_FRAMES).await;
+                eprintln!("tokio mix forwarded: (Opus, other) packets {got:?}");
+                let mut list = ListForwarders::new(ROOM);
+                list.secret = Some(SECRET.into());
+                let Event::Forwarders(list) = audiobridge::request(&admin, &list).await.unwrap()
+                else {
+                    panic!("not forwarders")
+                };
+                let ids: Vec<_> = list.rtp_forwarders.iter().map(|f| f.stream_id).collect();
+                assert_eq!(ids, [added.stream_id]);
+                let mut stop_forward = StopRtpForward::new(ROOM, added.stream_id);
+                stop_forward.secret = Some(SECRET.into());
+                let stopped = audiobridge::request(&admin, &stop_forward).await.unwrap();
+                assert!(
+                    matches!(stopped, Event::ForwarderStopped { stream_id, .. } if stream_id == added.stream_id),
+                    "{stopped:?}"
+                );
+
+                let mut create = Create::new();
+                create.room = Some(OTHER_ROOM.into());
+                create.sampling_rate = Some(16_000);
+                audiobridge::request(&admin, &create).await.unwrap();
+                // (Through the handle: the sender holds bob, `change_room` wants him
+                // mutable.)
+                let Event::RoomChanged(changed) =
+                    audiobridge::request(bob.handle(), &ChangeRoom::new(OTHER_ROOM))
+                        .await
+                        .unwrap()
+                else {
+                    panic!("not roomchanged")
+                };
+                assert_eq!(changed.room, OTHER_ROOM.into());
+                assert!(changed.participants.is_empty(), "{changed:?}");
+                let left = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, leaving))
+                    .await
+                    .unwrap();
+                assert_eq!(left, bob_id);
+                let Event::Participants(there) =
+                    audiobridge::request(&admin, &ListParticipants::new(OTHER_ROOM))
+                        .await
+                        .unwrap()
+                else {
+                    panic!("not participants")
+                };
+                let ids: Vec<_> = there.participants.iter().map(|p| &p.id).collect();
+                assert_eq!(ids, [&changed.id]);
+
+                let gone = audiobridge::request(&admin, &Destroy::new(OTHER_ROOM))
+                    .await
+                    .unwrap();
+                assert!(
+                    matches!(&gone, Event::Destroyed(d) if d.room == OTHER_ROOM.into()),
+                    "{gone:?}"
+                );
+                let told = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(audiobridge::event, destroyed))
+                    .await
+                    .unwrap();
+                assert_eq!(told, OTHER_ROOM.into());
+            };
+            let (a, b, ()) = tokio::join!(
+                send_opus(alice.handle().peer().unwrap(), &alice_mid, &stop),
+                send_opus(bob.handle().peer().unwrap(), &bob_mid, &stop),
+                checks
+            );
+            eprintln!("tokio: Opus frames written by alice and bob {:?}", [a, b]);
         })
         .await;
     }

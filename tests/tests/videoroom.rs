@@ -4,7 +4,17 @@
 //! `joined` answer and is announced to the first by a typed `publishers` event, a
 //! subscriber that receives the first publisher's frames byte for byte, takes and drops the
 //! second's stream by renegotiation, `listparticipants` typed, a typed plugin error, and
-//! string room ids. `blocking` and `tokio_adapter` run the same scenario, each on its adapter.
+//! string room ids. Room admin by typed requests: `edit` (the new description in `list`),
+//! `allowed` (tokens added, enabled, a join without one refused, one with one let in,
+//! removed), `destroy` (the participant's `destroyed` event, gone from `list`). `rtp_forward`
+//! of a publisher's audio to a UDP socket of the test (every payload a frame of the Opus
+//! sample, byte for byte, with the payload type and SSRC asked for), `listforwarders`,
+//! `stop_rtp_forward` (no packet after it). `moderate` (the typed event at the room and the
+//! publisher, a subscriber's frames stop and come back, a newcomer sees the stream
+//! `moderated`) and `kick` (the kicked one's `leaving` with reason `kicked`, the room's
+//! `kicked`). A subscriber's `switch` to another publisher's audio (its numbered frames
+//! arrive), `pause` (no frames) and `start` (frames again), a publisher's `configure` with a
+//! bitrate, `unpublish` and `leave` as the room's typed events. `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
@@ -128,16 +138,144 @@ fn assert_no_such_room(err: &janus_rtc::ClientError) {
     );
 }
 
+/// `list`'s answer: each room's id and description.
+fn rooms(answer: Event) -> Vec<(Id, Option<String>)> {
+    let Event::RoomList(l) = answer else {
+        panic!("not a room list: {answer:?}")
+    };
+    l.list
+        .into_iter()
+        .map(|r| (r.room, r.description))
+        .collect()
+}
+
+/// `allowed`'s answer: the room and its tokens, sorted.
+fn tokens(answer: Event) -> (Id, Vec<String>) {
+    let Event::Allowed(mut a) = answer else {
+        panic!("not an allowed list: {answer:?}")
+    };
+    a.allowed.sort();
+    (a.room, a.allowed)
+}
+
+/// The payload type and SSRC the test's forwarders send with.
+const FORWARD_PT: u8 = 111;
+const FORWARD_SSRC: u32 = 0x4a41_4e55;
+
+/// An RTP packet (RFC 3550 §5.1): payload type, SSRC and payload (after CSRCs and the
+/// header extension, without padding).
+fn rtp(packet: &[u8]) -> Option<(u8, u32, &[u8])> {
+    if packet.len() < 12 || packet[0] >> 6 != 2 {
+        return None;
+    }
+    let mut at = 12 + 4 * usize::from(packet[0] & 0x0f);
+    if packet[0] & 0x10 != 0 {
+        let len = packet.get(at + 2..at + 4)?;
+        at += 4 + 4 * usize::from(u16::from_be_bytes([len[0], len[1]]));
+    }
+    let mut end = packet.len();
+    if packet[0] & 0x20 != 0 {
+        end = end.checked_sub(usize::from(*packet.last()?))?;
+    }
+    let ssrc = u32::from_be_bytes(packet[8..12].try_into().ok()?);
+    Some((packet[1] & 0x7f, ssrc, packet.get(at..end)?))
+}
+
+/// What a forwarder's UDP socket received.
+#[derive(Debug, Default)]
+struct Forwarded {
+    /// Packets whose payload is a frame of the Opus sample, byte for byte.
+    identical: usize,
+    /// Packets that are not (length), a few kept.
+    other: Vec<usize>,
+    /// (payload type, SSRC) seen.
+    streams: std::collections::BTreeSet<(u8, u32)>,
+}
+
+impl Forwarded {
+    fn push(&mut self, packet: &[u8], opus: &std::collections::HashSet<Vec<u8>>) {
+        match rtp(packet) {
+            Some((pt, ssrc, payload)) if opus.contains(payload) => {
+                self.identical += 1;
+                self.streams.insert((pt, ssrc));
+            }
+            _ if self.other.len() < 8 => self.other.push(packet.len()),
+            _ => {}
+        }
+    }
+}
+
+/// The Opus sample's frames, to recognise forwarded payloads.
+fn opus_set() -> std::collections::HashSet<Vec<u8>> {
+    janus_tests::samples::opus()
+        .into_iter()
+        .map(|f| f.data)
+        .collect()
+}
+
+/// A media frame on a handle: whether it carries one of our numbered frames
+/// ([`janus_tests::media::opus_frame`]) rather than a sample frame.
+fn frame(e: HandleEvent) -> Option<bool> {
+    match e {
+        HandleEvent::Rtc(janus_rtc::Event::Media(f)) => {
+            Some(janus_tests::media::frame_number(&f.data).is_some())
+        }
+        _ => None,
+    }
+}
+
+/// A moderation event: (who, mid, muted).
+fn moderation(e: Event) -> Option<(Id, String, bool)> {
+    match e {
+        Event::Moderation { id, mid, muted, .. } => Some((id, mid, muted)),
+        _ => None,
+    }
+}
+
+/// Our own `leaving` (kicked: the reason).
+fn left_room(e: Event) -> Option<Option<String>> {
+    match e {
+        Event::LeftRoom { reason, .. } => Some(reason),
+        _ => None,
+    }
+}
+
+/// Another participant kicked: its id.
+fn kicked(e: Event) -> Option<Id> {
+    match e {
+        Event::ParticipantKicked(g) => Some(g.id),
+        _ => None,
+    }
+}
+
+/// Another publisher unpublishing: its id.
+fn unpublished(e: Event) -> Option<Id> {
+    match e {
+        Event::PublisherUnpublished(g) => Some(g.id),
+        _ => None,
+    }
+}
+
+/// Another participant leaving: its id.
+fn left(e: Event) -> Option<Id> {
+    match e {
+        Event::ParticipantLeft(g) => Some(g.id),
+        _ => None,
+    }
+}
+
 mod blocking {
-    use std::net::IpAddr;
+    use std::net::{IpAddr, UdpSocket};
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use janus_blocking::plugins::videoroom::{self, Publisher, Subscriber};
     use janus_blocking::{Client, Connection, Handle};
     use janus_proto::ClientConfig;
     use janus_proto::plugin::videoroom::{
-        Destroy, Exists, Id, JoinSubscriber, ListParticipants, Publish, SubscribeStream,
+        Allowed, AllowedAction, ConfigurePublisher, Destroy, Edit, Exists, ForwardStream, Id,
+        JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
+        RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
     };
     use janus_tests::rtc::{StopOnDrop, VIDEOROOM, WAIT, pick};
     use janus_tests::samples::{Kind, Relayed, Samples};
@@ -392,6 +530,433 @@ mod blocking {
         assert_no_such_room(&err);
         videoroom::request(&admin, &Destroy::new(room)).unwrap();
     }
+
+    /// Writes numbered Opus frames ([`janus_tests::media::opus_frame`]) every 20 ms until
+    /// `stop`: frames written.
+    fn send_numbered(peer: &Connection, mid: &str, stop: &AtomicBool) -> u64 {
+        let start = Instant::now();
+        let mut n: u32 = 0;
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let data = janus_tests::media::opus_frame(n, 40);
+            if peer
+                .write_frame(mid, u64::from(n) * 960, &data)
+                .unwrap_or(false)
+            {
+                sent += 1;
+            }
+            n += 1;
+            let next = start + Duration::from_millis(20) * n;
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        sent
+    }
+
+    /// Frames on `handle` until `count` of them are numbered (`numbered`) or sample ones.
+    fn frames(handle: &Handle, numbered: bool, count: usize) -> (usize, usize) {
+        let (mut want, mut other) = (0, 0);
+        handle
+            .events()
+            .wait_for(WAIT, |e| {
+                match frame(e) {
+                    Some(n) if n == numbered => want += 1,
+                    Some(_) => other += 1,
+                    None => {}
+                }
+                (want >= count).then_some(())
+            })
+            .unwrap_or_else(|e| panic!("{e}: {want} frames as wanted, {other} others"));
+        (want, other)
+    }
+
+    /// No frame reaches `handle` for half a second, once those in flight (300 ms) are
+    /// drained.
+    fn no_frames(handle: &Handle, what: &str) {
+        let _ = handle
+            .events()
+            .wait_for(Duration::from_millis(300), |_| None::<()>);
+        let got = handle.events().wait_for(Duration::from_millis(500), frame);
+        assert!(got.is_err(), "{what}: a frame still arrived");
+    }
+
+    #[test]
+    fn room_admin_edit_list_allowed_destroy() {
+        let (janus, client) = start();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(VIDEOROOM).unwrap();
+        videoroom::request(&admin, &create(ROOM)).unwrap();
+
+        // `edit`: the new description shows in `list`.
+        let before = rooms(videoroom::request(&admin, &List::new()).unwrap());
+        assert!(
+            before.contains(&(ROOM.into(), Some("workflows".into()))),
+            "{before:?}"
+        );
+        let mut edit = Edit::new(ROOM);
+        edit.new_description = Some("edited by the test".into());
+        let edited = videoroom::request(&admin, &edit).unwrap();
+        assert!(
+            matches!(&edited, Event::Edited(e) if e.room == ROOM.into()),
+            "{edited:?}"
+        );
+        let after = rooms(videoroom::request(&admin, &List::new()).unwrap());
+        assert!(
+            after.contains(&(ROOM.into(), Some("edited by the test".into()))),
+            "{after:?}"
+        );
+        assert!(after.iter().any(|r| r.0 == 1234.into()), "{after:?}");
+        eprintln!("blocking list after edit: {after:?}");
+
+        // `allowed`: tokens added and checked; a join without one is refused.
+        let mut add = Allowed::new(ROOM, AllowedAction::Add);
+        add.allowed = Some(vec!["tok-a".into(), "tok-b".into()]);
+        assert_eq!(
+            tokens(videoroom::request(&admin, &add).unwrap()),
+            (ROOM.into(), vec!["tok-a".into(), "tok-b".into()])
+        );
+        let enabled =
+            tokens(videoroom::request(&admin, &Allowed::new(ROOM, AllowedAction::Enable)).unwrap());
+        assert_eq!(enabled.1, ["tok-a", "tok-b"]);
+        let err = Publisher::join(&session, ip, &join(ROOM, "nobody")).unwrap_err();
+        assert_eq!(
+            err.plugin_code().map(ErrorCode::from_code),
+            Some(ErrorCode::Unauthorized),
+            "{err}"
+        );
+        let mut with_token = join(ROOM, "alice");
+        with_token.token = Some("tok-b".into());
+        let alice = Publisher::join(&session, ip, &with_token).unwrap();
+        let mut remove = Allowed::new(ROOM, AllowedAction::Remove);
+        remove.allowed = Some(vec!["tok-a".into()]);
+        assert_eq!(
+            tokens(videoroom::request(&admin, &remove).unwrap()).1,
+            ["tok-b"]
+        );
+
+        // `destroy`: the answer, the participant's event, gone from `list`.
+        let destroyed_room = videoroom::request(&admin, &Destroy::new(ROOM)).unwrap();
+        assert!(
+            matches!(&destroyed_room, Event::Destroyed(d) if d.room == ROOM.into()),
+            "{destroyed_room:?}"
+        );
+        let told = alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::typed(videoroom::event, destroyed))
+            .unwrap();
+        assert_eq!(told, ROOM.into());
+        let last = rooms(videoroom::request(&admin, &List::new()).unwrap());
+        assert!(last.iter().all(|r| r.0 != ROOM.into()), "{last:?}");
+    }
+
+    #[test]
+    fn rtp_forward_of_a_publishers_audio() {
+        let (janus, client) = start();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(VIDEOROOM).unwrap();
+        videoroom::request(&admin, &create(ROOM)).unwrap();
+        let alice = Publisher::join_and_publish(
+            &session,
+            ip,
+            &join(ROOM, "alice"),
+            &[Track::audio().send_only()],
+        )
+        .unwrap();
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let alice_id = alice.joined().id.clone();
+        let (audio, _) = local_mids(alice.handle());
+        let socket = UdpSocket::bind((janus.media_ip(), 0)).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let opus = opus_set();
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            let sender =
+                s.spawn(|| send_samples(alice.handle().peer().unwrap(), &audio, None, &stop));
+
+            let mut forward = RtpForward::new(ROOM, alice_id.clone(), janus.media_ip().to_string());
+            let mut stream = ForwardStream::new(audio.clone(), port);
+            stream.pt = Some(FORWARD_PT);
+            stream.ssrc = Some(FORWARD_SSRC);
+            forward.streams = Some(vec![stream]);
+            let Event::RtpForward(reply) = videoroom::request(&admin, &forward).unwrap() else {
+                panic!("not rtp_forward")
+            };
+            assert_eq!(reply.publisher_id, alice_id);
+            assert_eq!(reply.forwarders.len(), 1, "{reply:?}");
+            let stream_id = reply.forwarders[0].stream_id;
+            assert_eq!(reply.forwarders[0].port, Some(port));
+
+            // The packets: the sample's Opus frames, byte for byte.
+            let mut got = Forwarded::default();
+            let deadline = Instant::now() + WAIT;
+            let mut buf = [0u8; 2048];
+            while got.identical < AUDIO_FRAMES && Instant::now() < deadline {
+                if let Ok(n) = socket.recv(&mut buf) {
+                    got.push(&buf[..n], &opus);
+                }
+            }
+            assert!(got.identical >= AUDIO_FRAMES, "{got:?}");
+            assert!(got.other.is_empty(), "{got:?}");
+            assert_eq!(
+                got.streams.iter().copied().collect::<Vec<_>>(),
+                [(FORWARD_PT, FORWARD_SSRC)]
+            );
+            eprintln!("blocking rtp_forward: {got:?}");
+
+            // `listforwarders` shows it.
+            let Event::Forwarders(list) =
+                videoroom::request(&admin, &ListForwarders::new(ROOM)).unwrap()
+            else {
+                panic!("not forwarders")
+            };
+            assert_eq!(list.publishers.len(), 1, "{list:?}");
+            assert_eq!(list.publishers[0].publisher_id, alice_id);
+            let f = &list.publishers[0].forwarders;
+            assert_eq!(f.len(), 1, "{list:?}");
+            assert_eq!(
+                (f[0].stream_id, f[0].port, f[0].kind.as_deref()),
+                (stream_id, Some(port), Some("audio"))
+            );
+
+            // `stop_rtp_forward`: the answer, no more packets, none listed.
+            let stop_forward = StopRtpForward::new(ROOM, alice_id.clone(), stream_id);
+            let Event::StopRtpForward(stopped) = videoroom::request(&admin, &stop_forward).unwrap()
+            else {
+                panic!("not stop_rtp_forward")
+            };
+            assert_eq!(
+                (stopped.publisher_id, stopped.stream_id),
+                (alice_id.clone(), stream_id)
+            );
+            std::thread::sleep(Duration::from_millis(300));
+            socket.set_nonblocking(true).unwrap();
+            while socket.recv(&mut buf).is_ok() {}
+            socket.set_nonblocking(false).unwrap();
+            socket
+                .set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
+            assert!(socket.recv(&mut buf).is_err(), "packets after the stop");
+            let Event::Forwarders(list) =
+                videoroom::request(&admin, &ListForwarders::new(ROOM)).unwrap()
+            else {
+                panic!("not forwarders")
+            };
+            assert!(
+                list.publishers.iter().all(|p| p.forwarders.is_empty()),
+                "{list:?}"
+            );
+            stop.store(true, Ordering::Relaxed);
+            eprintln!(
+                "blocking publisher: frames written {:?}",
+                sender.join().unwrap()
+            );
+        });
+        videoroom::request(&admin, &Destroy::new(ROOM)).unwrap();
+    }
+
+    #[test]
+    fn moderate_and_kick() {
+        let (janus, client) = start();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(VIDEOROOM).unwrap();
+        videoroom::request(&admin, &create(ROOM)).unwrap();
+        let alice = Publisher::join_and_publish(
+            &session,
+            ip,
+            &join(ROOM, "alice"),
+            &[Track::audio().send_only()],
+        )
+        .unwrap();
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let alice_id = alice.joined().id.clone();
+        let (audio, _) = local_mids(alice.handle());
+        let bob = Publisher::join(&session, ip, &join(ROOM, "bob")).unwrap();
+        let bob_id = bob.joined().id.clone();
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            let sender =
+                s.spawn(|| send_samples(alice.handle().peer().unwrap(), &audio, None, &stop));
+            let join =
+                JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(alice_id.clone())]);
+            let carol = Subscriber::join(&session, ip, &join).unwrap();
+            frames(carol.handle(), false, 25);
+
+            // `moderate`: alice's audio muted for everybody; the room hears of it.
+            let mute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), true);
+            let answer = videoroom::request(&admin, &mute).unwrap();
+            assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+            let seen = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                .unwrap();
+            assert_eq!(seen, (alice_id.clone(), audio.clone(), true));
+            let own = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                .unwrap();
+            assert_eq!(own, (alice_id.clone(), audio.clone(), true));
+            no_frames(carol.handle(), "muted by the moderator");
+            // Who joins now sees the stream as moderated.
+            let dave = Publisher::join(&session, ip, &super::join(ROOM, "dave")).unwrap();
+            let seen: Vec<_> = dave.joined().publishers[0]
+                .streams
+                .iter()
+                .map(|s| (s.mid.clone(), s.moderated))
+                .collect();
+            assert_eq!(seen, [(Some(audio.clone()), Some(true))]);
+            dave.leave().unwrap();
+            let unmute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), false);
+            videoroom::request(&admin, &unmute).unwrap();
+            let seen = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                .unwrap();
+            assert_eq!(seen, (alice_id.clone(), audio.clone(), false));
+            let (n, _) = frames(carol.handle(), false, 25);
+            eprintln!("blocking moderate: {n} frames after the unmute");
+
+            // `kick`: bob is told he was kicked, alice that he was.
+            let answer = videoroom::request(&admin, &Kick::new(ROOM, bob_id.clone())).unwrap();
+            assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+            let reason = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, left_room))
+                .unwrap();
+            assert_eq!(reason.as_deref(), Some("kicked"));
+            let gone = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, kicked))
+                .unwrap();
+            assert_eq!(gone, bob_id);
+            let ids: Vec<_> =
+                listed(videoroom::request(&admin, &ListParticipants::new(ROOM)).unwrap())
+                    .into_iter()
+                    .map(|p| p.0)
+                    .collect();
+            assert_eq!(ids, std::slice::from_ref(&alice_id));
+            stop.store(true, Ordering::Relaxed);
+            sender.join().unwrap();
+        });
+        videoroom::request(&admin, &Destroy::new(ROOM)).unwrap();
+    }
+
+    #[test]
+    fn subscriber_switch_pause_start_and_publisher_configure_unpublish_leave() {
+        let (janus, client) = start();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(VIDEOROOM).unwrap();
+        videoroom::request(&admin, &create(ROOM)).unwrap();
+        let audio_only = [Track::audio().send_only()];
+        let alice =
+            Publisher::join_and_publish(&session, ip, &join(ROOM, "alice"), &audio_only).unwrap();
+        let bob =
+            Publisher::join_and_publish(&session, ip, &join(ROOM, "bob"), &audio_only).unwrap();
+        for p in [&alice, &bob] {
+            p.handle().events().wait_for(WAIT, pick::both_up()).unwrap();
+        }
+        let (alice_id, bob_id) = (alice.joined().id.clone(), bob.joined().id.clone());
+        let (alice_audio, _) = local_mids(alice.handle());
+        let (bob_audio, _) = local_mids(bob.handle());
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            let a =
+                s.spawn(|| send_samples(alice.handle().peer().unwrap(), &alice_audio, None, &stop));
+            let b = s.spawn(|| send_numbered(bob.handle().peer().unwrap(), &bob_audio, &stop));
+
+            // Alice's audio, then bob's on the same m-line by `switch`.
+            let mut stream = SubscribeStream::new(alice_id.clone());
+            stream.mid = Some(alice_audio.clone());
+            let mut carol = Subscriber::join(
+                &session,
+                ip,
+                &JoinSubscriber::to_streams(ROOM, vec![stream]),
+            )
+            .unwrap();
+            let sub_mid = carol.subscription().streams[0].mid.clone();
+            frames(carol.handle(), false, 25);
+            carol
+                .switch(vec![SwitchStream::new(
+                    bob_id.clone(),
+                    bob_audio.clone(),
+                    sub_mid.clone(),
+                )])
+                .unwrap();
+            let now = &carol.subscription().streams[0];
+            assert_eq!(
+                (
+                    now.mid.as_str(),
+                    now.feed_id.as_ref(),
+                    now.feed_mid.as_deref()
+                ),
+                (sub_mid.as_str(), Some(&bob_id), Some(bob_audio.as_str()))
+            );
+            let (numbered, before) = frames(carol.handle(), true, 25);
+            eprintln!(
+                "blocking switch: {numbered} of bob's frames ({before} of alice's still queued)"
+            );
+
+            // `pause`: frames stop; `start`: they flow again.
+            carol.pause().unwrap();
+            no_frames(carol.handle(), "paused");
+            carol.resume().unwrap();
+            frames(carol.handle(), true, 10);
+
+            // `configure` with a bitrate: configured.
+            let mut configure = ConfigurePublisher::new();
+            configure.bitrate = Some(256_000);
+            bob.configure(&configure).unwrap();
+
+            // `unpublish`, then `leave`: alice hears both.
+            bob.unpublish().unwrap();
+            let gone = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, unpublished))
+                .unwrap();
+            assert_eq!(gone, bob_id);
+            bob.leave().unwrap();
+            let gone = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, left))
+                .unwrap();
+            assert_eq!(gone, bob_id);
+            carol.leave().unwrap();
+            stop.store(true, Ordering::Relaxed);
+            eprintln!(
+                "blocking publishers: frames written {:?}, {:?}",
+                a.join().unwrap(),
+                b.join().unwrap()
+            );
+        });
+        videoroom::request(&admin, &Destroy::new(ROOM)).unwrap();
+    }
 }
 
 mod tokio_adapter {
@@ -402,7 +967,9 @@ mod tokio_adapter {
 
     use janus_proto::ClientConfig;
     use janus_proto::plugin::videoroom::{
-        Destroy, Exists, Id, JoinSubscriber, ListParticipants, Publish, SubscribeStream,
+        Allowed, AllowedAction, ConfigurePublisher, Destroy, Edit, Exists, ForwardStream, Id,
+        JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
+        RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
     };
     use janus_tests::rtc::{StopOnDrop, VIDEOROOM, WAIT, pick};
     use janus_tests::samples::{Kind, Relayed, Samples};
@@ -695,6 +1262,436 @@ mod tokio_adapter {
                 .unwrap_err();
             assert_no_such_room(&err);
             videoroom::request(&admin, &Destroy::new(room))
+                .await
+                .unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rtp_forward_of_a_publishers_audio() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let alice = Publisher::join_and_publish(
+                &session,
+                ip,
+                &join(ROOM, "alice"),
+                &[Track::audio().send_only()],
+            )
+            .await
+            .unwrap();
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let alice_id = alice.joined().id.clone();
+            let (audio, _) = local_mids(alice.handle()).await;
+            let socket = tokio::net::UdpSocket::bind((janus.media_ip(), 0))
+                .await
+                .unwrap();
+            let port = socket.local_addr().unwrap().port();
+            let opus = opus_set();
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let mut forward =
+                    RtpForward::new(ROOM, alice_id.clone(), janus.media_ip().to_string());
+                let mut stream = ForwardStream::new(audio.clone(), port);
+                stream.pt = Some(FORWARD_PT);
+                stream.ssrc = Some(FORWARD_SSRC);
+                forward.streams = Some(vec![stream]);
+                let Event::RtpForward(reply) = videoroom::request(&admin, &forward).await.unwrap()
+                else {
+                    panic!("not rtp_forward")
+                };
+                assert_eq!(reply.forwarders.len(), 1, "{reply:?}");
+                let stream_id = reply.forwarders[0].stream_id;
+
+                let mut got = Forwarded::default();
+                let mut buf = [0u8; 2048];
+                let deadline = tokio::time::Instant::now() + WAIT;
+                while got.identical < AUDIO_FRAMES {
+                    let n = tokio::time::timeout_at(deadline, socket.recv(&mut buf))
+                        .await
+                        .unwrap_or_else(|_| panic!("timed out: {got:?}"))
+                        .unwrap();
+                    got.push(&buf[..n], &opus);
+                }
+                assert!(got.other.is_empty(), "{got:?}");
+                assert_eq!(
+                    got.streams.iter().copied().collect::<Vec<_>>(),
+                    [(FORWARD_PT, FORWARD_SSRC)]
+                );
+                eprintln!("tokio rtp_forward: {got:?}");
+
+                let Event::Forwarders(list) =
+                    videoroom::request(&admin, &ListForwarders::new(ROOM))
+                        .await
+                        .unwrap()
+                else {
+                    panic!("not forwarders")
+                };
+                assert_eq!(list.publishers.len(), 1, "{list:?}");
+                assert_eq!(list.publishers[0].publisher_id, alice_id);
+                let ids: Vec<_> = list.publishers[0]
+                    .forwarders
+                    .iter()
+                    .map(|f| (f.stream_id, f.port))
+                    .collect();
+                assert_eq!(ids, [(stream_id, Some(port))]);
+
+                let stop_forward = StopRtpForward::new(ROOM, alice_id.clone(), stream_id);
+                let Event::StopRtpForward(stopped) =
+                    videoroom::request(&admin, &stop_forward).await.unwrap()
+                else {
+                    panic!("not stop_rtp_forward")
+                };
+                assert_eq!(stopped.stream_id, stream_id);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                while socket.try_recv(&mut buf).is_ok() {}
+                let late =
+                    tokio::time::timeout(Duration::from_millis(500), socket.recv(&mut buf)).await;
+                assert!(late.is_err(), "packets after the stop");
+            };
+            let (sent, ()) = tokio::join!(
+                send_samples(alice.handle().peer().unwrap(), &audio, None, &stop),
+                checks
+            );
+            eprintln!("tokio publisher: frames written {sent:?}");
+            videoroom::request(&admin, &Destroy::new(ROOM))
+                .await
+                .unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn room_admin_edit_list_allowed_destroy() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+
+            let mut edit = Edit::new(ROOM);
+            edit.new_description = Some("edited by the test".into());
+            let edited = videoroom::request(&admin, &edit).await.unwrap();
+            assert!(
+                matches!(&edited, Event::Edited(e) if e.room == ROOM.into()),
+                "{edited:?}"
+            );
+            let after = rooms(videoroom::request(&admin, &List::new()).await.unwrap());
+            assert!(
+                after.contains(&(ROOM.into(), Some("edited by the test".into()))),
+                "{after:?}"
+            );
+
+            let mut add = Allowed::new(ROOM, AllowedAction::Add);
+            add.allowed = Some(vec!["tok-a".into(), "tok-b".into()]);
+            assert_eq!(
+                tokens(videoroom::request(&admin, &add).await.unwrap()),
+                (ROOM.into(), vec!["tok-a".into(), "tok-b".into()])
+            );
+            videoroom::request(&admin, &Allowed::new(ROOM, AllowedAction::Enable))
+                .await
+                .unwrap();
+            let err = Publisher::join(&session, ip, &join(ROOM, "nobody"))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.plugin_code().map(ErrorCode::from_code),
+                Some(ErrorCode::Unauthorized),
+                "{err}"
+            );
+            let mut with_token = join(ROOM, "alice");
+            with_token.token = Some("tok-a".into());
+            let alice = Publisher::join(&session, ip, &with_token).await.unwrap();
+
+            let destroyed_room = videoroom::request(&admin, &Destroy::new(ROOM))
+                .await
+                .unwrap();
+            assert!(
+                matches!(&destroyed_room, Event::Destroyed(d) if d.room == ROOM.into()),
+                "{destroyed_room:?}"
+            );
+            let told = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(videoroom::event, destroyed))
+                .await
+                .unwrap();
+            assert_eq!(told, ROOM.into());
+            let last = rooms(videoroom::request(&admin, &List::new()).await.unwrap());
+            assert!(last.iter().all(|r| r.0 != ROOM.into()), "{last:?}");
+        })
+        .await;
+    }
+
+    /// Writes numbered Opus frames ([`janus_tests::media::opus_frame`]) every 20 ms until
+    /// `stop`: frames written.
+    async fn send_numbered(peer: &Connection, mid: &str, stop: &AtomicBool) -> u64 {
+        let start = Instant::now();
+        let mut n: u32 = 0;
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let data = janus_tests::media::opus_frame(n, 40);
+            if peer
+                .write_frame(mid, u64::from(n) * 960, &data)
+                .await
+                .unwrap_or(false)
+            {
+                sent += 1;
+            }
+            n += 1;
+            tokio::time::sleep_until((start + Duration::from_millis(20) * n).into()).await;
+        }
+        sent
+    }
+
+    /// Frames on `handle` until `count` of them are numbered (`numbered`) or sample ones.
+    async fn frames(handle: &Handle, numbered: bool, count: usize) -> (usize, usize) {
+        let (mut want, mut other) = (0, 0);
+        handle
+            .events()
+            .wait_for(WAIT, |e| {
+                match frame(e) {
+                    Some(n) if n == numbered => want += 1,
+                    Some(_) => other += 1,
+                    None => {}
+                }
+                (want >= count).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {want} frames as wanted, {other} others"));
+        (want, other)
+    }
+
+    /// No frame reaches `handle` for half a second, once those in flight (300 ms) are
+    /// drained.
+    async fn no_frames(handle: &Handle, what: &str) {
+        let _ = handle
+            .events()
+            .wait_for(Duration::from_millis(300), |_| None::<()>)
+            .await;
+        let got = handle
+            .events()
+            .wait_for(Duration::from_millis(500), frame)
+            .await;
+        assert!(got.is_err(), "{what}: a frame still arrived");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn moderate_and_kick() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let alice = Publisher::join_and_publish(
+                &session,
+                ip,
+                &join(ROOM, "alice"),
+                &[Track::audio().send_only()],
+            )
+            .await
+            .unwrap();
+            alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let alice_id = alice.joined().id.clone();
+            let (audio, _) = local_mids(alice.handle()).await;
+            let bob = Publisher::join(&session, ip, &join(ROOM, "bob"))
+                .await
+                .unwrap();
+            let bob_id = bob.joined().id.clone();
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join =
+                    JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(alice_id.clone())]);
+                let carol = Subscriber::join(&session, ip, &join).await.unwrap();
+                frames(carol.handle(), false, 25).await;
+
+                let mute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), true);
+                let answer = videoroom::request(&admin, &mute).await.unwrap();
+                assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+                for p in [&bob, &alice] {
+                    let seen = p
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                        .await
+                        .unwrap();
+                    assert_eq!(seen, (alice_id.clone(), audio.clone(), true));
+                }
+                no_frames(carol.handle(), "muted by the moderator").await;
+                let dave = Publisher::join(&session, ip, &super::join(ROOM, "dave"))
+                    .await
+                    .unwrap();
+                let seen: Vec<_> = dave.joined().publishers[0]
+                    .streams
+                    .iter()
+                    .map(|s| (s.mid.clone(), s.moderated))
+                    .collect();
+                assert_eq!(seen, [(Some(audio.clone()), Some(true))]);
+                dave.leave().await.unwrap();
+                let unmute = Moderate::new(ROOM, alice_id.clone(), audio.clone(), false);
+                videoroom::request(&admin, &unmute).await.unwrap();
+                let seen = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, moderation))
+                    .await
+                    .unwrap();
+                assert_eq!(seen, (alice_id.clone(), audio.clone(), false));
+                let (n, _) = frames(carol.handle(), false, 25).await;
+                eprintln!("tokio moderate: {n} frames after the unmute");
+
+                let answer = videoroom::request(&admin, &Kick::new(ROOM, bob_id.clone()))
+                    .await
+                    .unwrap();
+                assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+                let reason = bob
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, left_room))
+                    .await
+                    .unwrap();
+                assert_eq!(reason.as_deref(), Some("kicked"));
+                let gone = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, kicked))
+                    .await
+                    .unwrap();
+                assert_eq!(gone, bob_id);
+                let ids: Vec<_> = listed(
+                    videoroom::request(&admin, &ListParticipants::new(ROOM))
+                        .await
+                        .unwrap(),
+                )
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+                assert_eq!(ids, std::slice::from_ref(&alice_id));
+            };
+            let (sent, ()) = tokio::join!(
+                send_samples(alice.handle().peer().unwrap(), &audio, None, &stop),
+                checks
+            );
+            eprintln!("tokio publisher: frames written {sent:?}");
+            videoroom::request(&admin, &Destroy::new(ROOM))
+                .await
+                .unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscriber_switch_pause_start_and_publisher_configure_unpublish_leave() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let audio_only = [Track::audio().send_only()];
+            let alice =
+                Publisher::join_and_publish(&session, ip, &join(ROOM, "alice"), &audio_only)
+                    .await
+                    .unwrap();
+            let bob = Publisher::join_and_publish(&session, ip, &join(ROOM, "bob"), &audio_only)
+                .await
+                .unwrap();
+            for p in [&alice, &bob] {
+                p.handle()
+                    .events()
+                    .wait_for(WAIT, pick::both_up())
+                    .await
+                    .unwrap();
+            }
+            let (alice_id, bob_id) = (alice.joined().id.clone(), bob.joined().id.clone());
+            let (alice_audio, _) = local_mids(alice.handle()).await;
+            let (bob_audio, _) = local_mids(bob.handle()).await;
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let mut stream = SubscribeStream::new(alice_id.clone());
+                stream.mid = Some(alice_audio.clone());
+                let join = JoinSubscriber::to_streams(ROOM, vec![stream]);
+                let mut carol = Subscriber::join(&session, ip, &join).await.unwrap();
+                let sub_mid = carol.subscription().streams[0].mid.clone();
+                frames(carol.handle(), false, 25).await;
+                carol
+                    .switch(vec![SwitchStream::new(
+                        bob_id.clone(),
+                        bob_audio.clone(),
+                        sub_mid.clone(),
+                    )])
+                    .await
+                    .unwrap();
+                let now = &carol.subscription().streams[0];
+                assert_eq!(
+                    (
+                        now.mid.as_str(),
+                        now.feed_id.as_ref(),
+                        now.feed_mid.as_deref()
+                    ),
+                    (sub_mid.as_str(), Some(&bob_id), Some(bob_audio.as_str()))
+                );
+                let (numbered, before) = frames(carol.handle(), true, 25).await;
+                eprintln!(
+                    "tokio switch: {numbered} of bob's frames ({before} of alice's still queued)"
+                );
+
+                carol.pause().await.unwrap();
+                no_frames(carol.handle(), "paused").await;
+                carol.resume().await.unwrap();
+                frames(carol.handle(), true, 10).await;
+
+                let mut configure = ConfigurePublisher::new();
+                configure.bitrate = Some(256_000);
+                bob.configure(&configure).await.unwrap();
+
+                bob.unpublish().await.unwrap();
+                let gone = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, unpublished))
+                    .await
+                    .unwrap();
+                assert_eq!(gone, bob_id);
+                bob.leave().await.unwrap();
+                let gone = alice
+                    .handle()
+                    .events()
+                    .wait_for(WAIT, pick::typed(videoroom::event, left))
+                    .await
+                    .unwrap();
+                assert_eq!(gone, bob_id);
+                carol.leave().await.unwrap();
+            };
+            let (a, b, ()) = tokio::join!(
+                send_samples(alice.handle().peer().unwrap(), &alice_audio, None, &stop),
+                send_numbered(bob.handle().peer().unwrap(), &bob_audio, &stop),
+                checks
+            );
+            eprintln!("tokio publishers: frames written {a:?}, {b}");
+            videoroom::request(&admin, &Destroy::new(ROOM))
                 .await
                 .unwrap();
         })
