@@ -418,6 +418,14 @@ pub(crate) struct Outbox {
     bell: Arc<Bell>,
 }
 
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        // The queue closes (handle detached, session gone): a reader waiting in its poll
+        // learns it only when woken, and a closed connection has no deadline to wake it.
+        self.bell.ring();
+    }
+}
+
 impl Mailboxes for Boxes {
     type Queue = Outbox;
     type Events = Events;

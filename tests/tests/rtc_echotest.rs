@@ -592,7 +592,16 @@ fn with_full_trickle_janus_candidates_reach_the_connection_without_the_applicati
     // Every candidate of Janus's is trickled, none is in its answer: the connection can
     // only come up if the handle applied them.
     assert!(!reply.jsep.unwrap().sdp.contains("a=candidate:"));
-    e.events().wait_for(WAIT, pick::both_up()).unwrap();
+    // What came, should it not come up (ours and Janus's log, to tell the sides apart).
+    let mut seen = Vec::new();
+    let mut up = pick::both_up();
+    let r = e.events().wait_for(WAIT, |ev| {
+        seen.push(format!("{ev:?}").chars().take(300).collect::<String>());
+        up(ev)
+    });
+    if r.is_err() {
+        panic!("events: {seen:#?}\n{}", e._janus.log_tail(60));
+    }
     e.events().wait_for(WAIT, pick::data_open).unwrap();
     data_round_trip(&e, "trickled");
 }
