@@ -209,20 +209,6 @@ impl crate::Client {
 /// assert!(matches!(e, RequestError::Plugin(p) if p.code == 455));
 /// ```
 pub fn reply_as<T: PluginEvent>(data: &PluginData) -> Result<T, crate::RequestError> {
-    T::decode(data).map_err(|e| match e {
-        DecodeError::Plugin(e) => crate::RequestError::Plugin(e),
-        other => crate::RequestError::Malformed(other.to_string()),
-    })
-}
-
-/// The JSEP offer that a plugin's answer must carry (Streaming `watch`, TextRoom `setup`):
-/// none, or an answer instead, is a [`RequestError::Malformed`](crate::RequestError::Malformed).
-pub(crate) fn offer_in(reply: &crate::PluginReply) -> Result<&crate::Jsep, crate::RequestError> {
-    match &reply.jsep {
-        Some(jsep) if jsep.kind == crate::SdpType::Offer => Ok(jsep),
-        other => Err(crate::RequestError::Malformed(format!(
-            "expected a JSEP offer, got {:?}",
-            other.as_ref().map(|j| j.kind)
-        ))),
-    }
+    // The mapping is `From<DecodeError> for RequestError`'s, the one home of that rule.
+    Ok(T::decode(data)?)
 }

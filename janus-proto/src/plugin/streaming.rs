@@ -1464,7 +1464,7 @@ pub fn watch_offer(
             )));
         }
     }
-    let offer = super::offer_in(reply)?.clone();
+    let offer = super::offer_of(reply)?.clone();
     Ok((event, offer))
 }
 

@@ -949,7 +949,7 @@ pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// [`RequestError`](crate::RequestError) (the plugin's error, or a malformed answer).
 pub fn setup_offer(reply: &crate::PluginReply) -> Result<crate::Jsep, crate::RequestError> {
     match super::reply_as::<Event>(&reply.data)? {
-        Event::Ok { .. } => Ok(super::offer_in(reply)?.clone()),
+        Event::Ok { .. } => Ok(super::offer_of(reply)?.clone()),
         other => Err(crate::RequestError::Malformed(format!(
             "expected result ok, got {other:?}"
         ))),
