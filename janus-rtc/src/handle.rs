@@ -233,7 +233,6 @@ impl HandleConnection {
             janus_proto::Event::Trickle { trickle, .. } if self.awaiting_answer => {
                 self.early.push(trickle);
             }
-            janus_proto::Event::Trickle { trickle, .. } => self.add_remote_candidate(&trickle),
             janus_proto::Event::PluginEvent {
                 jsep: Some(ref jsep),
                 ..
@@ -248,14 +247,22 @@ impl HandleConnection {
                         .push_back(HandleOutput::Event(HandleEvent::Rtc(Event::Failed(e))));
                 }
             }
-            e @ (janus_proto::Event::Hangup { .. } | janus_proto::Event::Detached { .. }) => {
-                self.queue
-                    .push_back(HandleOutput::Event(HandleEvent::Janus(e)));
-                self.pc.close();
+            e => {
+                // The connection's own rule for its handle's events (trickle applied,
+                // `hangup` closes); a detached handle takes its connection with it.
+                if let Err(err) = self.pc.handle_janus_event(&e) {
+                    tracing::debug!(error = %err, "Janus's candidate ignored");
+                }
+                if matches!(e, janus_proto::Event::Detached { .. }) {
+                    self.pc.close();
+                }
+                // What the connection says in turn is still in its own queue: it comes out
+                // after this event (`pull` below).
+                if !matches!(e, janus_proto::Event::Trickle { .. }) {
+                    self.queue
+                        .push_back(HandleOutput::Event(HandleEvent::Janus(e)));
+                }
             }
-            e => self
-                .queue
-                .push_back(HandleOutput::Event(HandleEvent::Janus(e))),
         }
         self.pull();
     }

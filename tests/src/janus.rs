@@ -313,8 +313,9 @@ impl Janus {
 
     /// SIGKILL to the whole process group, then reap the child.
     fn kill_group(&mut self) {
+        let group = self.group().ok();
         if let Some(mut child) = self.child.take() {
-            match Pid::from_raw(i32::try_from(child.id()).unwrap_or(0)) {
+            match group {
                 Some(pid) if kill_process_group(pid, Signal::KILL).is_ok() => {}
                 _ => {
                     let _ = child.kill();
