@@ -16,14 +16,6 @@ pub const VIDEOROOM: &str = "janus.plugin.videoroom";
 /// The TextRoom plugin.
 pub const TEXTROOM: &str = "janus.plugin.textroom";
 
-/// A TextRoom request over the data channel, and the transaction its answer will carry.
-pub fn textroom_request(verb: &str, transaction: &str, fields: serde_json::Value) -> Vec<u8> {
-    let mut request = serde_json::json!({"textroom": verb, "transaction": transaction});
-    if let (Some(r), serde_json::Value::Object(f)) = (request.as_object_mut(), fields) {
-        r.extend(f);
-    }
-    request.to_string().into_bytes()
-}
 /// How long a test waits for any one thing (an event, a reply, an echo).
 pub const WAIT: Duration = Duration::from_secs(10);
 /// The senders' tick: one Opus frame each, one VP8 frame every second one (25 fps).

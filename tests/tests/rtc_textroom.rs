@@ -5,9 +5,10 @@
 
 use janus_blocking::Client;
 use janus_blocking::rtc::{PeerConfig, Track};
+use janus_proto::plugin::textroom::{self, DataChannelRequest};
 use janus_proto::{ClientConfig, SdpType};
 use janus_tests::Janus;
-use janus_tests::rtc::{TEXTROOM, WAIT, pick, textroom_request};
+use janus_tests::rtc::{TEXTROOM, WAIT, pick};
 use serde_json::json;
 
 #[test]
@@ -34,11 +35,9 @@ fn answering_the_textroom_offer_opens_a_data_channel_that_carries_requests_and_m
     let peer = room.peer().unwrap();
 
     // Join the room over the channel: Janus answers on it.
-    let join = textroom_request(
-        "join",
-        "t-join",
-        json!({"room": 1234, "username": "bot", "display": "Bot"}),
-    );
+    let mut join = textroom::Join::new(1234, "bot");
+    join.display = Some("Bot".into());
+    let join = join.to_text("t-join").unwrap().into_bytes();
     peer.send_data("textroom", false, &join).unwrap();
     let joined = room
         .events()
@@ -47,11 +46,10 @@ fn answering_the_textroom_offer_opens_a_data_channel_that_carries_requests_and_m
     assert_eq!(joined["textroom"], "success", "{joined}");
 
     // A message to the room comes back to us, its sender, as a participant.
-    let say = textroom_request(
-        "message",
-        "t-say",
-        json!({"room": 1234, "text": "hello room"}),
-    );
+    let say = textroom::Message::new(1234, "hello room")
+        .to_text("t-say")
+        .unwrap()
+        .into_bytes();
     peer.send_data("textroom", false, &say).unwrap();
     let heard = room
         .events()

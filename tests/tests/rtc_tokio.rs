@@ -11,12 +11,13 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use janus_proto::plugin::textroom::{self, DataChannelRequest};
 use janus_proto::{ClientConfig, Event, Jsep};
 use janus_tests::media::frame_number;
 use janus_tests::rtc::{
     DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TEXTROOM, TICK, VIDEOCALL, VIDEOROOM, WAIT,
     audio_frame, binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message,
-    textroom_request, video_frame,
+    video_frame,
 };
 use janus_tests::{Janus, JanusBuilder};
 use janus_tokio::rtc::{
@@ -718,8 +719,9 @@ async fn answering_the_textroom_offer_opens_a_data_channel_that_carries_requests
         let peer = room.peer().unwrap();
 
         // Join the room over the channel: Janus answers on it.
-        let fields = json!({"room": 1234, "username": "bot", "display": "Bot"});
-        let join = textroom_request("join", "t-join", fields);
+        let mut join = textroom::Join::new(1234, "bot");
+        join.display = Some("Bot".into());
+        let join = join.to_text("t-join").unwrap().into_bytes();
         peer.send_data("textroom", false, &join).await.unwrap();
         let joined = room
             .events()
@@ -728,11 +730,10 @@ async fn answering_the_textroom_offer_opens_a_data_channel_that_carries_requests
         assert_eq!(joined["textroom"], "success", "{joined}");
 
         // A message to the room comes back to us, its sender, as a participant.
-        let say = textroom_request(
-            "message",
-            "t-say",
-            json!({"room": 1234, "text": "hello room"}),
-        );
+        let say = textroom::Message::new(1234, "hello room")
+            .to_text("t-say")
+            .unwrap()
+            .into_bytes();
         peer.send_data("textroom", false, &say).await.unwrap();
         let heard = room
             .events()
