@@ -13,6 +13,9 @@
 //! | IVF | [`IvfReader`] | [`IvfWriter`] | VP8, VP9, AV1 (from the fourcc) | [`ivf`] |
 //! | Ogg Opus | [`OpusReader`] | [`OpusWriter`] | Opus, one packet per frame | [`ogg_opus`] |
 //!
+//! [`MediaFile::read`] reads either, told apart by its signature; a [`Schedule`] paces several
+//! tracks (audio and video of a publisher) together.
+//!
 //! A [`Frame`] is one encoded frame with its RTP time in the codec's clock (90 kHz video, 48 kHz
 //! Opus, [`Codec::clock_rate`]): exactly what `janus_rtc::PeerConnection::write_frame(now, mid,
 //! rtp_time, data)` takes, and what a received `janus_rtc::MediaFrame` carries (`rtp_time`,
@@ -66,15 +69,20 @@
 //!
 //! [`janus-rtc`]: https://docs.rs/janus-rtc
 
+mod file;
 pub mod ivf;
 pub mod ogg_opus;
 mod pacer;
+pub mod samples;
+mod schedule;
 
 use std::io;
 
+pub use file::MediaFile;
 pub use ivf::{IvfHeader, IvfReader, IvfWriter};
 pub use ogg_opus::{OpusHead, OpusReader, OpusWriter};
 pub use pacer::{Paced, Pacer};
+pub use schedule::Schedule;
 
 /// A codec this crate reads or writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

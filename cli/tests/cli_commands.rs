@@ -1,0 +1,186 @@
+//! janusctl against a real Janus: the binary as an operator runs it, its output and exit code.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use janus_tests::Janus;
+use serde_json::Value;
+
+fn janusctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_janusctl"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn info_prints_the_servers_version_and_plugins_as_a_table_and_as_json() {
+    let janus = Janus::launch().unwrap();
+    let out = janusctl(&["info", &janus.ws_url()]);
+    let table = text(&out.stdout);
+    assert!(out.status.success(), "{table}{}", text(&out.stderr));
+    let version = &janus.version().string;
+    assert!(
+        table.starts_with(&format!("Janus WebRTC Server {version} (")),
+        "{table}"
+    );
+    assert!(table.contains("janus.plugin.echotest"), "{table}");
+    assert!(table.contains("janus.transport.websockets"), "{table}");
+
+    // Over HTTP, as JSON: the reply as Janus sent it, typed fields and the rest.
+    let out = janusctl(&["info", &janus.http_url(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["version_string"], version.as_str());
+    assert!(
+        json["plugins"]["janus.plugin.videoroom"].is_object(),
+        "{json}"
+    );
+}
+
+#[test]
+fn info_falls_over_to_the_next_server_of_the_list() {
+    let janus = Janus::launch().unwrap();
+    // Nothing listens on port 1 of the namespace's loopback: refused at once.
+    let urls = format!("ws://127.0.0.1:1,{}", janus.http_url());
+    let out = janusctl(&["info", &urls, "--timeout", "3s", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["version_string"], janus.version().string.as_str());
+}
+
+#[test]
+fn an_unreachable_server_is_an_error_exit_with_a_reason() {
+    let out = janusctl(&["info", "ws://127.0.0.1:1", "--timeout", "2s"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("janusctl: no server answered"), "{err}");
+}
+
+#[test]
+fn echotest_passes_against_a_healthy_janus_with_a_line_per_second() {
+    let janus = Janus::launch().unwrap();
+    let ip = janus.media_ip().to_string();
+    let out = janusctl(&[
+        "echotest",
+        &janus.ws_url(),
+        "--ip",
+        &ip,
+        "--duration",
+        "3s",
+        "--pings",
+        "20",
+    ]);
+    let report = text(&out.stdout);
+    println!("{report}");
+    assert!(out.status.success(), "{report}{}", text(&out.stderr));
+    for second in 1..=3 {
+        assert!(
+            report.contains(&format!("\n  {second}s  rtt ")),
+            "no line for second {second}:\n{report}"
+        );
+    }
+    assert!(
+        report.contains("codecs: audio opus/48000, video VP8/90000"),
+        "{report}"
+    );
+    assert!(report.contains("data channel: 20 round trips"), "{report}");
+    assert!(report.contains("identical: true"), "{report}");
+    assert!(
+        report
+            .trim_end()
+            .ends_with("PASS: the EchoTest echoed media and data"),
+        "{report}"
+    );
+}
+
+#[test]
+fn echotest_json_report_counts_the_echoed_sample_frames() {
+    let janus = Janus::launch().unwrap();
+    let ip = janus.media_ip().to_string();
+    let out = janusctl(&[
+        "echotest",
+        &janus.http_url(),
+        "--ip",
+        &ip,
+        "--duration",
+        "2s",
+        "--pings",
+        "5",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["failures"], Value::Array(vec![]), "{report}");
+    assert_eq!(report["identical"], true);
+    // 2 s of the samples: 50 Opus packets and 30 VP8 frames a second.
+    let (audio_sent, video_sent) = (
+        report["audio"][0].as_u64().unwrap(),
+        report["video"][0].as_u64().unwrap(),
+    );
+    assert!((95..=105).contains(&audio_sent), "{report}");
+    assert!((57..=63).contains(&video_sent), "{report}");
+    assert!(
+        report["audio"][1].as_u64().unwrap() * 10 >= audio_sent * 9,
+        "{report}"
+    );
+    assert_eq!(report["pings"]["count"], 5);
+    assert!(report["webrtcup_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn echotest_fails_with_a_non_zero_exit_when_janus_stops_mid_run() {
+    let janus = Janus::launch().unwrap();
+    let ip = janus.media_ip().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_janusctl"))
+        .args([
+            "echotest",
+            &janus.ws_url(),
+            "--ip",
+            &ip,
+            "--duration",
+            "6s",
+            "--pings",
+            "5",
+            "--timeout",
+            "2s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Stop Janus (SIGSTOP) once the media has run for two seconds.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let at_two = line.starts_with("  2s  rtt ");
+        seen.push(line);
+        if at_two {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|l| l.starts_with("  2s")), "{seen:?}");
+    let frozen = janus.freeze().unwrap();
+    let started = Instant::now();
+    seen.extend(lines.map_while(Result::ok));
+    let status = child.wait().unwrap();
+    drop(frozen);
+    let report = seen.join("\n");
+    assert_eq!(status.code(), Some(1), "{report}");
+    assert!(report.contains("FAIL:"), "{report}");
+    assert!(report.contains("frames echoed (90 % expected)"), "{report}");
+    // Bounded by the run and the request timeout, not by Janus coming back.
+    assert!(started.elapsed() < Duration::from_secs(30), "{report}");
+}
