@@ -14,7 +14,10 @@
 pub mod args;
 pub mod connect;
 pub mod echotest;
+pub mod files;
 pub mod info;
+pub mod publish;
+pub mod record;
 
 /// What can stop a command.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +26,9 @@ pub enum Error {
     /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),
+    /// The call went wrong on the way (Janus hung up, the connection closed).
+    #[error("{0}")]
+    Run(String),
     /// The client failed (connect, request, WebRTC).
     #[error(transparent)]
     Client(#[from] janus_tokio::Error),

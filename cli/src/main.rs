@@ -7,8 +7,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use janusctl::args::{Cli, Command, EchotestArgs, InfoArgs};
-use janusctl::{Error, Result, connect, echotest, info};
+use janusctl::args::{Cli, Command, EchotestArgs, InfoArgs, PublishArgs, RecordArgs};
+use janusctl::files::{self, Sources};
+use janusctl::{Error, Result, connect, echotest, info, publish, record};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -56,8 +57,10 @@ async fn run(command: Command) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "janusctl", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Publish(_) | Command::Record(_) | Command::Load(_) => Err(Error::Usage(
-            "not built yet in this version of janusctl".into(),
+        Command::Publish(args) => publish_command(args).await,
+        Command::Record(args) => record_command(args).await,
+        Command::Load(_) => Err(Error::Usage(
+            "load is not built yet in this version of janusctl".into(),
         )),
     }
 }
@@ -80,22 +83,32 @@ async fn echotest_command(args: EchotestArgs) -> Result<ExitCode> {
     options.pings = args.pings;
     options.wait = args.server.timeout;
     if let Some(path) = &args.audio {
-        options.audio = read_media(path)?;
+        options.audio = files::read(path)?;
     }
     if let Some(path) = &args.video {
-        options.video = read_media(path)?;
+        options.video = files::read(path)?;
     }
     let client = connect::client(&args.server).await?;
-    let text = !args.json;
+    report_echotest(&client, &options, args.json).await
+}
+
+/// Runs the EchoTest and prints its report; the exit code is the verdict.
+async fn report_echotest(
+    client: &janus_tokio::Client,
+    options: &echotest::Options,
+    json_out: bool,
+) -> Result<ExitCode> {
+    let text = !json_out;
     if text {
         println!(
-            "EchoTest on {} (Janus {}), media from {ip} for {:.1} s",
+            "EchoTest on {} (Janus {}), media from {} for {:.1} s",
             client.server().1,
             client.server_info().version_string,
-            args.duration.as_secs_f64()
+            options.ip,
+            options.duration.as_secs_f64()
         );
     }
-    let report = echotest::run(&client, &options, |second| {
+    let report = echotest::run(client, options, |second| {
         if text {
             println!("{}", echotest::second_line(second));
             let _ = std::io::stdout().flush();
@@ -114,12 +127,83 @@ async fn echotest_command(args: EchotestArgs) -> Result<ExitCode> {
     })
 }
 
-fn read_media(path: &std::path::Path) -> Result<janus_media::MediaFile> {
-    let file = std::fs::File::open(path).map_err(|error| Error::File {
-        path: path.to_owned(),
-        error,
-    })?;
-    Ok(janus_media::MediaFile::read(std::io::BufReader::new(file))?)
+async fn publish_command(args: PublishArgs) -> Result<ExitCode> {
+    let ip = connect::media_ip(args.media.ip, &args.server)?;
+    let sources = Sources::open(&args.files)?;
+    let client = connect::client(&args.server).await?;
+    if args.echotest {
+        // The EchoTest takes both kinds: a kind without a file sends the built-in sample.
+        let mut options = echotest::Options::new(ip)?;
+        options.pings = 0;
+        options.wait = args.server.timeout;
+        options.duration = args.duration.unwrap_or_else(|| {
+            let longest = [&sources.audio, &sources.video]
+                .into_iter()
+                .flatten()
+                .map(janus_media::MediaFile::duration)
+                .max();
+            longest.unwrap_or_default()
+        });
+        options.audio = sources.audio.unwrap_or(options.audio);
+        options.video = sources.video.unwrap_or(options.video);
+        return report_echotest(&client, &options, false).await;
+    }
+    let Some(room) = &args.room else {
+        return Err(Error::Usage("--room R or --echotest".into()));
+    };
+    let options = publish::Options {
+        room: publish::room_id(room),
+        display: args.display.clone(),
+        ip,
+        looping: args.looping,
+        duration: args.duration,
+        wait: args.server.timeout,
+    };
+    let published = publish::run(&client, &options, sources, |feed| {
+        println!("publishing in room {room} as feed {feed}");
+        let _ = std::io::stdout().flush();
+    })
+    .await?;
+    println!(
+        "published {:.1} s: {} audio frames, {} video frames",
+        published.seconds, published.audio_frames, published.video_frames
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn record_command(args: RecordArgs) -> Result<ExitCode> {
+    let ip = connect::media_ip(args.media.ip, &args.server)?;
+    let source = match (&args.room, &args.feed, &args.mountpoint) {
+        (Some(room), Some(feed), None) => record::Source::Feed {
+            room: publish::room_id(room),
+            feed: publish::room_id(feed),
+        },
+        (None, None, Some(id)) => record::Source::Mountpoint(publish::room_id(id)),
+        _ => return Err(Error::Usage("--room R --feed F, or --mountpoint M".into())),
+    };
+    let client = connect::client(&args.server).await?;
+    let options = record::Options {
+        source,
+        dir: args.dir.clone(),
+        ip,
+        duration: args.duration,
+        wait: args.server.timeout,
+    };
+    let recorded = record::run(&client, &options).await?;
+    if recorded.is_empty() {
+        eprintln!("janusctl: nothing was received");
+        return Ok(ExitCode::FAILURE);
+    }
+    for r in &recorded {
+        println!(
+            "{}: {} frames of {}, {:.2} s",
+            r.path.display(),
+            r.frames,
+            r.codec,
+            r.seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn json(value: &impl serde::Serialize) -> String {
