@@ -1,12 +1,21 @@
 //! janusctl publish and record against a real Janus: the sample files published into a
-//! VideoRoom by one janusctl, recorded by another, and the recordings read by ffprobe.
+//! VideoRoom by one janusctl, recorded by another, and the recordings read by ffprobe; a
+//! Streaming mountpoint fed with the samples as RTP, recorded the same way.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::io::{BufRead, BufReader};
+use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
+use janus_blocking::Client;
+use janus_blocking::plugins::streaming;
+use janus_media::Schedule;
+use janus_proto::ClientConfig;
 use janus_tests::Janus;
+use janus_tests::streaming::{STREAMING, mountpoint};
 use serde_json::Value;
 
 const AUDIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../media/samples/audio.opus");
@@ -82,7 +91,7 @@ fn a_published_sample_recorded_from_the_room_reads_back_in_ffprobe() {
         .unwrap_or_else(|| panic!("{joined:?}"))
         .to_owned();
 
-    let dir = tempdir();
+    let dir = tempdir("videoroom");
     let recorder = janusctl(&[
         "record",
         &ws,
@@ -165,10 +174,108 @@ fn a_published_sample_recorded_from_the_room_reads_back_in_ffprobe() {
     );
 }
 
+/// Feeds a Streaming mountpoint with the samples as plain RTP from the test's own socket
+/// (Opus one packet per frame; VP8 split per RFC 7741 with a one-byte descriptor, `S` on the
+/// first packet, the marker on the last) until `stop`.
+fn feed_samples(audio_port: u16, video_port: u16, stop: &AtomicBool) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let start = Instant::now();
+    let mut schedule = Schedule::new(start)
+        .track(0u8, janus_media::samples::opus().unwrap(), true)
+        .track(1u8, janus_media::samples::vp8().unwrap(), true);
+    let (mut seq, mut next) = ([0u16; 2], start);
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        let (due, at) = schedule.due(Instant::now());
+        for (track, frame) in due {
+            let (pt, port) = if track == 0 {
+                (111, audio_port)
+            } else {
+                (100, video_port)
+            };
+            let chunks: Vec<&[u8]> = frame.data.chunks(1100).collect();
+            for (i, chunk) in chunks.iter().enumerate() {
+                let marker = i + 1 == chunks.len() && track == 1;
+                let s = &mut seq[usize::from(track)];
+                let mut packet = vec![0x80, pt | if marker { 0x80 } else { 0 }];
+                packet.extend(s.to_be_bytes());
+                packet.extend((frame.rtp_time as u32).to_be_bytes());
+                packet.extend((0x5000 + u32::from(track)).to_be_bytes());
+                if track == 1 {
+                    packet.push(if i == 0 { 0x10 } else { 0x00 });
+                }
+                packet.extend(*chunk);
+                let _ = socket.send_to(&packet, ("127.0.0.1", port));
+                *s = s.wrapping_add(1);
+            }
+        }
+        next = at.unwrap_or(next + Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_streaming_mountpoint_fed_with_the_samples_records_to_files_ffprobe_reads() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let admin = session.attach(STREAMING).unwrap();
+    let created = streaming::request(&admin, &mountpoint(4242, "janusctl")).unwrap();
+    let (a, v) = (created.port("a").unwrap(), created.port("v").unwrap());
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let _feeder = s.spawn(|| feed_samples(a, v, &stop));
+        let dir = tempdir("streaming");
+        let ip = janus.media_ip().to_string();
+        let out = janusctl(&[
+            "record",
+            &janus.http_url(),
+            "--ip",
+            &ip,
+            "--mountpoint",
+            "4242",
+            "--duration",
+            "3s",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+        stop.store(true, Ordering::Relaxed);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        println!("{said}");
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (audio, video) = (dir.join("audio-a.opus"), dir.join("video-v.ivf"));
+        let (codec, packets, duration) = ffprobe(&audio);
+        println!(
+            "ffprobe {}: {codec}, {packets} packets, {duration} s",
+            audio.display()
+        );
+        assert_eq!(codec, "opus");
+        assert!(
+            (130..=155).contains(&packets),
+            "{packets} Opus packets\n{said}"
+        );
+        assert!((2.5..=3.2).contains(&duration), "Opus {duration} s\n{said}");
+        // From the first keyframe: the plain-RTP source cannot be asked for one, and the
+        // sample has one a second.
+        let (codec, packets, duration) = ffprobe(&video);
+        println!(
+            "ffprobe {}: {codec}, {packets} packets, {duration} s",
+            video.display()
+        );
+        assert_eq!(codec, "vp8");
+        assert!((55..=95).contains(&packets), "{packets} VP8 frames\n{said}");
+        assert!((1.8..=3.2).contains(&duration), "VP8 {duration} s\n{said}");
+    });
+}
+
 /// A fresh folder under the system's temporary one, removed by nobody (the namespace's
 /// tmpfs goes with it).
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("janusctl-record-{}", std::process::id()));
+fn tempdir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("janusctl-{what}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
