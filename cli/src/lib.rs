@@ -6,6 +6,9 @@
 //! |---|---|---|
 //! | `info URL` | [`info`] | the server's `info` as a table, or `--json` |
 //! | `echotest URL` | [`echotest`] | a live WebRTC EchoTest with real media: a line per second, a verdict, the exit code |
+//! | `publish URL --room R FILES..` | [`publish`] | publish IVF and Ogg Opus files into a VideoRoom (or the EchoTest) |
+//! | `record URL --room R --feed F DIR` | [`record`] | record a feed (or `--mountpoint M` of the Streaming plugin) to IVF and Ogg Opus files |
+//! | `load URL` | [`load`] | sessions x handles at a rate, WebRTC calls beside them; latency percentiles, errors, events, CPU |
 //! | `completions SHELL` | (clap_complete) | a shell completion script |
 //!
 //! Built on the tokio adapter (`janus-tokio`) and `janus-media`; the flags are in [`args`],
@@ -16,6 +19,7 @@ pub mod connect;
 pub mod echotest;
 pub mod files;
 pub mod info;
+pub mod load;
 pub mod publish;
 pub mod record;
 

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use janusctl::args::{Cli, Command, EchotestArgs, InfoArgs, PublishArgs, RecordArgs};
+use janusctl::args::{Cli, Command, EchotestArgs, InfoArgs, LoadArgs, PublishArgs, RecordArgs};
 use janusctl::files::{self, Sources};
-use janusctl::{Error, Result, connect, echotest, info, publish, record};
+use janusctl::{Error, Result, connect, echotest, info, load, publish, record};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,9 +59,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Publish(args) => publish_command(args).await,
         Command::Record(args) => record_command(args).await,
-        Command::Load(_) => Err(Error::Usage(
-            "load is not built yet in this version of janusctl".into(),
-        )),
+        Command::Load(args) => load_command(args).await,
     }
 }
 
@@ -204,6 +202,40 @@ async fn record_command(args: RecordArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn load_command(args: LoadArgs) -> Result<ExitCode> {
+    let call = if args.webrtc > 0 {
+        let ip = connect::media_ip(args.media.ip, &args.server)?;
+        let mut call = echotest::Options::new(ip)?;
+        call.wait = args.server.timeout;
+        Some(call)
+    } else {
+        None
+    };
+    let options = load::Options {
+        sessions: args.sessions,
+        handles: args.handles,
+        rate: args.rate,
+        webrtc: args.webrtc,
+        call,
+        duration: args.duration,
+        hold: args.hold,
+    };
+    let client = connect::client(&args.server).await?;
+    // Bars on stderr, drawn only when it is a terminal (indicatif checks).
+    let progress = load::Progress::new(indicatif::ProgressDrawTarget::stderr(), &options);
+    let summary = load::run(&client, &options, &progress).await;
+    if args.json {
+        println!("{}", json(&summary));
+    } else {
+        print!("{}", load::table(&summary));
+    }
+    Ok(if summary.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn json(value: &impl serde::Serialize) -> String {

@@ -184,3 +184,81 @@ fn echotest_fails_with_a_non_zero_exit_when_janus_stops_mid_run() {
     // Bounded by the run and the request timeout, not by Janus coming back.
     assert!(started.elapsed() < Duration::from_secs(30), "{report}");
 }
+
+#[test]
+fn load_of_200_sessions_with_2_handles_and_5_webrtc_calls_all_succeed() {
+    let janus = Janus::launch().unwrap();
+    let ip = janus.media_ip().to_string();
+    let out = janusctl(&[
+        "load",
+        &janus.ws_url(),
+        "--ip",
+        &ip,
+        "--sessions",
+        "200",
+        "--handles",
+        "2",
+        "--rate",
+        "200",
+        "--webrtc",
+        "5",
+        "--hold",
+        "2s",
+        "--duration",
+        "60s",
+        "--json",
+    ]);
+    let summary: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    println!("{summary:#}");
+    assert!(out.status.success(), "{summary:#}");
+    assert_eq!(summary["ok"], true, "{summary:#}");
+    assert_eq!(summary["errors"], serde_json::json!({}));
+    assert_eq!(summary["sessions"], serde_json::json!([200, 200]));
+    assert_eq!(summary["handles"], serde_json::json!([400, 400]));
+    for (op, count) in [
+        ("create", 200),
+        ("attach", 400),
+        ("message", 400),
+        ("keepalive", 200),
+        ("detach", 400),
+        ("destroy", 200),
+    ] {
+        assert_eq!(
+            summary["operations"][op]["count"], count,
+            "{op}: {summary:#}"
+        );
+        assert!(summary["operations"][op]["p99_ms"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(summary["calls"]["passed"], 5, "{summary:#}");
+    assert_eq!(summary["calls"]["webrtcup"]["count"], 5);
+    assert!(summary["cpu_seconds"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn load_stops_by_itself_at_its_duration() {
+    let janus = Janus::launch().unwrap();
+    let started = Instant::now();
+    // 1,000 sessions at 50 a second would take 20 s: the 2 s deadline ends it.
+    let out = janusctl(&[
+        "load",
+        &janus.ws_url(),
+        "--sessions",
+        "1000",
+        "--rate",
+        "50",
+        "--duration",
+        "2s",
+        "--json",
+    ]);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{summary:#}");
+    assert_eq!(summary["ok"], false);
+    let created = summary["sessions"][0].as_u64().unwrap();
+    assert!((50..=150).contains(&created), "{summary:#}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
