@@ -403,6 +403,11 @@ impl Call {
             }
         }
         if line.audio_sent + line.video_sent > 0 {
+            line.video_kbps = peer
+                .bitrate(&self.video)
+                .await
+                .map_err(step("bitrate"))?
+                .map(|b| b / 1000);
             each_second(&line);
             report.seconds.push(line);
         }
