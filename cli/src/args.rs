@@ -43,7 +43,7 @@ pub enum Command {
     /// Joins a VideoRoom (or the EchoTest) and publishes media files, audio and video together.
     Publish(PublishArgs),
     /// Subscribes to a VideoRoom feed (or watches a Streaming mountpoint) and writes what it
-    /// receives to files: IVF for video, Ogg Opus for audio.
+    /// receives to files: IVF or H.264 Annex B for video, Ogg Opus for audio.
     Record(RecordArgs),
     /// A load test: sessions with handles at a given rate, optionally WebRTC EchoTest calls
     /// with media; latency percentiles, errors by kind, events seen, client CPU.
@@ -148,9 +148,13 @@ pub struct PublishArgs {
     /// The display name in the room.
     #[arg(long, default_value = "janusctl")]
     pub display: String,
-    /// The media files: Ogg Opus and IVF (VP8, VP9, AV1), at most one of each kind.
+    /// The media files: Ogg Opus, IVF (VP8, VP9, AV1) and H.264 Annex B, at most one audio and
+    /// one video file.
     #[arg(value_name = "FILES", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
+    /// The frame rate of an H.264 Annex B file (the format has no timestamps).
+    #[arg(long, default_value_t = 30)]
+    pub fps: u32,
     /// Start the files over at their end.
     #[arg(long = "loop")]
     pub looping: bool,
@@ -177,8 +181,8 @@ pub struct RecordArgs {
     /// A Streaming mountpoint to record instead of a VideoRoom feed.
     #[arg(long)]
     pub mountpoint: Option<String>,
-    /// The folder to write into (created if missing): one file per track, `<mid>.ivf` or
-    /// `<mid>.opus`.
+    /// The folder to write into (created if missing): one file per track, `video-<mid>.ivf`
+    /// (VP8, VP9, AV1), `video-<mid>.h264` or `audio-<mid>.opus`.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     /// Stop after this long (default: on Ctrl-C or when the feed ends).

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
-use janus_media::{Codec, IvfWriter, MediaFile, OpusHead, OpusWriter};
+use janus_media::{Codec, H264Writer, IvfWriter, MediaFile, OpusHead, OpusWriter};
 use serde::Serialize;
 
 use crate::{Error, Result};
@@ -14,16 +14,17 @@ use crate::{Error, Result};
 pub struct Sources {
     /// The Opus file.
     pub audio: Option<MediaFile>,
-    /// The video file (VP8, VP9 or AV1).
+    /// The video file (VP8, VP9, AV1 or H.264).
     pub video: Option<MediaFile>,
 }
 
 impl Sources {
-    /// Reads the files, each told apart by its signature; two of one kind is a usage error.
-    pub fn open(paths: &[PathBuf]) -> Result<Self> {
+    /// Reads the files, each told apart by its signature (H.264 at `fps` frames a second);
+    /// two of one kind is a usage error.
+    pub fn open(paths: &[PathBuf], fps: u32) -> Result<Self> {
         let mut sources = Self::default();
         for path in paths {
-            let file = read(path)?;
+            let file = read_at(path, fps)?;
             let slot = if file.is_video() {
                 &mut sources.video
             } else {
@@ -40,16 +41,30 @@ impl Sources {
     }
 }
 
-/// Reads a whole IVF or Ogg Opus file.
+/// Reads a whole IVF, Ogg Opus or H.264 Annex B file (H.264 at 30 frames a second).
 pub fn read(path: &Path) -> Result<MediaFile> {
+    read_at(path, 30)
+}
+
+/// The same, H.264 at `fps` frames a second.
+pub fn read_at(path: &Path, fps: u32) -> Result<MediaFile> {
     let file = File::open(path).map_err(|error| Error::File {
         path: path.to_owned(),
         error,
     })?;
-    Ok(MediaFile::read(BufReader::new(file))?)
+    let mut file = MediaFile::read(BufReader::new(file))?;
+    if file.codec == Codec::H264 && fps != 30 {
+        let bytes = std::fs::read(path).map_err(|error| Error::File {
+            path: path.to_owned(),
+            error,
+        })?;
+        file = MediaFile::read_h264(&bytes[..], fps)?;
+    }
+    Ok(file)
 }
 
-/// A file being written from a received track: IVF for video, Ogg Opus for audio.
+/// A file being written from a received track: IVF for VP8, VP9 and AV1, Annex B for H.264,
+/// Ogg Opus for audio.
 #[derive(Debug)]
 pub struct Recording {
     path: PathBuf,
@@ -63,6 +78,7 @@ pub struct Recording {
 #[derive(Debug)]
 enum Writer {
     Ivf(IvfWriter<BufWriter<File>>),
+    H264(H264Writer<BufWriter<File>>),
     Opus(OpusWriter<BufWriter<File>>),
 }
 
@@ -80,17 +96,17 @@ pub struct Recorded {
 }
 
 impl Recording {
-    /// Creates `<dir>/<kind>-<mid>.<ext>` for frames of `codec` (an SDP name); `first` is the
-    /// first frame, for what a header needs (the Opus channel count). `None` for a codec no
-    /// writer here takes (H.264 for now).
+    /// Creates `<dir>/<kind>-<mid>.<ext>` (`.ivf`, `.h264`, `.opus`) for frames of `codec` (an
+    /// SDP name); `first` is the first frame, for what a header needs (the Opus channel
+    /// count). `None` for a codec no writer here takes (G.711, say).
     pub fn create(dir: &Path, mid: &str, codec: &str, first: &[u8]) -> Result<Option<Self>> {
         let Some(codec) = Codec::from_sdp_name(codec) else {
             return Ok(None);
         };
-        let (kind, ext) = if codec == Codec::Opus {
-            ("audio", "opus")
-        } else {
-            ("video", "ivf")
+        let (kind, ext) = match codec {
+            Codec::Opus => ("audio", "opus"),
+            Codec::H264 => ("video", "h264"),
+            _ => ("video", "ivf"),
         };
         let safe: String = mid.chars().filter(char::is_ascii_alphanumeric).collect();
         let path = dir.join(format!("{kind}-{safe}.{ext}"));
@@ -99,17 +115,16 @@ impl Recording {
             error,
         })?;
         let out = BufWriter::new(file);
-        let writer = if codec == Codec::Opus {
-            // RFC 6716 §3.1: the TOC byte's `s` bit says stereo.
-            let channels = if first.first().is_some_and(|toc| toc & 0x04 != 0) {
-                2
-            } else {
-                1
-            };
-            // A serial number only has to differ between the streams of one Ogg file.
-            Writer::Opus(OpusWriter::new(out, OpusHead::new(channels, 0), 1)?)
-        } else {
-            Writer::Ivf(IvfWriter::new(out, codec, 0, 0)?)
+        let writer = match codec {
+            Codec::Opus => {
+                // RFC 6716 §3.1: the TOC byte's `s` bit says stereo.
+                let stereo = first.first().is_some_and(|toc| toc & 0x04 != 0);
+                let head = OpusHead::new(if stereo { 2 } else { 1 }, 0);
+                // A serial number only has to differ between the streams of one Ogg file.
+                Writer::Opus(OpusWriter::new(out, head, 1)?)
+            }
+            Codec::H264 => Writer::H264(H264Writer::new(out)),
+            _ => Writer::Ivf(IvfWriter::new(out, codec, 0, 0)?),
         };
         Ok(Some(Self {
             path,
@@ -135,6 +150,7 @@ impl Recording {
     pub fn write(&mut self, rtp_time: u64, data: &[u8]) -> Result<()> {
         match &mut self.writer {
             Writer::Ivf(w) => w.write_frame(rtp_time, data)?,
+            Writer::H264(w) => w.write_frame(rtp_time, data)?,
             Writer::Opus(w) => w.write_frame(rtp_time, data)?,
         }
         self.first.get_or_insert(rtp_time);
@@ -149,6 +165,7 @@ impl Recording {
         let seconds = span as f64 / f64::from(self.codec.clock_rate());
         let flushed = match self.writer {
             Writer::Ivf(w) => w.finish_seekable().map(drop),
+            Writer::H264(w) => w.finish().map(drop),
             Writer::Opus(w) => w.finish().map(drop),
         };
         flushed?;

@@ -127,7 +127,7 @@ async fn report_echotest(
 
 async fn publish_command(args: PublishArgs) -> Result<ExitCode> {
     let ip = connect::media_ip(args.media.ip, &args.server)?;
-    let sources = Sources::open(&args.files)?;
+    let sources = Sources::open(&args.files, args.fps)?;
     let client = connect::client(&args.server).await?;
     if args.echotest {
         // The EchoTest takes both kinds: a kind without a file sends the built-in sample.

@@ -268,16 +268,40 @@ fn load_prints_a_table_of_percentiles_for_people() {
     let janus = Janus::launch().unwrap();
     let ip = janus.media_ip().to_string();
     let out = janusctl(&[
-        "load", &janus.ws_url(), "--ip", &ip, "--sessions", "100", "--handles", "2", "--webrtc", "2",
-        "--hold", "2s",
+        "load",
+        &janus.ws_url(),
+        "--ip",
+        &ip,
+        "--sessions",
+        "100",
+        "--handles",
+        "2",
+        "--webrtc",
+        "2",
+        "--hold",
+        "2s",
     ]);
     let table = text(&out.stdout);
     println!("{table}");
     assert!(out.status.success(), "{table}{}", text(&out.stderr));
     assert!(table.starts_with("OK in "), "{table}");
-    assert!(table.contains("sessions 100/100, handles 200/200"), "{table}");
-    assert!(table.contains("  operation    count    p50 ms    p90 ms    p99 ms    max ms"), "{table}");
-    for op in ["create", "attach", "message", "keepalive", "detach", "destroy", "webrtcup"] {
+    assert!(
+        table.contains("sessions 100/100, handles 200/200"),
+        "{table}"
+    );
+    assert!(
+        table.contains("  operation    count    p50 ms    p90 ms    p99 ms    max ms"),
+        "{table}"
+    );
+    for op in [
+        "create",
+        "attach",
+        "message",
+        "keepalive",
+        "detach",
+        "destroy",
+        "webrtcup",
+    ] {
         assert!(table.contains(&format!("\n  {op:<10} ")), "{op}: {table}");
     }
     assert!(table.contains("webrtc calls: 2/2 passed"), "{table}");

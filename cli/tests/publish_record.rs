@@ -11,15 +11,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use janus_blocking::Client;
-use janus_blocking::plugins::streaming;
+use janus_blocking::plugins::{streaming, videoroom};
 use janus_media::Schedule;
 use janus_proto::ClientConfig;
+use janus_proto::plugin::id::Id;
+use janus_proto::plugin::videoroom::Create;
 use janus_tests::Janus;
 use janus_tests::streaming::{STREAMING, mountpoint};
 use serde_json::Value;
 
 const AUDIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../media/samples/audio.opus");
 const VIDEO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../media/samples/video.ivf");
+const H264: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../media/samples/video.h264");
+const VIDEOROOM: &str = "janus.plugin.videoroom";
 
 fn janusctl(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_janusctl"));
@@ -172,6 +176,122 @@ fn a_published_sample_recorded_from_the_room_reads_back_in_ffprobe() {
         summary.iter().any(|l| l.starts_with("published 9.")),
         "{summary:?}"
     );
+}
+
+#[test]
+fn h264_published_into_an_h264_room_records_as_an_annexb_stream_ffprobe_reads() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let admin = session.attach(VIDEOROOM).unwrap();
+    let mut create = Create::new();
+    create.room = Some(Id::from(264));
+    create.videocodec = Some("h264".into());
+    videoroom::request(&admin, &create).unwrap();
+
+    let (ws, ip) = (janus.ws_url(), janus.media_ip().to_string());
+    let mut publisher = janusctl(&[
+        "publish",
+        &ws,
+        "--ip",
+        &ip,
+        "--room",
+        "264",
+        "--loop",
+        "--duration",
+        "8s",
+        AUDIO,
+        H264,
+    ])
+    .spawn()
+    .unwrap();
+    let (joined, _rest) = first_line(&mut publisher);
+    let feed = joined
+        .strip_prefix("publishing in room 264 as feed ")
+        .unwrap_or_else(|| panic!("{joined:?}"))
+        .to_owned();
+    let dir = tempdir("h264");
+    let out = janusctl(&[
+        "record",
+        &ws,
+        "--ip",
+        &ip,
+        "--room",
+        "264",
+        "--feed",
+        &feed,
+        "--duration",
+        "4s",
+    ])
+    .arg(&dir)
+    .output()
+    .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{said}");
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let video = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "h264"))
+        .unwrap_or_else(|| panic!("no .h264 file\n{said}"));
+    let (codec, packets, _) = ffprobe(&video);
+    println!("ffprobe {}: {codec}, {packets} packets", video.display());
+    assert_eq!(codec, "h264");
+    // 30 fps from the first IDR frame, for up to four seconds.
+    assert!(
+        (85..=125).contains(&packets),
+        "{packets} H.264 frames\n{said}"
+    );
+    assert!(
+        said.contains(&format!("{packets} frames of H264")),
+        "{said}"
+    );
+    // What was recorded is what was sent: every access unit is one of the sample's, but for
+    // the access unit delimiters, which RTP does not carry (RFC 6184 §5.1 lets senders drop
+    // them; str0m does).
+    let sample: std::collections::HashSet<Vec<u8>> = janus_media::samples::h264()
+        .unwrap()
+        .frames
+        .iter()
+        .map(|f| without_delimiters(&f.data))
+        .collect();
+    let recorded = janus_media::MediaFile::read(std::fs::File::open(&video).unwrap()).unwrap();
+    let unknown = recorded
+        .frames
+        .iter()
+        .filter(|f| !sample.contains(&without_delimiters(&f.data)))
+        .count();
+    assert_eq!(
+        unknown,
+        0,
+        "{unknown} of {} frames are not the sample's",
+        recorded.frames.len()
+    );
+    let _ = publisher.wait();
+}
+
+/// An Annex B access unit without its delimiter NAL units (type 9), 4-byte start codes.
+fn without_delimiters(au: &[u8]) -> Vec<u8> {
+    let mut starts: Vec<usize> = (0..au.len().saturating_sub(3))
+        .filter(|&i| au[i..i + 3] == [0, 0, 1])
+        .collect();
+    starts.push(au.len());
+    let mut out = Vec::new();
+    for w in starts.windows(2) {
+        let mut nal = &au[w[0] + 3..w[1]];
+        while nal.last() == Some(&0) && w[1] != au.len() {
+            nal = &nal[..nal.len() - 1]; // the next start code's leading zero
+        }
+        if nal.first().is_some_and(|h| h & 0x1F != 9) {
+            out.extend([0, 0, 0, 1]);
+            out.extend(nal);
+        }
+    }
+    out
 }
 
 /// Feeds a Streaming mountpoint with the samples as plain RTP from the test's own socket

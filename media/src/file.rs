@@ -14,8 +14,9 @@ pub struct MediaFile {
 }
 
 impl MediaFile {
-    /// Reads a whole IVF or Ogg Opus file, telling them apart by their signature (`DKIF`,
-    /// `OggS`), not by a file name.
+    /// Reads a whole IVF, Ogg Opus or H.264 Annex B file, telling them apart by their
+    /// signature (`DKIF`, `OggS`, a start code), not by a file name; H.264 at 30 frames a
+    /// second (see [`read_h264`](Self::read_h264) for another rate).
     ///
     /// ```
     /// let file: &[u8] = include_bytes!("../samples/audio.opus");
@@ -45,11 +46,21 @@ impl MediaFile {
                 codec: Codec::Opus,
                 frames: OpusReader::new(&bytes[..])?.into_frames()?,
             }),
+            _ if crate::h264::looks_like_annexb(&bytes) => Self::read_h264(&bytes[..], 30),
             _ => Err(Error::Invalid {
                 container: "media",
-                reason: "neither IVF (DKIF) nor Ogg (OggS)".into(),
+                reason: "neither IVF (DKIF), Ogg (OggS) nor H.264 Annex B (a start code)".into(),
             }),
         }
+    }
+
+    /// Reads an H.264 Annex B stream at `frame_rate` frames a second (the stream itself has
+    /// no timestamps).
+    pub fn read_h264(reader: impl Read, frame_rate: u32) -> Result<Self, Error> {
+        Ok(Self {
+            codec: Codec::H264,
+            frames: crate::H264Reader::new(reader, frame_rate)?.into_frames(),
+        })
     }
 
     /// Whether this is a video codec.

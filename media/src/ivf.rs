@@ -203,7 +203,7 @@ fn to_rtp(pts: u64, h: &IvfHeader) -> u64 {
 /// VP8: bit 0 of the frame tag is 0 (RFC 6386 §9.1). VP9: the uncompressed header's
 /// `show_existing_frame` and `frame_type` are 0 (VP9 spec §6.2). AV1: the temporal unit holds a
 /// sequence header OBU (type 1), which encoders put before every keyframe; a heuristic, not a
-/// parse of the frame header.
+/// parse of the frame header. H.264 (an Annex B access unit): it holds an IDR slice.
 pub fn is_keyframe(codec: Codec, data: &[u8]) -> bool {
     let Some(&b) = data.first() else {
         return false;
@@ -221,6 +221,7 @@ pub fn is_keyframe(codec: Codec, data: &[u8]) -> bool {
             rest & 0xC0 == 0
         }
         Codec::Av1 => av1_has_sequence_header(data),
+        Codec::H264 => crate::h264::has_idr(data),
         Codec::Opus => true,
     }
 }
