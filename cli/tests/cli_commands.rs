@@ -307,3 +307,55 @@ fn load_prints_a_table_of_percentiles_for_people() {
     assert!(table.contains("webrtc calls: 2/2 passed"), "{table}");
     assert!(table.contains("errors: none"), "{table}");
 }
+
+#[test]
+fn every_command_has_help_and_completions_generate() {
+    for command in [
+        "info",
+        "echotest",
+        "publish",
+        "record",
+        "load",
+        "completions",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_janusctl"))
+            .args([command, "--help"])
+            .env("JANUS_TOKEN", "hunter2")
+            .output()
+            .unwrap();
+        let help = text(&out.stdout);
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+        assert!(help.contains("Usage: janusctl "), "{command}: {help}");
+        // Credentials' values never show, not even from the environment.
+        assert!(!help.contains("hunter2"), "{command}: {help}");
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = janusctl(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("janusctl") && script.contains("echotest"),
+            "{shell}: {script}"
+        );
+    }
+}
+
+#[test]
+fn a_token_from_the_environment_is_used_but_never_printed() {
+    let janus = Janus::launch().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_janusctl"))
+        .args(["info", &janus.ws_url(), "-vv"])
+        .env("JANUS_TOKEN", "hunter2-secret-token")
+        .env("JANUS_APISECRET", "sesame-apisecret")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    println!("{all}");
+    // -vv traces what the client sends and receives, and those requests carry both.
+    assert!(all.contains("janus_proto"), "no trace output: {all}");
+    assert!(
+        !all.contains("hunter2-secret-token") && !all.contains("sesame-apisecret"),
+        "{all}"
+    );
+}
