@@ -5,6 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use janus_proto::admin::{self, AdminRequest};
 use janus_proto::plugin::PluginRequest;
 use janus_proto::router::Connected;
 use janus_proto::{
@@ -332,6 +333,14 @@ impl Client {
     /// `info`, asked now.
     pub fn info(&self) -> Result<ServerInfo, Error> {
         Ok(self.inner.request(Op::Info)?.into_server_info()?)
+    }
+
+    /// An Admin API request, on a client made with
+    /// [`ClientConfig::admin_api`](janus_proto::ClientConfig::admin_api): the typed requests
+    /// of [`janus_proto::admin`], or a [`Call`](janus_proto::admin::Call) of your own.
+    pub fn admin<R: AdminRequest>(&self, request: &R) -> Result<R::Reply, Error> {
+        let reply = self.inner.request(Op::Admin(request.call()))?;
+        Ok(admin::decode(reply.into_admin()?)?)
     }
 
     /// `ping`.

@@ -296,13 +296,19 @@ impl Driver {
 
     fn transmit(&mut self, t: Transmit) {
         match t {
-            Transmit::Connect { url, timeout, .. } => {
+            Transmit::Connect {
+                url,
+                protocol,
+                timeout,
+                ..
+            } => {
                 self.close_ws();
                 self.ws_generation += 1;
                 let max_message = self.core.config().message_size_limit().saturating_add(1);
                 ws::connect(
                     ws::Open {
                         url,
+                        protocol,
                         tls: Arc::clone(&self.tls),
                         timeout,
                         max_message,

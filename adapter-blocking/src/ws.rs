@@ -19,6 +19,8 @@ pub(crate) type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 /// What to open, and the bounds the core set.
 pub(crate) struct Open {
     pub(crate) url: String,
+    /// `Sec-WebSocket-Protocol`, as the core says.
+    pub(crate) protocol: &'static str,
     pub(crate) tls: Arc<rustls::ClientConfig>,
     /// The core's deadline for the attempt: bounds the blocking TCP connect and handshake
     /// so that the thread ends soon after the core gave up on it.
@@ -50,16 +52,16 @@ pub(crate) fn connect(target: Open, generation: u64, wake: WakeTx) {
 fn open(
     Open {
         url,
+        protocol,
         tls,
         timeout,
         max_message,
     }: Open,
 ) -> Result<Socket, String> {
     let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("janus-protocol"),
-    );
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
     let uri = request.uri();
     let host = uri
         .host()

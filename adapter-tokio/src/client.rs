@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use janus_proto::admin::{self, AdminRequest};
 use janus_proto::plugin::PluginRequest;
 use janus_proto::router::Connected;
 use janus_proto::{
@@ -339,6 +340,14 @@ impl Client {
         Ok(request(&self.commands, Op::Info)
             .await?
             .into_server_info()?)
+    }
+
+    /// An Admin API request, on a client made with
+    /// [`ClientConfig::admin_api`](janus_proto::ClientConfig::admin_api): the typed requests
+    /// of [`janus_proto::admin`], or a [`Call`](janus_proto::admin::Call) of your own.
+    pub async fn admin<R: AdminRequest>(&self, request: &R) -> Result<R::Reply, Error> {
+        let reply = self::request(&self.commands, Op::Admin(request.call())).await?;
+        Ok(admin::decode(reply.into_admin()?)?)
     }
 
     /// `ping`.

@@ -271,11 +271,12 @@ impl Driver {
 
     fn transmit(&mut self, t: Transmit) {
         match t {
-            Transmit::Connect { url, .. } => {
+            Transmit::Connect { url, protocol, .. } => {
                 self.close_ws();
                 // Replaces (and so cancels) any handshake still running.
                 let max = self.core.config().message_size_limit().saturating_add(1);
-                self.opening = Some(Box::pin(ws::open(url, Arc::clone(&self.tls), max)));
+                let open = ws::open(url, protocol, Arc::clone(&self.tls), max);
+                self.opening = Some(Box::pin(open));
             }
             Transmit::Ws(text) => match self.ws.as_mut() {
                 Some(ws) => ws.queue(text),

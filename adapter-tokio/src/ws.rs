@@ -1,4 +1,4 @@
-//! WebSocket: opening (subprotocol `janus-protocol`, rustls for `wss`), and one poll that
+//! WebSocket: opening (the subprotocol the core names: `janus-protocol`, or `janus-admin-protocol`, rustls for `wss`), and one poll that
 //! writes queued frames, flushes and reads, so that the driver's `select!` holds a single
 //! borrow of the socket and loses nothing when the branch is not the one chosen.
 
@@ -23,6 +23,7 @@ pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// and decides on, anything larger than its limit.
 pub(crate) async fn open(
     url: String,
+    protocol: &'static str,
     tls: Arc<rustls::ClientConfig>,
     max_message: usize,
 ) -> Result<Box<Socket>, String> {
@@ -30,10 +31,9 @@ pub(crate) async fn open(
         .as_str()
         .into_client_request()
         .map_err(|e| e.to_string())?;
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("janus-protocol"),
-    );
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
     // The connector is used for `wss` only; `ws` stays plain.
     let config = WebSocketConfig::default()
         .max_message_size(Some(max_message))

@@ -1,5 +1,5 @@
 //! janusctl against a real Janus: the binary as an operator runs it, its output and exit code.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};

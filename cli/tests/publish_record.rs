@@ -1,7 +1,7 @@
 //! janusctl publish and record against a real Janus: the sample files published into a
 //! VideoRoom by one janusctl, recorded by another, and the recordings read by ffprobe; a
 //! Streaming mountpoint fed with the samples as RTP, recorded the same way.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;

@@ -61,12 +61,15 @@ pub enum Command {
     Hangup(HandleRef),
     /// [`Client::detach`].
     Detach(HandleRef),
+    /// [`Client::admin`].
+    Admin(crate::admin::Call),
 }
 
 impl Client {
     /// Runs `command`: the same as calling its method.
     pub fn execute(&mut self, now: Instant, command: Command) -> Result<TransactionId, Error> {
         match command {
+            Command::Admin(call) => self.admin(now, call),
             Command::Info => self.info(now),
             Command::Ping => self.ping(now),
             Command::Create => self.create_session(now),

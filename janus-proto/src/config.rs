@@ -120,6 +120,8 @@ pub struct ClientConfig {
     pub(crate) long_poll_retry: (Duration, Duration),
     pub(crate) destroy_on_drop: bool,
     pub(crate) seed: Option<u64>,
+    /// `Some` for an Admin API client: its `admin_secret`, if the server has one.
+    pub(crate) admin: Option<Option<Secret>>,
 }
 
 impl ClientConfig {
@@ -154,7 +156,34 @@ impl ClientConfig {
             long_poll_retry: (Duration::from_millis(250), Duration::from_secs(5)),
             destroy_on_drop: true,
             seed: None,
+            admin: None,
         })
+    }
+
+    /// Makes this a client of Janus's Admin API (its own endpoints: `admin_http` on e.g.
+    /// `http://host:7088/admin`, `admin_ws` on e.g. `ws://host:7188`), with the server's
+    /// `admin_secret` if it has one: WebSockets open with the `janus-admin-protocol`
+    /// subprotocol, and every admin request carries the secret. Its requests are
+    /// [`Client::admin`](crate::Client::admin)'s (see [`crate::admin`]); `info` and `ping`
+    /// work as on the Janus API, sessions and handles do not exist there.
+    pub fn admin_api(mut self, admin_secret: Option<&str>) -> Self {
+        self.admin = Some(admin_secret.map(Secret::new));
+        self
+    }
+
+    /// Whether this is an Admin API client ([`admin_api`](Self::admin_api)).
+    pub fn is_admin(&self) -> bool {
+        self.admin.is_some()
+    }
+
+    /// The WebSocket subprotocol to ask for: `janus-protocol`, or `janus-admin-protocol` for
+    /// an Admin API client.
+    pub fn websocket_protocol(&self) -> &'static str {
+        if self.is_admin() {
+            "janus-admin-protocol"
+        } else {
+            "janus-protocol"
+        }
     }
 
     /// The server list.

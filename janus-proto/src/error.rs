@@ -220,6 +220,10 @@ pub enum Error {
     /// The request does not fit the handle's negotiation state (e.g. an answer without an offer).
     #[error(transparent)]
     Negotiation(#[from] crate::jsep::NegotiationError),
+    /// An Admin API request on a client of the Janus API (see
+    /// [`ClientConfig::admin_api`](crate::ClientConfig::admin_api)).
+    #[error("an Admin API request needs a client made with ClientConfig::admin_api")]
+    NotAdmin,
     /// A request body could not be serialised.
     #[error("cannot serialise request: {0}")]
     Serialize(String),

@@ -43,6 +43,10 @@ pub enum Reply {
     HungUp(HandleRef),
     /// `keepalive` or `trickle`: Janus acknowledged it.
     Acked,
+    /// An Admin API request succeeded: the `success` message's fields but `janus` and
+    /// `transaction` (`sessions`, `handles`, `info`, `data`, `level`, ...; see
+    /// [`crate::admin`] for them typed).
+    Admin(serde_json::Map<String, Value>),
 }
 
 /// A plugin's answer to a message: its data and, possibly, a JSEP.
@@ -86,6 +90,14 @@ impl Reply {
     pub fn into_plugin(self) -> Result<PluginReply, RequestError> {
         match self {
             Self::Plugin { data, jsep, .. } => Ok(PluginReply { data, jsep }),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// The fields of an Admin API `success` ([`crate::admin`] decodes them).
+    pub fn into_admin(self) -> Result<serde_json::Map<String, Value>, RequestError> {
+        match self {
+            Self::Admin(fields) => Ok(fields),
             other => Err(other.unexpected()),
         }
     }

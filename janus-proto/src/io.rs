@@ -94,13 +94,16 @@ impl fmt::Debug for HttpRequest {
 /// Bytes for the adapter to move. Bodies may carry credentials: `Debug` prints lengths only.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Transmit {
-    /// Open a WebSocket (subprotocol `janus-protocol`) to this server; report `Input::Opened`
-    /// or `Input::Closed`. Any previous WebSocket is to be closed first.
+    /// Open a WebSocket with this subprotocol to this server; report `Input::Opened` or
+    /// `Input::Closed`. Any previous WebSocket is to be closed first.
     Connect {
         /// Index in the configured server list.
         server: usize,
         /// Its URL.
         url: String,
+        /// The subprotocol to ask for (`Sec-WebSocket-Protocol`): `janus-protocol`, or
+        /// `janus-admin-protocol` for an Admin API client.
+        protocol: &'static str,
         /// The core gives up on this attempt after this long (it then sends
         /// [`Transmit::Disconnect`] and tries the next server); an adapter may use it to bound
         /// a blocking handshake.
@@ -122,11 +125,13 @@ impl fmt::Debug for Transmit {
             Self::Connect {
                 server,
                 url,
+                protocol,
                 timeout,
             } => f
                 .debug_struct("Connect")
                 .field("server", server)
                 .field("url", url)
+                .field("protocol", protocol)
                 .field("timeout", timeout)
                 .finish(),
             Self::Ws(text) => f.debug_struct("Ws").field("len", &text.len()).finish(),

@@ -85,6 +85,7 @@
 //! - The simulated world, fake Janus and fuzz entry points that test this crate live in the
 //!   unpublished `janus-sim` crate (`sim/`), not here.
 
+pub mod admin;
 mod client;
 mod command;
 mod config;

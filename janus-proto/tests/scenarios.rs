@@ -25,6 +25,7 @@ fn connecting_over_websocket_probes_info_and_reports_the_server() {
         Some(Transmit::Connect {
             server: 0,
             url: "ws://janus:8188".into(),
+            protocol: "janus-protocol",
             timeout: secs(10),
         })
     );
@@ -1143,6 +1144,7 @@ fn when_no_websocket_opens_in_time_the_client_is_unreachable() {
             Transmit::Connect {
                 server: 0,
                 url: "ws://slow".into(),
+                protocol: "janus-protocol",
                 timeout: secs(1)
             },
             Transmit::Disconnect
@@ -1313,4 +1315,106 @@ fn close_ends_within_a_request_timeout_when_janus_never_answers() {
     w.advance(Duration::from_millis(1));
     assert_eq!(w.events.pop_front(), Some(Event::Closed));
     assert_eq!(w.client.session_ids().count(), 0);
+}
+
+#[test]
+fn an_admin_client_opens_the_admin_subprotocol_and_sends_its_secret_with_each_request() {
+    use janus_proto::admin::{AdminRequest, HandleInfo, ListSessions};
+    let config = ClientConfig::new(["ws://janus:7188"])
+        .unwrap()
+        .admin_api(Some("overlord"))
+        .seed(3);
+    let mut w = World::new(config);
+    w.client.connect(w.now);
+    w.drain();
+    assert!(matches!(
+        w.other.pop_front(),
+        Some(Transmit::Connect {
+            protocol: "janus-admin-protocol",
+            ..
+        })
+    ));
+    w.input_opened();
+    w.answer_probe();
+    let tx = w.client.admin(w.now, ListSessions.call()).unwrap();
+    w.drain();
+    let (wire_tx, via) = w.next_request("list_sessions");
+    assert_eq!(via.body()["admin_secret"], "overlord");
+    assert_eq!(via.body().get("apisecret"), None);
+    w.respond(
+        via,
+        json!({"janus": "success", "transaction": wire_tx, "sessions": [11, 12]}),
+    );
+    let Ok(Reply::Admin(fields)) = w.completed(&tx) else {
+        panic!("an admin reply")
+    };
+    assert_eq!(
+        serde_json::Value::Object(fields),
+        json!({"sessions": [11, 12]})
+    );
+
+    // A handle's request carries its ids in the body over WebSocket; a refusal is typed.
+    let h = HandleRef {
+        session: SessionId(11),
+        handle: HandleId(7),
+    };
+    let tx = w.client.admin(w.now, HandleInfo::new(h).call()).unwrap();
+    w.drain();
+    let (wire_tx, via) = w.next_request("handle_info");
+    assert_eq!(
+        (
+            via.body()["session_id"].as_u64(),
+            via.body()["handle_id"].as_u64()
+        ),
+        (Some(11), Some(7))
+    );
+    w.respond(via, json!({"janus": "error", "transaction": wire_tx, "error": {"code": 403, "reason": "Unauthorized request (wrong or missing secret/token)"}}));
+    let Err(janus_proto::RequestError::Janus(e)) = w.completed(&tx) else {
+        panic!("a Janus error")
+    };
+    assert_eq!(e.code, janus_proto::ErrorCode::Unauthorized);
+}
+
+#[test]
+fn admin_requests_over_http_go_to_the_session_and_handle_path_and_ordinary_clients_refuse_them() {
+    use janus_proto::admin::{AdminRequest, ListHandles};
+    let config = ClientConfig::new(["http://janus:7088/admin"])
+        .unwrap()
+        .admin_api(None)
+        .seed(4);
+    let mut w = World::http_with(config);
+    let tx = w
+        .client
+        .admin(
+            w.now,
+            ListHandles {
+                session: SessionId(5),
+            }
+            .call(),
+        )
+        .unwrap();
+    w.drain();
+    let (wire_tx, via) = w.next_request("list_handles");
+    let Via::Http(_, path, body) = &via else {
+        panic!("HTTP")
+    };
+    assert_eq!(path, "/5");
+    // No secret configured: none sent, not even an empty one.
+    assert_eq!(body.get("admin_secret"), None);
+    assert_eq!(body.get("session_id"), None, "the path carries it");
+    w.respond(
+        via,
+        json!({"janus": "success", "transaction": wire_tx, "session_id": 5, "handles": [1]}),
+    );
+    assert!(matches!(w.completed(&tx), Ok(Reply::Admin(_))));
+
+    let mut plain = World::ws();
+    let err = plain.client.admin(
+        plain.now,
+        ListHandles {
+            session: SessionId(5),
+        }
+        .call(),
+    );
+    assert_eq!(err, Err(janus_proto::Error::NotAdmin));
 }

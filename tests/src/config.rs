@@ -112,6 +112,8 @@ pub struct JanusBuilder {
     pub(crate) extra_config: String,
     pub(crate) binary: Option<PathBuf>,
     pub(crate) string_ids: bool,
+    pub(crate) admin_secret: Option<String>,
+    pub(crate) stored_tokens: bool,
 }
 
 impl Default for JanusBuilder {
@@ -135,6 +137,8 @@ impl Default for JanusBuilder {
             extra_config: String::new(),
             binary: None,
             string_ids: false,
+            admin_secret: None,
+            stored_tokens: false,
         }
     }
 }
@@ -161,6 +165,20 @@ impl JanusBuilder {
     /// `api_secret`: every request but `info` must carry `"apisecret"`.
     pub fn api_secret(mut self, secret: impl Into<String>) -> Self {
         self.api_secret = Some(secret.into());
+        self
+    }
+
+    /// The Admin API on, over HTTP (`/admin`) and WebSocket, on loopback, with this
+    /// `admin_secret` ([`Janus::admin_http_url`], [`Janus::admin_ws_url`]).
+    pub fn admin_api(mut self, secret: impl Into<String>) -> Self {
+        self.admin_secret = Some(secret.into());
+        self
+    }
+
+    /// `token_auth = true` without a secret: tokens are the ones the Admin API stores
+    /// (`add_token`); turn the Admin API on too ([`admin_api`](Self::admin_api)).
+    pub fn stored_tokens(mut self) -> Self {
+        self.stored_tokens = true;
         self
     }
 
@@ -263,6 +281,8 @@ pub(crate) struct Placement<'a> {
     pub(crate) ws_port: u16,
     pub(crate) https_port: u16,
     pub(crate) wss_port: u16,
+    /// The Admin API's HTTP and WebSocket ports (unused when it is off).
+    pub(crate) admin_ports: (u16, u16),
     pub(crate) rtp_ports: (u16, u16),
     pub(crate) cert_paths: Option<(&'a Path, &'a Path)>,
 }
@@ -311,7 +331,7 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
         ),
         (
             "TOKEN_AUTH",
-            if options.token_auth_secret.is_some() {
+            if options.token_auth_secret.is_some() || options.stored_tokens {
                 "token_auth = true".to_owned()
             } else {
                 String::new()
@@ -337,6 +357,17 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
         ("HTTPS_PORT", placement.https_port.to_string()),
         ("WSS_PORT", placement.wss_port.to_string()),
         ("TLS", options.tls.to_string()),
+        ("ADMIN", options.admin_secret.is_some().to_string()),
+        ("ADMIN_HTTP_PORT", placement.admin_ports.0.to_string()),
+        ("ADMIN_WS_PORT", placement.admin_ports.1.to_string()),
+        (
+            "ADMIN_SECRET",
+            options
+                .admin_secret
+                .as_ref()
+                .map(|s| format!("admin_secret = \"{}\"", quoted(s)))
+                .unwrap_or_default(),
+        ),
         ("CERT_PEM", cert_pem),
         ("CERT_KEY", cert_key),
         (
@@ -464,6 +495,7 @@ mod tests {
             ws_port: 2,
             https_port: 3,
             wss_port: 4,
+            admin_ports: (5, 6),
             rtp_ports: (20000, 20099),
             cert_paths: None,
         };

@@ -56,6 +56,7 @@ pub struct Janus {
     ws_port: u16,
     https_port: u16,
     wss_port: u16,
+    admin_ports: (u16, u16),
     rtp: RtpRange,
     tls: Option<(TlsMaterial, PathBuf)>,
     client: HttpClient,
@@ -107,6 +108,7 @@ impl Janus {
             ws_port: 0,
             https_port: 0,
             wss_port: 0,
+            admin_ports: (0, 0),
             rtp,
             tls,
             client,
@@ -118,9 +120,10 @@ impl Janus {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let ports = free_tcp_ports(4)?;
+            let ports = free_tcp_ports(6)?;
             (janus.http_port, janus.ws_port) = (ports[0], ports[1]);
             (janus.https_port, janus.wss_port) = (ports[2], ports[3]);
+            janus.admin_ports = (ports[4], ports[5]);
             janus.write_config(&lib_dir)?;
             match janus.start() {
                 Ok(()) => return Ok(janus),
@@ -147,6 +150,7 @@ impl Janus {
                 ws_port: self.ws_port,
                 https_port: self.https_port,
                 wss_port: self.wss_port,
+                admin_ports: self.admin_ports,
                 rtp_ports: (self.rtp.first, self.rtp.last),
                 cert_paths: self.tls.as_ref().map(|_| (cert.as_path(), key.as_path())),
             },
@@ -253,6 +257,9 @@ impl Janus {
         let mut ports = vec![self.ws_port];
         if self.tls.is_some() {
             ports.extend([self.https_port, self.wss_port]);
+        }
+        if self.options.admin_secret.is_some() {
+            ports.extend([self.admin_ports.0, self.admin_ports.1]);
         }
         for port in ports {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -396,6 +403,29 @@ impl Janus {
     /// The plain WebSocket URL, e.g. `ws://127.0.0.1:40124/` (subprotocol `janus-protocol`).
     pub fn ws_url(&self) -> String {
         format!("ws://127.0.0.1:{}/", self.ws_port)
+    }
+
+    /// The Admin API over HTTP, e.g. `http://127.0.0.1:40125/admin`; needs
+    /// [`JanusBuilder::admin_api`].
+    pub fn admin_http_url(&self) -> Result<String> {
+        self.require_admin()?;
+        Ok(format!("http://127.0.0.1:{}/admin", self.admin_ports.0))
+    }
+
+    /// The Admin API over WebSocket (subprotocol `janus-admin-protocol`); needs
+    /// [`JanusBuilder::admin_api`].
+    pub fn admin_ws_url(&self) -> Result<String> {
+        self.require_admin()?;
+        Ok(format!("ws://127.0.0.1:{}/", self.admin_ports.1))
+    }
+
+    fn require_admin(&self) -> Result<()> {
+        match self.options.admin_secret {
+            Some(_) => Ok(()),
+            None => Err(HarnessError::NotConfigured(
+                "the Admin API (JanusBuilder::admin_api)",
+            )),
+        }
     }
 
     /// The HTTPS API root; needs [`JanusBuilder::tls`].

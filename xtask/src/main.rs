@@ -140,10 +140,10 @@ fn test() -> Result {
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
 /// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom, VideoCall and TextRoom
-/// WebRTC tests, the VideoRoom, AudioBridge, Streaming and TextRoom workflows, and janusctl's
-/// commands. (nextest's
+/// WebRTC tests, the VideoRoom, AudioBridge, Streaming and TextRoom workflows, janusctl's
+/// commands and the Admin API. (nextest's
 /// `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 19] = [
+const TESTS_ON_NEW_JANUS: [&str; 20] = [
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
@@ -163,6 +163,7 @@ const TESTS_ON_NEW_JANUS: [&str; 19] = [
     "textroom_tokio",
     "cli_commands",
     "publish_record",
+    "admin_api",
 ];
 
 /// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's

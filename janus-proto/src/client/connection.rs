@@ -74,6 +74,7 @@ impl Client {
                 self.transmits.push_back(Transmit::Connect {
                     server,
                     url: s.url.clone(),
+                    protocol: self.cfg.websocket_protocol(),
                     timeout,
                 });
                 let at = self.now + timeout;

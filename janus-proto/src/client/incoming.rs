@@ -12,6 +12,7 @@ use crate::id::{HandleId, HandleRef, RequestId, SessionId, TransactionId};
 use crate::io::{HttpResponse, Transmit};
 use crate::msg::Incoming;
 
+use super::request::Verb;
 use super::session::HandleEntry;
 use super::{Client, HttpPurpose};
 
@@ -27,6 +28,7 @@ impl Client {
             return self.on_closed(now, "message over the size limit");
         }
         match Incoming::parse(text) {
+            Ok(msg) if self.admin_reply(&msg, None, text) => {}
             Ok(msg) => self.on_message(now, msg, None, None),
             Err(e) => warn!(error = %e, len = text.len(), "unparsable frame skipped"),
         }
@@ -62,6 +64,7 @@ impl Client {
                     p.http = None;
                 }
                 match Incoming::parse(resp.body) {
+                    Ok(msg) if self.admin_reply(&msg, Some(&tx), resp.body) => {}
                     Ok(msg) => self.on_message(now, msg, Some(tx), None),
                     Err(e) => {
                         let why = format!("HTTP {}: {e}", resp.status);
@@ -75,6 +78,33 @@ impl Client {
             }
             Some(HttpPurpose::Poll(s)) => self.on_poll_response(now, s, resp),
         }
+    }
+
+    /// An Admin API `success` completes its request with all of its fields, which the parsed
+    /// [`Incoming::Success`] does not keep (the Janus API's hot path parses only what it
+    /// uses): the text is parsed again, for admin replies only. True when it was one.
+    fn admin_reply(&mut self, msg: &Incoming, http_tx: Option<&TransactionId>, text: &str) -> bool {
+        let Incoming::Success { transaction, .. } = msg else {
+            return false;
+        };
+        let Some(tx) = transaction.as_ref().or(http_tx).cloned() else {
+            return false;
+        };
+        if self.pending.get(&tx).is_none_or(|p| p.verb != Verb::Admin) {
+            return false;
+        }
+        let result = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(mut fields)) => {
+                fields.remove("janus");
+                fields.remove("transaction");
+                Ok(Reply::Admin(fields))
+            }
+            Ok(_) | Err(_) => Err(RequestError::Malformed(
+                "admin reply is not an object".into(),
+            )),
+        };
+        self.finish(&tx, result);
+        true
     }
 
     pub(super) fn on_http_failed(&mut self, now: Instant, id: RequestId, why: &str) {

@@ -302,6 +302,7 @@ impl Client {
         Auth {
             apisecret: self.cfg.apisecret.as_ref(),
             token: self.cfg.token.as_ref(),
+            admin_secret: self.cfg.admin.as_ref().and_then(Option::as_ref),
         }
     }
 

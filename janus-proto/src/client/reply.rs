@@ -171,7 +171,9 @@ impl Client {
             Verb::Keepalive | Verb::Trickle => {
                 self.finish(tx, Ok(Reply::Acked));
             }
-            Verb::Info | Verb::Ping => {
+            // Never here: an admin `success` is taken whole before it is parsed this far
+            // (`Client::admin_reply`).
+            Verb::Admin | Verb::Info | Verb::Ping => {
                 self.finish(
                     tx,
                     Err(RequestError::Malformed(

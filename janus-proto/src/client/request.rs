@@ -65,6 +65,8 @@ pub(super) enum Verb {
     Hangup,
     Message,
     Trickle,
+    /// An Admin API request: completes with the whole `success` message.
+    Admin,
 }
 
 impl Verb {
@@ -84,6 +86,7 @@ impl Verb {
             RequestKind::Hangup => Self::Hangup,
             RequestKind::Message { .. } => Self::Message,
             RequestKind::Trickle(_) => Self::Trickle,
+            RequestKind::Admin { .. } => Self::Admin,
         }
     }
 }
@@ -111,6 +114,34 @@ impl Client {
                 kind: RequestKind::Ping,
                 session: None,
                 handle: None,
+            },
+            Origin::App,
+            None,
+        )
+    }
+
+    /// An Admin API request (on a client made with
+    /// [`ClientConfig::admin_api`](crate::ClientConfig::admin_api)): completes with
+    /// [`Reply::Admin`], the `success` message's fields; a refusal is a
+    /// [`RequestError::Janus`] (403 for a wrong secret). See [`crate::admin`] for the typed
+    /// requests and replies.
+    pub fn admin(
+        &mut self,
+        now: Instant,
+        call: crate::admin::Call,
+    ) -> Result<TransactionId, Error> {
+        if !self.cfg.is_admin() {
+            return Err(Error::NotAdmin);
+        }
+        self.submit(
+            now,
+            Request {
+                kind: RequestKind::Admin {
+                    verb: call.verb,
+                    fields: call.fields,
+                },
+                session: call.session,
+                handle: call.handle,
             },
             Origin::App,
             None,

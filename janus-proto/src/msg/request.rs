@@ -2,7 +2,7 @@
 //! handle ids in the body, HTTP carries them in the path.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::config::Secret;
 use crate::id::{HandleId, SessionId, TransactionId};
@@ -47,12 +47,21 @@ pub enum RequestKind {
     },
     /// `trickle`: candidates (one, several, or the end of them).
     Trickle(Vec<Trickle>),
+    /// An Admin API request (`list_sessions`, `handle_info`, ...): its verb and its fields,
+    /// sent beside `janus`, `transaction` and `admin_secret`.
+    Admin {
+        /// The `janus` verb.
+        verb: String,
+        /// The request's own fields (`token`, `plugins`, `level`, ...).
+        fields: Map<String, Value>,
+    },
 }
 
 impl RequestKind {
     /// The `janus` verb.
-    pub fn verb(&self) -> &'static str {
+    pub fn verb(&self) -> &str {
         match self {
+            Self::Admin { verb, .. } => verb,
             Self::Info => "info",
             Self::Ping => "ping",
             Self::Create { .. } => "create",
@@ -84,11 +93,13 @@ pub struct Request {
 pub(crate) struct Auth<'a> {
     pub(crate) apisecret: Option<&'a Secret>,
     pub(crate) token: Option<&'a Secret>,
+    /// The Admin API's secret, for admin requests.
+    pub(crate) admin_secret: Option<&'a Secret>,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
-    janus: &'static str,
+    janus: &'a str,
     transaction: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     session_id: Option<u64>,
@@ -118,6 +129,9 @@ impl Request {
     /// The JSON text of this request. `ids_in_body` is true for WebSocket (Janus reads the
     /// session and handle from the body) and false for HTTP (they are in the path).
     pub(crate) fn encode(&self, tx: &TransactionId, auth: Auth<'_>, ids_in_body: bool) -> String {
+        if let RequestKind::Admin { verb, fields } = &self.kind {
+            return self.encode_admin(verb, fields, tx, auth, ids_in_body);
+        }
         let (mut plugin, mut opaque_id, mut body, mut jsep, mut id) =
             (None, None, None, None, None);
         let (mut candidate, mut candidates) = (None, None);
@@ -138,7 +152,8 @@ impl Request {
                 [one] => candidate = Some(one.to_value()),
                 many => candidates = Some(many.iter().map(Trickle::to_value).collect()),
             },
-            RequestKind::Info
+            RequestKind::Admin { .. }
+            | RequestKind::Info
             | RequestKind::Ping
             | RequestKind::Claim
             | RequestKind::Destroy
@@ -165,6 +180,34 @@ impl Request {
         serde_json::to_string(&b).unwrap_or_default()
     }
 
+    /// An admin request: its own fields, then `janus`, `transaction`, the ids (WebSocket)
+    /// and `admin_secret`, which a field of the same name cannot override.
+    fn encode_admin(
+        &self,
+        verb: &str,
+        fields: &Map<String, Value>,
+        tx: &TransactionId,
+        auth: Auth<'_>,
+        ids_in_body: bool,
+    ) -> String {
+        let mut body = fields.clone();
+        body.insert("janus".into(), verb.into());
+        body.insert("transaction".into(), tx.as_str().into());
+        if ids_in_body {
+            if let Some(s) = self.session {
+                body.insert("session_id".into(), s.0.into());
+            }
+            if let Some(h) = self.handle {
+                body.insert("handle_id".into(), h.0.into());
+            }
+        }
+        match auth.admin_secret {
+            Some(secret) => body.insert("admin_secret".into(), secret.expose().into()),
+            None => body.remove("admin_secret"),
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
     /// The HTTP path below the server's base URL: `""`, `/{session}` or `/{session}/{handle}`.
     pub(crate) fn http_path(&self) -> String {
         match (self.session, self.handle) {
@@ -187,7 +230,7 @@ mod tests {
             &TransactionId::from("tx1"),
             Auth {
                 apisecret: Some(&secret),
-                token: None,
+                ..Auth::default()
             },
             ws,
         );
