@@ -68,7 +68,8 @@
 //! other `peer/` modules hold one concept each: `negotiation` (offer, answer, remote JSEP,
 //! track events), `candidates` (local candidates and trickle, remote ones, Janus's trickle
 //! and hangup events), `media` (writing frames and simulcast layers, received frames, mute,
-//! bitrate), `data` (data channels), `dtmf` (tones out and in) and `level` (audio levels). [`Input`], [`Output`] and
+//! bitrate), `data` (data channels), `dtmf` (tones out and in) and `level` (audio levels
+//! out and in; the [`AudioLevel`] type is in `level.rs`). [`Input`], [`Output`] and
 //! [`Transmit`] are in `io`, the application's [`Event`]s in `event`. `handle` holds
 //! [`HandleConnection`]: a connection tied to its plugin handle the way janus.js ties them
 //! (trickle both ways, Janus's events in one ordered [`HandleEvent`] stream, answers that
