@@ -7,13 +7,17 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-use janus_blocking::rtc::{Event as RtcEvent, HandleEvent, PeerConfig, Track, TrackKind};
+use janus_blocking::plugins::videoroom::{self, Publisher, Subscriber};
+use janus_blocking::rtc::{
+    AudioLevel, Event as RtcEvent, HandleEvent, PeerConfig, Track, TrackKind,
+};
 use janus_blocking::{Client, Connection, Handle, Session};
+use janus_proto::plugin::videoroom as vr;
 use janus_proto::{ClientConfig, Event, Jsep, SdpType};
 use janus_tests::Janus;
-use janus_tests::media::{VP8_TICKS, frame_number, vp8_frame};
+use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
 use janus_tests::rtc::{LAYER_TICK, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, pick};
 use serde_json::{Value, json};
 
@@ -270,4 +274,174 @@ fn answer_and_check(subscriber: &Handle, offer: &Jsep, kept: &str, gone: &str) {
         "{remote:?}"
     );
     assert_eq!(frame_from(subscriber, |n| n < SECOND), kept);
+}
+
+// ------------------------------------------------------------------ the workflows
+
+/// The room the talk-detection test makes, with `audiolevel_event`.
+const TALK_ROOM: u64 = 5678;
+/// Talk detection over 25 packets (0.5 s of 20 ms frames), talking below an average of
+/// 40 -dBov (the defaults, 100 and 25, would make the test slow).
+const ACTIVE_PACKETS: u64 = 25;
+const LEVEL_AVERAGE: u64 = 40;
+/// The levels the talker writes (-dBov, lower is louder): loud, then silence.
+const LOUD: u8 = 10;
+const QUIET: u8 = 127;
+
+fn publisher_join(room: u64, display: &str) -> vr::JoinPublisher {
+    let mut join = vr::JoinPublisher::new(room);
+    join.display = Some(display.into());
+    join
+}
+
+/// The mid of our first local track of `kind`.
+fn local_mid(handle: &Handle, kind: TrackKind) -> String {
+    handle
+        .peer()
+        .unwrap()
+        .local_tracks()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.kind == kind)
+        .map(|t| t.mid)
+        .unwrap_or_else(|| panic!("no local {kind:?} track"))
+}
+
+/// Writes numbered Opus frames every tick until `stop`, each with the level `level`
+/// holds then.
+fn send_talking(peer: &Connection, mid: &str, level: &AtomicU8, stop: &AtomicBool) -> u64 {
+    let mut n = 0u32;
+    let mut sent = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let level = AudioLevel::new(level.load(Ordering::Relaxed)).unwrap();
+        let rtp_time = u64::from(n) * OPUS_TICKS;
+        if peer
+            .write_frame_with_level(mid, rtp_time, &opus_frame(n, 80), level)
+            .unwrap_or(false)
+        {
+            sent += 1;
+        }
+        n += 1;
+        std::thread::sleep(TICK);
+    }
+    sent
+}
+
+/// The VideoRoom's `talking` (`true`) or `stopped-talking` about `who`: with it, the
+/// average level Janus computed and the mid it names.
+fn talk_event(who: &vr::Id) -> impl FnMut(vr::Event) -> Option<(bool, vr::Talking)> + '_ {
+    move |e| match e {
+        vr::Event::Talking(t) if &t.id == who => Some((true, t)),
+        vr::Event::StoppedTalking(t) if &t.id == who => Some((false, t)),
+        _ => None,
+    }
+}
+
+/// Waits on `handle` for `who`'s next talk event, which must say `talking`.
+fn hears_talk(handle: &Handle, who: &vr::Id, mid: &str, talking: bool) {
+    let (said, event) = handle
+        .events()
+        .wait_for(WAIT, pick::typed(videoroom::event, talk_event(who)))
+        .unwrap();
+    assert_eq!(said, talking, "{event:?}");
+    assert_eq!(event.mid.as_deref(), Some(mid), "{event:?}");
+    let average = event.audio_level.expect("the average level");
+    if talking {
+        assert!(average < LEVEL_AVERAGE as f64, "{event:?}");
+    } else {
+        assert!(average >= LEVEL_AVERAGE as f64, "{event:?}");
+    }
+}
+
+/// Waits until the subscriber receives a frame on `mid` carrying `dbov`.
+fn receives_level(subscriber: &Handle, mid: &str, dbov: u8) {
+    subscriber
+        .events()
+        .wait_for(WAIT, |e| match e {
+            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == mid => {
+                f.audio_level.filter(|l| l.dbov() == dbov).map(|_| ())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|e| panic!("no frame with level {dbov} on {mid}: {e}"));
+}
+
+#[test]
+fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped_and_its_subscriber_reads_the_levels()
+ {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let ip = janus.media_ip().into();
+    let admin = session.attach(VIDEOROOM).unwrap();
+    let mut create = vr::Create::new();
+    create.room = Some(TALK_ROOM.into());
+    create.audiolevel_event = Some(true);
+    create.audio_active_packets = Some(ACTIVE_PACKETS);
+    create.audio_level_average = Some(LEVEL_AVERAGE);
+    let created = videoroom::request(&admin, &create).unwrap();
+    assert!(matches!(&created, vr::Event::Created(_)), "{created:?}");
+
+    let alice = Publisher::join_and_publish(
+        &session,
+        ip,
+        &publisher_join(TALK_ROOM, "alice"),
+        &[Track::audio().send_only()],
+    )
+    .unwrap();
+    alice
+        .handle()
+        .events()
+        .wait_for(WAIT, pick::both_up())
+        .unwrap();
+    let alice_id = alice.joined().id.clone();
+    let audio = local_mid(alice.handle(), TrackKind::Audio);
+    // Bob is in the room without publishing: the room's events reach him too.
+    let bob = Publisher::join(&session, ip, &publisher_join(TALK_ROOM, "bob")).unwrap();
+
+    let level = AtomicU8::new(LOUD);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        let sender =
+            s.spawn(|| send_talking(alice.handle().peer().unwrap(), &audio, &level, &stop));
+        let join = vr::JoinSubscriber::to_streams(
+            TALK_ROOM,
+            vec![vr::SubscribeStream::new(alice_id.clone())],
+        );
+        let subscriber = Subscriber::join(&session, ip, &join).unwrap();
+        let sub_audio = subscriber
+            .subscription()
+            .stream_of(&alice_id, &audio)
+            .expect("alice's audio in the subscription")
+            .mid
+            .clone();
+
+        // Loud: the room (bob) and the talker hear she talks; Janus relays the level
+        // with each frame to her subscriber.
+        hears_talk(bob.handle(), &alice_id, &audio, true);
+        hears_talk(alice.handle(), &alice_id, &audio, true);
+        receives_level(subscriber.handle(), &sub_audio, LOUD);
+        let peer = subscriber.handle().peer().unwrap();
+        assert_eq!(
+            peer.remote_volume(&sub_audio).unwrap(),
+            Some(AudioLevel::new(LOUD).unwrap())
+        );
+        assert_eq!(
+            alice.handle().peer().unwrap().local_volume(&audio).unwrap(),
+            Some(AudioLevel::new(LOUD).unwrap())
+        );
+
+        // Quiet: both hear she stopped, and the subscriber reads silence.
+        level.store(QUIET, Ordering::Relaxed);
+        hears_talk(bob.handle(), &alice_id, &audio, false);
+        hears_talk(alice.handle(), &alice_id, &audio, false);
+        receives_level(subscriber.handle(), &sub_audio, QUIET);
+        assert_eq!(
+            peer.remote_volume(&sub_audio).unwrap(),
+            Some(AudioLevel::SILENCE)
+        );
+        stop.store(true, Ordering::Relaxed);
+        eprintln!("frames with levels written: {}", sender.join().unwrap());
+    });
 }
