@@ -18,7 +18,9 @@ use janus_proto::plugin::videoroom as vr;
 use janus_proto::{ClientConfig, Event, Jsep, SdpType};
 use janus_tests::Janus;
 use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
-use janus_tests::rtc::{LAYER_TICK, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, pick};
+use janus_tests::rtc::{
+    LAYER_TICK, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, layer_of, pick,
+};
 use serde_json::{Value, json};
 
 /// Sends the three layers every [`LAYER_TICK`] until `stop`.
@@ -443,5 +445,194 @@ fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped_
         );
         stop.store(true, Ordering::Relaxed);
         eprintln!("frames with levels written: {}", sender.join().unwrap());
+    });
+}
+
+/// The label of the publisher's data channel.
+const CHAT: &str = "chat";
+
+/// The `n`th data message a publisher sends.
+fn chat_message(n: u32) -> String {
+    format!("chat {n}")
+}
+
+/// Every [`TICK`] until `stop`: an audio frame, every other tick the three simulcast
+/// layers, every fifth tick a numbered data message (once the channel is open).
+fn send_audio_layers_and_data(peer: &Connection, audio: &str, video: &str, stop: &AtomicBool) {
+    let mut n = 0u32;
+    while !stop.load(Ordering::Relaxed) {
+        let _ = peer.write_frame(audio, u64::from(n) * OPUS_TICKS, &opus_frame(n, 80));
+        if n % 2 == 0 {
+            let (rtp_time, frames) = layer_frames(n / 2);
+            for (rid, frame) in frames {
+                let _ = peer.write_simulcast_frame(video, rid, rtp_time, &frame);
+            }
+        }
+        if n % 5 == 0 {
+            let _ = peer.send_data(CHAT, false, chat_message(n / 5).as_bytes());
+        }
+        n += 1;
+        std::thread::sleep(TICK);
+    }
+}
+
+/// What a subscriber of a simulcast publisher with data received.
+#[derive(Debug, Default)]
+struct Received {
+    audio: usize,
+    /// Video frames by layer, in the order they came.
+    layers: Vec<&'static str>,
+    /// Data message numbers, in the order they came.
+    chat: Vec<u32>,
+}
+
+impl Received {
+    /// Takes one event; data must come on the channel Janus labels with the sender's
+    /// feed id (`from`), whatever label the publisher used.
+    fn push(&mut self, e: HandleEvent, audio: &str, video: &str, from: &str) {
+        match e {
+            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == audio => self.audio += 1,
+            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == video => {
+                self.layers
+                    .push(layer_of(&f.data).expect("a numbered layer frame"));
+            }
+            HandleEvent::Rtc(RtcEvent::Data(m)) => {
+                assert_eq!(m.label, from, "{m:?}");
+                let text = String::from_utf8(m.data).unwrap();
+                let n = text.strip_prefix("chat ").and_then(|n| n.parse().ok());
+                self.chat
+                    .push(n.unwrap_or_else(|| panic!("not a chat message: {text}")));
+            }
+            _ => {}
+        }
+    }
+
+    /// Enough of each: audio frames, video frames, data messages.
+    fn enough(&self, audio: usize, video: usize, chat: usize) -> bool {
+        self.audio >= audio && self.layers.len() >= video && self.chat.len() >= chat
+    }
+}
+
+/// Reads the subscriber's events until `done` holds.
+fn receive(
+    subscriber: &Subscriber,
+    (audio, video, from): (&str, &str, &str),
+    mut done: impl FnMut(&Received) -> bool,
+) -> Received {
+    let mut received = Received::default();
+    subscriber
+        .handle()
+        .events()
+        .wait_for(WAIT, |e| {
+            received.push(e, audio, video, from);
+            done(&received).then_some(())
+        })
+        .unwrap_or_else(|e| panic!("{e}: received {received:?}"));
+    received
+}
+
+#[test]
+fn a_workflow_publisher_of_audio_simulcast_and_data_reaches_a_subscriber_that_picks_a_layer() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let ip = janus.media_ip().into();
+    let tracks = [
+        Track::audio().send_only(),
+        Track::video().send_only().simulcast(),
+        Track::data(CHAT),
+    ];
+    let publisher =
+        Publisher::join_and_publish(&session, ip, &publisher_join(1234, "sim"), &tracks).unwrap();
+    let feed = publisher.joined().id.clone();
+    // Up on both sides and the channel open, before anything is sent.
+    let (mut up, mut is_up, mut open) = (pick::both_up(), false, false);
+    publisher
+        .handle()
+        .events()
+        .wait_for(WAIT, |e| {
+            open |=
+                matches!(&e, HandleEvent::Rtc(RtcEvent::DataOpen { label, .. }) if label == CHAT);
+            is_up |= up(e).is_some();
+            (is_up && open).then_some(())
+        })
+        .unwrap();
+    let audio = local_mid(publisher.handle(), TrackKind::Audio);
+    let video = local_mid(publisher.handle(), TrackKind::Video);
+
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        s.spawn(|| {
+            send_audio_layers_and_data(publisher.handle().peer().unwrap(), &audio, &video, &stop)
+        });
+        let join =
+            vr::JoinSubscriber::to_streams(1234, vec![vr::SubscribeStream::new(feed.clone())]);
+        let subscriber = Subscriber::join(&session, ip, &join).unwrap();
+        let kinds: Vec<_> = subscriber
+            .subscription()
+            .streams
+            .iter()
+            .map(|s| s.kind.as_str())
+            .collect();
+        assert_eq!(kinds, ["audio", "video", "data"]);
+        let sub_mid = |mid: &str| {
+            subscriber
+                .subscription()
+                .stream_of(&feed, mid)
+                .unwrap_or_else(|| panic!("{mid} not in {:?}", subscriber.subscription()))
+                .mid
+                .clone()
+        };
+        let (sub_audio, sub_video) = (sub_mid(&audio), sub_mid(&video));
+        let from = feed.to_string();
+        let mids = (sub_audio.as_str(), sub_video.as_str(), from.as_str());
+
+        // Everything arrives: audio, the highest layer (Janus's default), the messages in
+        // the order sent.
+        let got = receive(&subscriber, mids, |r| {
+            r.enough(25, 25, 5) && r.layers.iter().rev().take_while(|l| **l == "h").count() >= 10
+        });
+        assert!(
+            got.chat.windows(2).all(|w| w[0] < w[1]),
+            "data out of order: {:?}",
+            got.chat
+        );
+
+        // The lowest layer, asked for with the typed configure: Janus says when it has
+        // switched, then only that layer comes.
+        let mut to_low = vr::SubscriberStreamConfig::new(sub_video.clone());
+        to_low.substream = Some(0);
+        let mut configure = vr::ConfigureSubscriber::new();
+        configure.streams = Some(vec![to_low]);
+        subscriber.configure(&configure).unwrap();
+        let switched = subscriber
+            .handle()
+            .events()
+            .wait_for(
+                WAIT,
+                pick::typed(videoroom::event, |e| match e {
+                    vr::Event::LayerChanged {
+                        substream: Some(0),
+                        mid,
+                        ..
+                    } => Some(mid),
+                    _ => None,
+                }),
+            )
+            .unwrap();
+        assert_eq!(switched.as_deref(), Some(sub_video.as_str()));
+        // Frames of the old layer already on their way may still come, then a keyframe of
+        // the new one; from the first "l" on, nothing else.
+        let got = receive(&subscriber, mids, |r| {
+            r.layers.iter().skip_while(|l| **l != "l").count() >= 30 && r.chat.len() >= 3
+        });
+        let after: Vec<_> = got.layers.iter().skip_while(|l| **l != "l").collect();
+        assert!(
+            after.iter().all(|l| **l == "l"),
+            "other layers after the switch: {got:?}"
+        );
+        assert!(got.audio > 0, "{got:?}");
+        stop.store(true, Ordering::Relaxed);
     });
 }
