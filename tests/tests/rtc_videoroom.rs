@@ -636,3 +636,176 @@ fn a_workflow_publisher_of_audio_simulcast_and_data_reaches_a_subscriber_that_pi
         stop.store(true, Ordering::Relaxed);
     });
 }
+
+/// Every [`TICK`] until `stop`: an Opus frame, and every other tick a VP8 frame, both
+/// numbered from `first` (so that the receiver tells the publishers apart).
+fn send_audio_video(peer: &Connection, audio: &str, video: &str, first: u32, stop: &AtomicBool) {
+    let mut n = 0u32;
+    while !stop.load(Ordering::Relaxed) {
+        let _ = peer.write_frame(audio, u64::from(n) * OPUS_TICKS, &opus_frame(first + n, 80));
+        if n % 2 == 0 {
+            let frame = vp8_frame(first + n, n % 50 == 0, 600);
+            let _ = peer.write_frame(video, u64::from(n / 2) * VP8_TICKS * 6 / 5, &frame);
+        }
+        n += 1;
+        std::thread::sleep(TICK);
+    }
+}
+
+/// Frames received, by (publisher, kind): the first publisher's numbers are below
+/// [`SECOND`], the second's above.
+#[derive(Debug, Default)]
+struct ByFeed {
+    first_audio: usize,
+    first_video: usize,
+    second_audio: usize,
+    second_video: usize,
+}
+
+impl ByFeed {
+    fn push(&mut self, e: HandleEvent) {
+        let HandleEvent::Rtc(RtcEvent::Media(f)) = e else {
+            return;
+        };
+        let Some(n) = frame_number(&f.data) else {
+            return;
+        };
+        let audio = f.codec.eq_ignore_ascii_case("opus");
+        let count = match (n < SECOND, audio) {
+            (true, true) => &mut self.first_audio,
+            (true, false) => &mut self.first_video,
+            (false, true) => &mut self.second_audio,
+            (false, false) => &mut self.second_video,
+        };
+        *count += 1;
+    }
+}
+
+/// Counts the subscriber's frames until `done` holds.
+fn count_frames(subscriber: &Subscriber, mut done: impl FnMut(&ByFeed) -> bool) -> ByFeed {
+    let mut seen = ByFeed::default();
+    subscriber
+        .handle()
+        .events()
+        .wait_for(WAIT, |e| {
+            seen.push(e);
+            done(&seen).then_some(())
+        })
+        .unwrap_or_else(|e| panic!("{e}: received {seen:?}"));
+    seen
+}
+
+/// An audio and video publisher in room 1234, up: the workflow, its audio and video mids.
+fn av_publisher(session: &Session, ip: IpAddr, display: &str) -> (Publisher, String, String) {
+    let tracks = [Track::audio().send_only(), Track::video().send_only()];
+    let publisher =
+        Publisher::join_and_publish(session, ip, &publisher_join(1234, display), &tracks).unwrap();
+    publisher
+        .handle()
+        .events()
+        .wait_for(WAIT, pick::both_up())
+        .unwrap();
+    let audio = local_mid(publisher.handle(), TrackKind::Audio);
+    let video = local_mid(publisher.handle(), TrackKind::Video);
+    (publisher, audio, video)
+}
+
+#[test]
+fn a_subscriber_update_adds_one_publishers_streams_and_removes_anothers_video_in_one_renegotiation()
+{
+    let janus = Janus::launch().unwrap();
+    let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+    let session = client.create_session().unwrap();
+    let ip = janus.media_ip().into();
+    let (first, first_audio, first_video) = av_publisher(&session, ip, "first");
+    let (second, second_audio, second_video) = av_publisher(&session, ip, "second");
+    let (a, b) = (first.joined().id.clone(), second.joined().id.clone());
+
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        s.spawn(|| {
+            send_audio_video(
+                first.handle().peer().unwrap(),
+                &first_audio,
+                &first_video,
+                0,
+                &stop,
+            )
+        });
+        s.spawn(|| {
+            send_audio_video(
+                second.handle().peer().unwrap(),
+                &second_audio,
+                &second_video,
+                SECOND,
+                &stop,
+            )
+        });
+        let join = vr::JoinSubscriber::to_streams(1234, vec![vr::SubscribeStream::new(a.clone())]);
+        let mut subscriber = Subscriber::join(&session, ip, &join).unwrap();
+        let seen = count_frames(&subscriber, |f| f.first_audio >= 25 && f.first_video >= 10);
+        assert_eq!((seen.second_audio, seen.second_video), (0, 0), "{seen:?}");
+
+        // One request: all of the second's streams in, the first's video out.
+        let mut add = vr::SubscribeStream::new(b.clone());
+        add.crossrefid = Some("second".into());
+        let mut remove = vr::UnsubscribeStream::new();
+        remove.feed = Some(a.clone());
+        remove.mid = Some(first_video.clone());
+        let mut update = vr::Update::new();
+        update.subscribe = Some(vec![add]);
+        update.unsubscribe = Some(vec![remove]);
+        let updated = subscriber
+            .update(&update)
+            .unwrap()
+            .expect("Janus updates at once (no renegotiation in progress)");
+        // Janus's typed `updated` describes the whole subscription now.
+        let now: Vec<_> = updated
+            .streams
+            .as_deref()
+            .expect("the streams in the updated event")
+            .iter()
+            .filter(|s| s.active != Some(false))
+            .map(|s| (s.feed_id.clone(), s.feed_mid.clone(), s.kind.clone()))
+            .collect();
+        let stream = |feed: &vr::Id, mid: &str, kind: &str| {
+            (Some(feed.clone()), Some(mid.to_owned()), kind.to_owned())
+        };
+        assert!(now.contains(&stream(&a, &first_audio, "audio")), "{now:?}");
+        assert!(now.contains(&stream(&b, &second_audio, "audio")), "{now:?}");
+        assert!(now.contains(&stream(&b, &second_video, "video")), "{now:?}");
+        assert!(
+            !now.iter()
+                .any(|s| s.1.as_deref() == Some(first_video.as_str()) && s.0.as_ref() == Some(&a)),
+            "{now:?}"
+        );
+        assert!(
+            subscriber
+                .subscription()
+                .stream_of(&b, &second_video)
+                .is_some()
+        );
+        assert_eq!(
+            subscriber
+                .subscription()
+                .stream_of(&b, &second_audio)
+                .and_then(|s| s.crossrefid.as_deref()),
+            Some("second")
+        );
+
+        // The second's frames arrive; once they flow, none of the first's video does,
+        // and its audio goes on.
+        count_frames(&subscriber, |f| {
+            f.second_video >= 10 && f.second_audio >= 10
+        });
+        let after = count_frames(&subscriber, |f| f.second_video >= 25);
+        assert_eq!(
+            after.first_video, 0,
+            "the first's video after the update: {after:?}"
+        );
+        assert!(after.first_audio >= 25, "{after:?}");
+        assert!(after.second_audio >= 25, "{after:?}");
+        stop.store(true, Ordering::Relaxed);
+    });
+}
