@@ -4,6 +4,14 @@
 //! the plugin for an ICE restart (Janus offers new credentials), takes a second feed (Janus
 //! offers again) and answers Janus's own offer when that feed leaves, and the first feed's
 //! media goes on throughout.
+//!
+//! Then the same through the workflows (`plugins::videoroom::{Publisher, Subscriber}`):
+//! talk detection (a publisher's frames with loud, then silent RFC 6464 levels give typed
+//! `talking` and `stopped-talking` events to the room and the talker, and the levels reach
+//! the subscriber); a `Publisher` of audio, simulcast video and a data channel whose
+//! `Subscriber` gets the audio, the top layer and the messages, then only the layer a typed
+//! `configure` asks for; and a subscriber's `update` that adds one publisher's streams and
+//! removes another's video in one renegotiation.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::net::IpAddr;

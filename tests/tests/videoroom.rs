@@ -15,6 +15,10 @@
 //! `kicked`). A subscriber's `switch` to another publisher's audio (its numbered frames
 //! arrive), `pause` (no frames) and `start` (frames again), a publisher's `configure` with a
 //! bitrate, `unpublish` and `leave` as the room's typed events. `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
+//! Talk detection (tokio here, blocking in `rtc_videoroom.rs`): in a room made with
+//! `audiolevel_event`, a publisher writes the Opus sample with a loud RFC 6464 level,
+//! then silence; the room and the talker get the typed `talking`, then `stopped-talking`,
+//! and a subscriber reads the levels Janus relays (`remote_volume`).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
@@ -260,6 +264,51 @@ fn unpublished(e: Event) -> Option<Id> {
 fn left(e: Event) -> Option<Id> {
     match e {
         Event::ParticipantLeft(g) => Some(g.id),
+        _ => None,
+    }
+}
+
+/// The room of the talk-detection test, made with `audiolevel_event`; 25 packets (0.5 s)
+/// averaged, talking below 40 -dBov (the defaults, 100 and 25, would make it slow).
+const TALK_ROOM: u64 = 5678;
+const ACTIVE_PACKETS: u64 = 25;
+const LEVEL_AVERAGE: u64 = 40;
+/// The levels the talker writes with the Opus sample (-dBov, lower is louder).
+const LOUD: u8 = 10;
+const QUIET: u8 = 127;
+
+fn talk_room() -> Create {
+    let mut create = create(TALK_ROOM);
+    create.audiolevel_event = Some(true);
+    create.audio_active_packets = Some(ACTIVE_PACKETS);
+    create.audio_level_average = Some(LEVEL_AVERAGE);
+    create
+}
+
+/// `talking` (`true`) or `stopped-talking` about `who`, with the event.
+fn talk_event(who: &Id) -> impl FnMut(Event) -> Option<(bool, vr::Talking)> + '_ {
+    move |e| match e {
+        Event::Talking(t) if &t.id == who => Some((true, t)),
+        Event::StoppedTalking(t) if &t.id == who => Some((false, t)),
+        _ => None,
+    }
+}
+
+/// Checks a talk event: the one expected, about `mid`, its average on the right side of
+/// the threshold.
+fn check_talk((said, event): (bool, vr::Talking), mid: &str, talking: bool) {
+    assert_eq!(said, talking, "{event:?}");
+    assert_eq!(event.mid.as_deref(), Some(mid), "{event:?}");
+    let average = event.audio_level.expect("the average level");
+    assert_eq!(average < LEVEL_AVERAGE as f64, talking, "{event:?}");
+}
+
+/// A subscriber's frame on `mid` that carries the level `dbov`.
+fn level_on(mid: &str, dbov: u8) -> impl FnMut(HandleEvent) -> Option<()> + '_ {
+    move |e| match e {
+        HandleEvent::Rtc(janus_rtc::Event::Media(f)) if f.mid == mid => {
+            f.audio_level.filter(|l| l.dbov() == dbov).map(|_| ())
+        }
         _ => None,
     }
 }
@@ -975,6 +1024,7 @@ mod tokio_adapter {
     use janus_tests::samples::{Kind, Relayed, Samples};
     use janus_tests::{Janus, JanusBuilder};
     use janus_tokio::plugins::videoroom::{self, Publisher, Subscriber};
+    use janus_tokio::rtc::AudioLevel;
     use janus_tokio::{Client, Connection, Handle};
 
     use super::*;
@@ -1694,6 +1744,99 @@ mod tokio_adapter {
             videoroom::request(&admin, &Destroy::new(ROOM))
                 .await
                 .unwrap();
+        })
+        .await;
+    }
+
+    /// Writes the Opus sample until `stop`, each frame with the level `level` holds then.
+    async fn send_talking(
+        peer: &Connection,
+        mid: &str,
+        level: &std::sync::atomic::AtomicU8,
+        stop: &AtomicBool,
+    ) -> u64 {
+        let mut samples = Samples::new(Instant::now(), false);
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let (frames, next) = samples.due(Instant::now());
+            for (_, f) in frames {
+                let level = AudioLevel::new(level.load(Ordering::Relaxed)).unwrap();
+                if peer
+                    .write_frame_with_level(mid, f.rtp_time, &f.data, level)
+                    .await
+                    .unwrap_or(false)
+                {
+                    sent += 1;
+                }
+            }
+            tokio::time::sleep_until(next.into()).await;
+        }
+        sent
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            let created = videoroom::request(&admin, &talk_room()).await.unwrap();
+            assert!(matches!(&created, Event::Created(_)), "{created:?}");
+            let tracks = [Track::audio().send_only()];
+            let alice =
+                Publisher::join_and_publish(&session, ip, &join(TALK_ROOM, "alice"), &tracks)
+                    .await
+                    .unwrap();
+            let up = alice.handle().events().wait_for(WAIT, pick::both_up());
+            up.await.unwrap();
+            let alice_id = alice.joined().id.clone();
+            let (audio, _) = local_mids(alice.handle()).await;
+            // Bob is in the room without publishing: the room's events reach him too.
+            let bob = Publisher::join(&session, ip, &join(TALK_ROOM, "bob"))
+                .await
+                .unwrap();
+            let level = std::sync::atomic::AtomicU8::new(LOUD);
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join = JoinSubscriber::to_streams(
+                    TALK_ROOM,
+                    vec![SubscribeStream::new(alice_id.clone())],
+                );
+                let subscriber = Subscriber::join(&session, ip, &join).await.unwrap();
+                let sub_audio = subscriber
+                    .subscription()
+                    .stream_of(&alice_id, &audio)
+                    .expect("alice's audio in the subscription")
+                    .mid
+                    .clone();
+                for (loud, dbov) in [(true, LOUD), (false, QUIET)] {
+                    level.store(dbov, Ordering::Relaxed);
+                    for who in [&bob, &alice] {
+                        let talk = pick::typed(videoroom::event, talk_event(&alice_id));
+                        let said = who.handle().events().wait_for(WAIT, talk).await.unwrap();
+                        check_talk(said, &audio, loud);
+                    }
+                    let relayed = level_on(&sub_audio, dbov);
+                    subscriber
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, relayed)
+                        .await
+                        .unwrap();
+                    let peer = subscriber.handle().peer().unwrap();
+                    assert_eq!(
+                        peer.remote_volume(&sub_audio).await.unwrap(),
+                        Some(AudioLevel::new(dbov).unwrap())
+                    );
+                }
+            };
+            let (sent, ()) = tokio::join!(
+                send_talking(alice.handle().peer().unwrap(), &audio, &level, &stop),
+                checks
+            );
+            eprintln!("tokio: Opus frames with levels written by alice {sent}");
         })
         .await;
     }
