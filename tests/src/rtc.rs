@@ -154,6 +154,41 @@ pub fn layer_of(frame: &[u8]) -> Option<&'static str> {
         .map(|(rid, ..)| *rid)
 }
 
+/// Numbered frames ([`frame_number`]) from this one on come from a test's second
+/// publisher, those below it from its first.
+pub const SECOND_FEED: u32 = 500_000;
+
+/// Numbered frames received, by publisher (first or second, told by [`SECOND_FEED`]) and
+/// kind: what a subscriber of two publishers got.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ByFeed {
+    /// The first publisher's audio frames.
+    pub first_audio: usize,
+    /// The first publisher's video frames.
+    pub first_video: usize,
+    /// The second publisher's audio frames.
+    pub second_audio: usize,
+    /// The second publisher's video frames.
+    pub second_video: usize,
+}
+
+impl ByFeed {
+    /// Counts a received frame (frames that carry no number are not counted).
+    pub fn push(&mut self, f: &janus_rtc::MediaFrame) {
+        let Some(n) = frame_number(&f.data) else {
+            return;
+        };
+        let audio = f.codec.eq_ignore_ascii_case("opus");
+        let count = match (n < SECOND_FEED, audio) {
+            (true, true) => &mut self.first_audio,
+            (true, false) => &mut self.first_video,
+            (false, true) => &mut self.second_audio,
+            (false, false) => &mut self.second_video,
+        };
+        *count += 1;
+    }
+}
+
 /// Pickers for the adapters' `wait_for(timeout, pick)`, which both take the same
 /// `FnMut(event) -> Option<T>`: what a test waits for, written once. Each takes any of the
 /// three event types (a handle's [`HandleEvent`](janus_rtc::HandleEvent), Janus's, a

@@ -7,8 +7,8 @@
 //!
 //! Then the same through the workflows (`plugins::videoroom::{Publisher, Subscriber}`):
 //! talk detection (a publisher's frames with loud, then silent RFC 6464 levels give typed
-//! `talking` and `stopped-talking` events to the room and the talker, and the levels reach
-//! the subscriber); a `Publisher` of audio, simulcast video and a data channel whose
+//! `talking` and `stopped-talking` events to the room and the talker, `listparticipants`
+//! follows, and the levels reach the subscriber); a `Publisher` of audio, simulcast video and a data channel whose
 //! `Subscriber` gets the audio, the top layer and the messages, then only the layer a typed
 //! `configure` asks for; and a subscriber's `update` that adds one publisher's streams and
 //! removes another's video in one renegotiation.
@@ -27,7 +27,8 @@ use janus_proto::{ClientConfig, Event, Jsep, SdpType};
 use janus_tests::Janus;
 use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
 use janus_tests::rtc::{
-    LAYER_TICK, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, layer_of, pick,
+    ByFeed, LAYER_TICK, SECOND_FEED, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, layer_of,
+    pick,
 };
 use serde_json::{Value, json};
 
@@ -186,7 +187,7 @@ fn frame_from(subscriber: &Handle, mut from: impl FnMut(u32) -> bool) -> String 
 }
 
 /// Frames from the first publisher are numbered below this one, the second's above.
-const SECOND: u32 = 500_000;
+const SECOND: u32 = SECOND_FEED;
 
 #[test]
 fn a_subscriber_answers_janus_offers_for_an_ice_restart_a_feed_added_and_a_feed_gone() {
@@ -363,6 +364,19 @@ fn hears_talk(handle: &Handle, who: &vr::Id, mid: &str, talking: bool) {
     }
 }
 
+/// Whether `listparticipants` says `who` is talking.
+fn listed_talking(admin: &Handle, room: u64, who: &vr::Id) -> Option<bool> {
+    let vr::Event::Participants(list) =
+        videoroom::request(admin, &vr::ListParticipants::new(room)).unwrap()
+    else {
+        panic!("not participants")
+    };
+    list.participants
+        .into_iter()
+        .find(|p| &p.id == who)
+        .and_then(|p| p.talking)
+}
+
 /// Waits until the subscriber receives a frame on `mid` carrying `dbov`.
 fn receives_level(subscriber: &Handle, mid: &str, dbov: u8) {
     subscriber
@@ -432,6 +446,7 @@ fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped_
         hears_talk(bob.handle(), &alice_id, &audio, true);
         hears_talk(alice.handle(), &alice_id, &audio, true);
         receives_level(subscriber.handle(), &sub_audio, LOUD);
+        assert_eq!(listed_talking(&admin, TALK_ROOM, &alice_id), Some(true));
         let peer = subscriber.handle().peer().unwrap();
         assert_eq!(
             peer.remote_volume(&sub_audio).unwrap(),
@@ -447,6 +462,7 @@ fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped_
         hears_talk(bob.handle(), &alice_id, &audio, false);
         hears_talk(alice.handle(), &alice_id, &audio, false);
         receives_level(subscriber.handle(), &sub_audio, QUIET);
+        assert_eq!(listed_talking(&admin, TALK_ROOM, &alice_id), Some(false));
         assert_eq!(
             peer.remote_volume(&sub_audio).unwrap(),
             Some(AudioLevel::SILENCE)
@@ -660,35 +676,6 @@ fn send_audio_video(peer: &Connection, audio: &str, video: &str, first: u32, sto
     }
 }
 
-/// Frames received, by (publisher, kind): the first publisher's numbers are below
-/// [`SECOND`], the second's above.
-#[derive(Debug, Default)]
-struct ByFeed {
-    first_audio: usize,
-    first_video: usize,
-    second_audio: usize,
-    second_video: usize,
-}
-
-impl ByFeed {
-    fn push(&mut self, e: HandleEvent) {
-        let HandleEvent::Rtc(RtcEvent::Media(f)) = e else {
-            return;
-        };
-        let Some(n) = frame_number(&f.data) else {
-            return;
-        };
-        let audio = f.codec.eq_ignore_ascii_case("opus");
-        let count = match (n < SECOND, audio) {
-            (true, true) => &mut self.first_audio,
-            (true, false) => &mut self.first_video,
-            (false, true) => &mut self.second_audio,
-            (false, false) => &mut self.second_video,
-        };
-        *count += 1;
-    }
-}
-
 /// Counts the subscriber's frames until `done` holds.
 fn count_frames(subscriber: &Subscriber, mut done: impl FnMut(&ByFeed) -> bool) -> ByFeed {
     let mut seen = ByFeed::default();
@@ -696,7 +683,9 @@ fn count_frames(subscriber: &Subscriber, mut done: impl FnMut(&ByFeed) -> bool) 
         .handle()
         .events()
         .wait_for(WAIT, |e| {
-            seen.push(e);
+            if let HandleEvent::Rtc(RtcEvent::Media(f)) = e {
+                seen.push(&f);
+            }
             done(&seen).then_some(())
         })
         .unwrap_or_else(|e| panic!("{e}: received {seen:?}"));

@@ -19,6 +19,9 @@
 //! `audiolevel_event`, a publisher writes the Opus sample with a loud RFC 6464 level,
 //! then silence; the room and the talker get the typed `talking`, then `stopped-talking`,
 //! and a subscriber reads the levels Janus relays (`remote_volume`).
+//! A subscriber's `update` (tokio here, blocking in `rtc_videoroom.rs`): one request adds a
+//! second publisher's streams and removes the first's video; the typed `updated` lists
+//! the subscription, the second's frames arrive, none of the first's video after that.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
@@ -1020,7 +1023,7 @@ mod tokio_adapter {
         JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
         RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
     };
-    use janus_tests::rtc::{StopOnDrop, VIDEOROOM, WAIT, pick};
+    use janus_tests::rtc::{ByFeed, SECOND_FEED, StopOnDrop, VIDEOROOM, WAIT, pick};
     use janus_tests::samples::{Kind, Relayed, Samples};
     use janus_tests::{Janus, JanusBuilder};
     use janus_tokio::plugins::videoroom::{self, Publisher, Subscriber};
@@ -1837,6 +1840,147 @@ mod tokio_adapter {
                 checks
             );
             eprintln!("tokio: Opus frames with levels written by alice {sent}");
+        })
+        .await;
+    }
+
+    /// Every 20 ms until `stop`: a numbered Opus frame and, every other tick, a numbered
+    /// VP8 frame, both numbered from `first` (the second publisher's from
+    /// [`SECOND_FEED`]).
+    async fn send_audio_video(
+        peer: &Connection,
+        audio: &str,
+        video: &str,
+        first: u32,
+        stop: &AtomicBool,
+    ) {
+        use janus_tests::media::{OPUS_TICKS, VP8_TICKS, opus_frame, vp8_frame};
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut n = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            tick.tick().await;
+            let audio_frame = opus_frame(first + n, 80);
+            let _ = peer
+                .write_frame(audio, u64::from(n) * OPUS_TICKS, &audio_frame)
+                .await;
+            if n % 2 == 0 {
+                let frame = vp8_frame(first + n, n % 50 == 0, 600);
+                let rtp_time = u64::from(n / 2) * VP8_TICKS * 6 / 5;
+                let _ = peer.write_frame(video, rtp_time, &frame).await;
+            }
+            n += 1;
+        }
+    }
+
+    /// Counts the subscriber's numbered frames until `done` holds.
+    async fn count_frames(
+        subscriber: &Subscriber,
+        mut done: impl FnMut(&ByFeed) -> bool,
+    ) -> ByFeed {
+        let mut seen = ByFeed::default();
+        subscriber
+            .handle()
+            .events()
+            .wait_for(WAIT, |e| {
+                if let HandleEvent::Rtc(janus_rtc::Event::Media(f)) = e {
+                    seen.push(&f);
+                }
+                done(&seen).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}: received {seen:?}"));
+        seen
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_subscriber_update_adds_one_publishers_streams_and_removes_anothers_video() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let first =
+                Publisher::join_and_publish(&session, ip, &join(ROOM, "first"), &audio_video())
+                    .await
+                    .unwrap();
+            let second =
+                Publisher::join_and_publish(&session, ip, &join(ROOM, "second"), &audio_video())
+                    .await
+                    .unwrap();
+            for p in [&first, &second] {
+                p.handle()
+                    .events()
+                    .wait_for(WAIT, pick::both_up())
+                    .await
+                    .unwrap();
+            }
+            let (a_audio, a_video) = local_mids(first.handle()).await;
+            let (b_audio, b_video) = local_mids(second.handle()).await;
+            let (a_video, b_video) = (a_video.unwrap(), b_video.unwrap());
+            let (a, b) = (first.joined().id.clone(), second.joined().id.clone());
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join = JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(a.clone())]);
+                let mut subscriber = Subscriber::join(&session, ip, &join).await.unwrap();
+                let seen =
+                    count_frames(&subscriber, |f| f.first_audio >= 25 && f.first_video >= 10).await;
+                assert_eq!((seen.second_audio, seen.second_video), (0, 0), "{seen:?}");
+
+                let mut remove = UnsubscribeStream::new();
+                remove.feed = Some(a.clone());
+                remove.mid = Some(a_video.clone());
+                let mut update = vr::Update::new();
+                update.subscribe = Some(vec![SubscribeStream::new(b.clone())]);
+                update.unsubscribe = Some(vec![remove]);
+                let updated = subscriber
+                    .update(&update)
+                    .await
+                    .unwrap()
+                    .expect("Janus updates at once");
+                let active: Vec<_> = updated
+                    .streams
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| s.active != Some(false))
+                    .map(|s| (s.feed_id, s.feed_mid))
+                    .collect();
+                let has = |feed: &Id, mid: &str| {
+                    active.contains(&(Some(feed.clone()), Some(mid.to_owned())))
+                };
+                assert!(
+                    has(&a, &a_audio) && has(&b, &b_audio) && has(&b, &b_video),
+                    "{active:?}"
+                );
+                assert!(!has(&a, &a_video), "{active:?}");
+
+                count_frames(&subscriber, |f| {
+                    f.second_video >= 10 && f.second_audio >= 10
+                })
+                .await;
+                let after = count_frames(&subscriber, |f| f.second_video >= 25).await;
+                assert_eq!(
+                    after.first_video, 0,
+                    "the first's video after the update: {after:?}"
+                );
+                assert!(
+                    after.first_audio >= 25 && after.second_audio >= 25,
+                    "{after:?}"
+                );
+            };
+            tokio::join!(
+                send_audio_video(first.handle().peer().unwrap(), &a_audio, &a_video, 0, &stop),
+                send_audio_video(
+                    second.handle().peer().unwrap(),
+                    &b_audio,
+                    &b_video,
+                    SECOND_FEED,
+                    &stop
+                ),
+                checks
+            );
         })
         .await;
     }
