@@ -27,8 +27,8 @@ use janus_proto::{ClientConfig, Event, Jsep, SdpType};
 use janus_tests::Janus;
 use janus_tests::media::{OPUS_TICKS, VP8_TICKS, frame_number, opus_frame, vp8_frame};
 use janus_tests::rtc::{
-    ByFeed, LAYER_TICK, SECOND_FEED, StopOnDrop, TICK, VIDEOROOM, WAIT, layer_frames, layer_of,
-    pick,
+    ByFeed, CHAT, LAYER_TICK, LayersAndData, SECOND_FEED, StopOnDrop, TICK, VIDEOROOM, WAIT,
+    chat_message, layer_frames, pick,
 };
 use serde_json::{Value, json};
 
@@ -472,14 +472,6 @@ fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped_
     });
 }
 
-/// The label of the publisher's data channel.
-const CHAT: &str = "chat";
-
-/// The `n`th data message a publisher sends.
-fn chat_message(n: u32) -> String {
-    format!("chat {n}")
-}
-
 /// Every [`TICK`] until `stop`: an audio frame, every other tick the three simulcast
 /// layers, every fifth tick a numbered data message (once the channel is open).
 fn send_audio_layers_and_data(peer: &Connection, audio: &str, video: &str, stop: &AtomicBool) {
@@ -500,50 +492,13 @@ fn send_audio_layers_and_data(peer: &Connection, audio: &str, video: &str, stop:
     }
 }
 
-/// What a subscriber of a simulcast publisher with data received.
-#[derive(Debug, Default)]
-struct Received {
-    audio: usize,
-    /// Video frames by layer, in the order they came.
-    layers: Vec<&'static str>,
-    /// Data message numbers, in the order they came.
-    chat: Vec<u32>,
-}
-
-impl Received {
-    /// Takes one event; data must come on the channel Janus labels with the sender's
-    /// feed id (`from`), whatever label the publisher used.
-    fn push(&mut self, e: HandleEvent, audio: &str, video: &str, from: &str) {
-        match e {
-            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == audio => self.audio += 1,
-            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == video => {
-                self.layers
-                    .push(layer_of(&f.data).expect("a numbered layer frame"));
-            }
-            HandleEvent::Rtc(RtcEvent::Data(m)) => {
-                assert_eq!(m.label, from, "{m:?}");
-                let text = String::from_utf8(m.data).unwrap();
-                let n = text.strip_prefix("chat ").and_then(|n| n.parse().ok());
-                self.chat
-                    .push(n.unwrap_or_else(|| panic!("not a chat message: {text}")));
-            }
-            _ => {}
-        }
-    }
-
-    /// Enough of each: audio frames, video frames, data messages.
-    fn enough(&self, audio: usize, video: usize, chat: usize) -> bool {
-        self.audio >= audio && self.layers.len() >= video && self.chat.len() >= chat
-    }
-}
-
 /// Reads the subscriber's events until `done` holds.
 fn receive(
     subscriber: &Subscriber,
     (audio, video, from): (&str, &str, &str),
-    mut done: impl FnMut(&Received) -> bool,
-) -> Received {
-    let mut received = Received::default();
+    mut done: impl FnMut(&LayersAndData) -> bool,
+) -> LayersAndData {
+    let mut received = LayersAndData::default();
     subscriber
         .handle()
         .events()
@@ -615,7 +570,7 @@ fn a_workflow_publisher_of_audio_simulcast_and_data_reaches_a_subscriber_that_pi
         // Everything arrives: audio, the highest layer (Janus's default), the messages in
         // the order sent.
         let got = receive(&subscriber, mids, |r| {
-            r.enough(25, 25, 5) && r.layers.iter().rev().take_while(|l| **l == "h").count() >= 10
+            r.enough(25, 25, 5) && r.ends_with_run_of("h")
         });
         assert!(
             got.chat.windows(2).all(|w| w[0] < w[1]),
@@ -649,11 +604,11 @@ fn a_workflow_publisher_of_audio_simulcast_and_data_reaches_a_subscriber_that_pi
         // Frames of the old layer already on their way may still come, then a keyframe of
         // the new one; from the first "l" on, nothing else.
         let got = receive(&subscriber, mids, |r| {
-            r.layers.iter().skip_while(|l| **l != "l").count() >= 30 && r.chat.len() >= 3
+            r.layers_from("l").len() >= 30 && r.chat.len() >= 3
         });
-        let after: Vec<_> = got.layers.iter().skip_while(|l| **l != "l").collect();
+        let after = got.layers_from("l");
         assert!(
-            after.iter().all(|l| **l == "l"),
+            after.iter().all(|l| *l == "l"),
             "other layers after the switch: {got:?}"
         );
         assert!(got.audio > 0, "{got:?}");

@@ -22,6 +22,9 @@
 //! A subscriber's `update` (tokio here, blocking in `rtc_videoroom.rs`): one request adds a
 //! second publisher's streams and removes the first's video; the typed `updated` lists
 //! the subscription, the second's frames arrive, none of the first's video after that.
+//! A `Publisher` of audio, simulcast video and a data channel (tokio here, blocking in
+//! `rtc_videoroom.rs`): its `Subscriber` gets audio, the top layer and the messages, then
+//! after a typed `configure` with `substream` 0 the typed layer event and only that layer.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
@@ -1023,7 +1026,10 @@ mod tokio_adapter {
         JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
         RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
     };
-    use janus_tests::rtc::{ByFeed, SECOND_FEED, StopOnDrop, VIDEOROOM, WAIT, pick};
+    use janus_tests::rtc::{
+        ByFeed, CHAT, LayersAndData, SECOND_FEED, StopOnDrop, VIDEOROOM, WAIT, chat_message,
+        layer_frames, pick,
+    };
     use janus_tests::samples::{Kind, Relayed, Samples};
     use janus_tests::{Janus, JanusBuilder};
     use janus_tokio::plugins::videoroom::{self, Publisher, Subscriber};
@@ -1979,6 +1985,121 @@ mod tokio_adapter {
                     SECOND_FEED,
                     &stop
                 ),
+                checks
+            );
+        })
+        .await;
+    }
+
+    /// Every 20 ms until `stop`: an Opus frame, every other tick the three simulcast
+    /// layers, every fifth tick a numbered data message.
+    async fn send_layers_and_data(peer: &Connection, audio: &str, video: &str, stop: &AtomicBool) {
+        use janus_tests::media::{OPUS_TICKS, opus_frame};
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut n = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            tick.tick().await;
+            let frame = opus_frame(n, 80);
+            let _ = peer
+                .write_frame(audio, u64::from(n) * OPUS_TICKS, &frame)
+                .await;
+            if n % 2 == 0 {
+                let (rtp_time, frames) = layer_frames(n / 2);
+                for (rid, frame) in frames {
+                    let _ = peer
+                        .write_simulcast_frame(video, rid, rtp_time, &frame)
+                        .await;
+                }
+            }
+            if n % 5 == 0 {
+                let _ = peer
+                    .send_data(CHAT, false, chat_message(n / 5).as_bytes())
+                    .await;
+            }
+            n += 1;
+        }
+    }
+
+    /// Reads the subscriber's events until `done` holds.
+    async fn receive(
+        subscriber: &Subscriber,
+        (audio, video, from): (&str, &str, &str),
+        mut done: impl FnMut(&LayersAndData) -> bool,
+    ) -> LayersAndData {
+        let mut got = LayersAndData::default();
+        subscriber
+            .handle()
+            .events()
+            .wait_for(WAIT, |e| {
+                got.push(e, audio, video, from);
+                done(&got).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}: received {got:?}"));
+        got
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_publisher_of_audio_simulcast_and_data_reaches_a_subscriber_that_picks_a_layer() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let tracks = [
+                Track::audio().send_only(),
+                Track::video().send_only().simulcast(),
+                Track::data(CHAT),
+            ];
+            let publisher = Publisher::join_and_publish(&session, ip, &join(ROOM, "sim"), &tracks)
+                .await
+                .unwrap();
+            let (mut up, mut is_up, mut open) = (pick::both_up(), false, false);
+            publisher
+                .handle()
+                .events()
+                .wait_for(WAIT, |e| {
+                    open |= matches!(&e, HandleEvent::Rtc(janus_rtc::Event::DataOpen { label, .. }) if label == CHAT);
+                    is_up |= up(e).is_some();
+                    (is_up && open).then_some(())
+                })
+                .await
+                .unwrap();
+            let feed = publisher.joined().id.clone();
+            let (audio, video) = local_mids(publisher.handle()).await;
+            let video = video.unwrap();
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join = JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(feed.clone())]);
+                let subscriber = Subscriber::join(&session, ip, &join).await.unwrap();
+                let sub_mid = |mid: &str| {
+                    subscriber.subscription().stream_of(&feed, mid).map(|s| s.mid.clone()).unwrap()
+                };
+                let (sub_audio, sub_video, from) = (sub_mid(&audio), sub_mid(&video), feed.to_string());
+                let mids = (sub_audio.as_str(), sub_video.as_str(), from.as_str());
+                let got = receive(&subscriber, mids, |r| r.enough(25, 25, 5) && r.ends_with_run_of("h")).await;
+                assert!(got.chat.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+
+                let mut to_low = vr::SubscriberStreamConfig::new(sub_video.clone());
+                to_low.substream = Some(0);
+                let mut configure = vr::ConfigureSubscriber::new();
+                configure.streams = Some(vec![to_low]);
+                subscriber.configure(&configure).await.unwrap();
+                let switched = pick::typed(videoroom::event, |e| match e {
+                    Event::LayerChanged { substream: Some(0), mid, .. } => Some(mid),
+                    _ => None,
+                });
+                let mid = subscriber.handle().events().wait_for(WAIT, switched).await.unwrap();
+                assert_eq!(mid.as_deref(), Some(sub_video.as_str()));
+                let got = receive(&subscriber, mids, |r| r.layers_from("l").len() >= 30 && r.chat.len() >= 3).await;
+                assert!(got.layers_from("l").iter().all(|l| *l == "l"), "{got:?}");
+                assert!(got.audio > 0, "{got:?}");
+            };
+            tokio::join!(
+                send_layers_and_data(publisher.handle().peer().unwrap(), &audio, &video, &stop),
                 checks
             );
         })
