@@ -14,9 +14,9 @@
 //! `roomchanged`; listed there; the old room hears the leaving), and `destroy` of that room
 //! (the participant's typed `destroyed`).
 //! Talk detection: in a room made with `audiolevel_event`, a participant writes the Opus
-//! sample with a loud RFC 6464 level on each frame, then silence; the other participant
-//! and the talker herself get the typed `talking`, then `stopped-talking`, and
-//! `listparticipants` says `talking` true, then false.
+//! sample with silent RFC 6464 levels (no event: blocking), then loud ones, then silence
+//! again; the other participant and the talker herself get the typed `talking`, then
+//! `stopped-talking`, and `listparticipants` says `talking` true, then false.
 //! `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -482,12 +482,24 @@ mod blocking {
             .wait_for(WAIT, pick::both_up())
             .unwrap();
         let alice_mid = mid(&alice);
-        let level = AtomicU8::new(LOUD);
+        let level = AtomicU8::new(QUIET);
         let stop = AtomicBool::new(false);
         std::thread::scope(|s| {
             let _stop = StopOnDrop(&stop);
             let sender =
                 s.spawn(|| send_talking(alice.handle().peer().unwrap(), &alice_mid, &level, &stop));
+            // Frames flowing with silent levels: over two detection periods, no one talks.
+            let early = bob.handle().events().wait_for(
+                Duration::from_millis(40 * ACTIVE_PACKETS),
+                pick::typed(audiobridge::event, talking(alice.id())),
+            );
+            assert!(
+                early
+                    .as_ref()
+                    .is_err_and(janus_rtc::ClientError::is_timeout),
+                "talking with silent levels: {early:?}"
+            );
+            level.store(LOUD, Ordering::Relaxed);
             // Loud: the other participant and the talker herself hear she talks.
             let said = bob
                 .handle()
