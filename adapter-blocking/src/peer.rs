@@ -266,6 +266,13 @@ impl Connection {
         Ok(self.call(move |pc, _| pc.unmute(&mid))??)
     }
 
+    /// Asks Janus for a keyframe on the received video track `mid` (a PLI): see
+    /// [`PeerConnection::request_keyframe`].
+    pub fn request_keyframe(&self, mid: &str) -> Result<(), Error> {
+        let mid = mid.to_owned();
+        Ok(self.call(move |pc, _| pc.request_keyframe(&mid))??)
+    }
+
     /// The received bitrate on `mid` in bits per second (janus.js `getBitrate`).
     pub fn bitrate(&self, mid: &str) -> Result<Option<u64>, Error> {
         let mid = mid.to_owned();

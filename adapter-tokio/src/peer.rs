@@ -271,6 +271,13 @@ impl Connection {
         Ok(self.call(move |pc, _| pc.unmute(&mid)).await??)
     }
 
+    /// Asks Janus for a keyframe on the received video track `mid` (a PLI): see
+    /// [`PeerConnection::request_keyframe`].
+    pub async fn request_keyframe(&self, mid: &str) -> Result<(), Error> {
+        let mid = mid.to_owned();
+        Ok(self.call(move |pc, _| pc.request_keyframe(&mid)).await??)
+    }
+
     /// The received bitrate on `mid` in bits per second (janus.js `getBitrate`).
     pub async fn bitrate(&self, mid: &str) -> Result<Option<u64>, Error> {
         let mid = mid.to_owned();

@@ -276,6 +276,33 @@ pub enum Route<'a> {
 }
 
 impl Event {
+    /// A short name of the event's kind, for counters and logs: Janus's own `janus` type for
+    /// what comes from the wire (`webrtcup`, `media`, `slowlink`, `hangup`, `detached`,
+    /// `event` for a plugin's, `trickle`, ...), and the client's own for the rest
+    /// (`connected`, `server-failed`, `disconnected`, `reclaimed`, `completed`, `ack`,
+    /// `session-lost`, `closed`, `unknown`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Connected { .. } => "connected",
+            Self::ServerFailed { .. } => "server-failed",
+            Self::Disconnected { .. } => "disconnected",
+            Self::SessionReclaimed { .. } => "reclaimed",
+            Self::Completed { .. } => "completed",
+            Self::Acked { .. } => "ack",
+            Self::SessionLost { .. } => "session-lost",
+            Self::PluginEvent { .. } => "event",
+            Self::WebrtcUp { .. } => "webrtcup",
+            Self::Media { .. } => "media",
+            Self::SlowLink { .. } => "slowlink",
+            Self::Hangup { .. } => "hangup",
+            Self::IceFailed { .. } => "ice-failed",
+            Self::Detached { .. } => "detached",
+            Self::Trickle { .. } => "trickle",
+            Self::Closed => "closed",
+            Self::Unknown { .. } => "unknown",
+        }
+    }
+
     /// Where this event belongs.
     ///
     /// ```

@@ -7,12 +7,14 @@
 //! used: its writer always writes the `AV01` fourcc (so it cannot write VP8 or VP9) and unwraps
 //! every I/O error, and its reader would save about twenty lines while dropping the frame count.
 //!
-//! [`IvfWriter`] writes its time base as 1/90000, so RTP times go in unchanged. The frame
-//! count field (bytes 24..28) is fixed up by [`IvfWriter::finish_seekable`] when the writer can
-//! seek; [`IvfWriter::finish`] leaves it as written at the start (0), for pipes and sockets.
-//! Note that FFmpeg reads that field as the stream's duration in time-base units rather than as
-//! a frame count (the two agree only when the time base is one frame), so ffprobe's header
-//! duration of an IVF written here is not meaningful; its packet timestamps are exact.
+//! [`IvfWriter`] writes its time base as 1/90000, so RTP times go in unchanged. Bytes 24..28
+//! are the "length": libvpx's documentation calls it the frame count, FFmpeg reads it as the
+//! stream's duration in time-base units and writes it so (the frame count times the mean frame
+//! interval). The two agree only when the time base is one frame, as in FFmpeg's own 30 fps
+//! files; with a 90 kHz time base they differ, and the writer follows FFmpeg, whose ffprobe is
+//! what people check recordings with. [`IvfWriter::finish_seekable`] fixes it up when the
+//! writer can seek; [`IvfWriter::finish`] leaves it as written at the start (0), for pipes and
+//! sockets. [`IvfHeader::frame_count`] is the raw field.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
@@ -46,7 +48,8 @@ pub struct IvfHeader {
     pub rate: u32,
     /// Time base numerator.
     pub scale: u32,
-    /// The frame count field (FFmpeg writes a duration in time-base units there instead).
+    /// The raw "length" field (bytes 24..28): a frame count for libvpx, the duration in
+    /// time-base units for FFmpeg (see the [module doc](self)).
     pub frame_count: u32,
 }
 
@@ -200,7 +203,7 @@ fn to_rtp(pts: u64, h: &IvfHeader) -> u64 {
 /// VP8: bit 0 of the frame tag is 0 (RFC 6386 §9.1). VP9: the uncompressed header's
 /// `show_existing_frame` and `frame_type` are 0 (VP9 spec §6.2). AV1: the temporal unit holds a
 /// sequence header OBU (type 1), which encoders put before every keyframe; a heuristic, not a
-/// parse of the frame header.
+/// parse of the frame header. H.264 (an Annex B access unit): it holds an IDR slice.
 pub fn is_keyframe(codec: Codec, data: &[u8]) -> bool {
     let Some(&b) = data.first() else {
         return false;
@@ -218,6 +221,7 @@ pub fn is_keyframe(codec: Codec, data: &[u8]) -> bool {
             rest & 0xC0 == 0
         }
         Codec::Av1 => av1_has_sequence_header(data),
+        Codec::H264 => crate::h264::has_idr(data),
         Codec::Opus => true,
     }
 }
@@ -266,6 +270,7 @@ pub struct IvfWriter<W> {
     width: u16,
     height: u16,
     first_rtp: Option<u64>,
+    last_rtp: u64,
     frames: u32,
 }
 
@@ -291,6 +296,7 @@ impl<W: Write> IvfWriter<W> {
             width,
             height,
             first_rtp: None,
+            last_rtp: 0,
             frames: 0,
         })
     }
@@ -312,6 +318,7 @@ impl<W: Write> IvfWriter<W> {
         h[4..12].copy_from_slice(&rtp_time.wrapping_sub(first).to_le_bytes());
         self.writer.write_all(&h)?;
         self.writer.write_all(data)?;
+        self.last_rtp = rtp_time;
         self.frames = self.frames.saturating_add(1);
         Ok(())
     }
@@ -319,6 +326,20 @@ impl<W: Write> IvfWriter<W> {
     /// Frames written so far.
     pub fn frames(&self) -> u32 {
         self.frames
+    }
+
+    /// The stream's length in 90 kHz ticks as FFmpeg computes it: the frames times the mean
+    /// interval between them (so the last frame lasts as long as the mean one), 0 for fewer
+    /// than two frames.
+    pub fn length(&self) -> u32 {
+        let span = self
+            .last_rtp
+            .wrapping_sub(self.first_rtp.unwrap_or(self.last_rtp));
+        let ticks = match self.frames {
+            0 | 1 => 0,
+            n => span * u64::from(n) / u64::from(n - 1),
+        };
+        u32::try_from(ticks).unwrap_or(u32::MAX)
     }
 
     /// Flushes and returns the writer, leaving the header as written in [`new`](Self::new)
@@ -330,7 +351,8 @@ impl<W: Write> IvfWriter<W> {
 }
 
 impl<W: Write + Seek> IvfWriter<W> {
-    /// Fixes up the header (the frame count, and a VP8 size learnt from the first keyframe),
+    /// Fixes up the header (the length as FFmpeg reads it, see the [module doc](self), and a
+    /// VP8 size learnt from the first keyframe),
     /// seeks back to the end, flushes and returns the writer. The header is assumed to start at
     /// the writer's position 0.
     pub fn finish_seekable(mut self) -> Result<W, Error> {
@@ -339,7 +361,7 @@ impl<W: Write + Seek> IvfWriter<W> {
         self.writer.write_all(&self.width.to_le_bytes())?;
         self.writer.write_all(&self.height.to_le_bytes())?;
         self.writer.seek(SeekFrom::Start(24))?;
-        self.writer.write_all(&self.frames.to_le_bytes())?;
+        self.writer.write_all(&self.length().to_le_bytes())?;
         self.writer.seek(SeekFrom::Start(end))?;
         self.writer.flush()?;
         Ok(self.writer)

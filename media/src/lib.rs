@@ -12,6 +12,10 @@
 //! |---|---|---|---|---|
 //! | IVF | [`IvfReader`] | [`IvfWriter`] | VP8, VP9, AV1 (from the fourcc) | [`ivf`] |
 //! | Ogg Opus | [`OpusReader`] | [`OpusWriter`] | Opus, one packet per frame | [`ogg_opus`] |
+//! | H.264 Annex B | [`H264Reader`] | [`H264Writer`] | H.264, an access unit per frame, at a frame rate given | [`h264`] |
+//!
+//! [`MediaFile::read`] reads either, told apart by its signature; a [`Schedule`] paces several
+//! tracks (audio and video of a publisher) together.
 //!
 //! A [`Frame`] is one encoded frame with its RTP time in the codec's clock (90 kHz video, 48 kHz
 //! Opus, [`Codec::clock_rate`]): exactly what `janus_rtc::PeerConnection::write_frame(now, mid,
@@ -29,9 +33,14 @@
 //!   (0.1, from rav1e) writes only the `AV01` fourcc and panics on I/O errors, so it cannot write
 //!   VP8 or VP9; see [`ivf`].
 //!
-//! Not in this slice: H.264 Annex B and WebM/Matroska (neither read nor written yet), and
-//! keyframe requests when a recording starts or has a gap (the writer reports gaps; asking
-//! Janus for a keyframe is the caller's job).
+//! - H.264 NAL units come out of the byte stream through the `h264-reader` crate; grouping them
+//!   into access units is hand-written (a few lines of §7.4.1.2.3 the crate leaves to its
+//!   callers); see [`h264`].
+//!
+//! Not here: WebM/Matroska (the kept demuxer crates read but do not write it, and a writer
+//! would be most of a muxer), and keyframe requests when a recording starts or has a gap:
+//! the writers report gaps, asking Janus is the caller's job (janusctl's `record` does it with
+//! `request_keyframe`).
 //!
 //! # Example
 //!
@@ -66,15 +75,22 @@
 //!
 //! [`janus-rtc`]: https://docs.rs/janus-rtc
 
+mod file;
+pub mod h264;
 pub mod ivf;
 pub mod ogg_opus;
 mod pacer;
+pub mod samples;
+mod schedule;
 
 use std::io;
 
+pub use file::MediaFile;
+pub use h264::{H264Reader, H264Writer};
 pub use ivf::{IvfHeader, IvfReader, IvfWriter};
 pub use ogg_opus::{OpusHead, OpusReader, OpusWriter};
 pub use pacer::{Paced, Pacer};
+pub use schedule::Schedule;
 
 /// A codec this crate reads or writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,6 +102,8 @@ pub enum Codec {
     Vp9,
     /// AV1 (IVF fourcc `AV01`).
     Av1,
+    /// H.264 (Annex B byte stream).
+    H264,
     /// Opus (Ogg Opus).
     Opus,
 }
@@ -94,36 +112,38 @@ impl Codec {
     /// The RTP clock rate: 90 kHz for video, 48 kHz for Opus.
     pub const fn clock_rate(self) -> u32 {
         match self {
-            Self::Vp8 | Self::Vp9 | Self::Av1 => 90_000,
+            Self::Vp8 | Self::Vp9 | Self::Av1 | Self::H264 => 90_000,
             Self::Opus => 48_000,
         }
     }
 
     /// The codec's name as in the SDP and in `janus_rtc::MediaFrame::codec` (`VP8`, `VP9`,
-    /// `AV1`, `opus`).
+    /// `AV1`, `H264`, `opus`).
     pub const fn sdp_name(self) -> &'static str {
         match self {
             Self::Vp8 => "VP8",
             Self::Vp9 => "VP9",
             Self::Av1 => "AV1",
+            Self::H264 => "H264",
             Self::Opus => "opus",
         }
     }
 
-    /// The codec an SDP name stands for, case-insensitively (`vp8`, `VP9`, `AV1`, `opus`).
+    /// The codec an SDP name stands for, case-insensitively (`vp8`, `VP9`, `AV1`, `h264`,
+    /// `opus`).
     pub fn from_sdp_name(name: &str) -> Option<Self> {
-        [Self::Vp8, Self::Vp9, Self::Av1, Self::Opus]
+        [Self::Vp8, Self::Vp9, Self::Av1, Self::H264, Self::Opus]
             .into_iter()
             .find(|c| c.sdp_name().eq_ignore_ascii_case(name))
     }
 
-    /// The IVF fourcc (`None` for Opus, which IVF does not carry).
+    /// The IVF fourcc (`None` for Opus and H.264, which this crate does not put in IVF).
     pub const fn fourcc(self) -> Option<[u8; 4]> {
         match self {
             Self::Vp8 => Some(*b"VP80"),
             Self::Vp9 => Some(*b"VP90"),
             Self::Av1 => Some(*b"AV01"),
-            Self::Opus => None,
+            Self::H264 | Self::Opus => None,
         }
     }
 

@@ -97,3 +97,51 @@ fn bad_files_are_errors() {
     assert!(OpusReader::new(VIDEO).is_err());
     assert!(OpusReader::new(&[][..]).is_err());
 }
+
+#[test]
+fn the_h264_sample_reads_as_90_access_units_with_an_idr_each_second() {
+    let file = janus_media::samples::h264().unwrap();
+    assert_eq!(file.codec, janus_media::Codec::H264);
+    assert_eq!(file.frames.len(), 90);
+    let keys: Vec<usize> = (0..90).filter(|&i| file.frames[i].keyframe).collect();
+    assert_eq!(keys, [0, 30, 60]);
+    assert_eq!(file.frames[31].rtp_time, 31 * 3000);
+    assert_eq!(file.duration(), std::time::Duration::from_secs(3));
+    for f in &file.frames {
+        // Every frame starts with a start code and an access unit delimiter (NAL type 9).
+        assert_eq!(f.data[..5], [0, 0, 0, 1, 0x09], "{:02x?}", &f.data[..8]);
+    }
+    // An IDR frame carries its parameter sets: SPS (7), PPS (8) before the slice.
+    let types: Vec<u8> = nal_types(&file.frames[30].data);
+    assert!(
+        types.starts_with(&[9, 7, 8]) && types.contains(&5),
+        "{types:?}"
+    );
+}
+
+#[test]
+fn h264_written_back_is_the_same_byte_stream() {
+    let file = janus_media::samples::h264().unwrap();
+    let mut w = janus_media::H264Writer::new(Vec::new());
+    for f in &file.frames {
+        w.write_frame(f.rtp_time, &f.data).unwrap();
+    }
+    assert_eq!(w.frames(), 90);
+    let written = w.finish().unwrap();
+    let again = janus_media::MediaFile::read(&written[..]).unwrap();
+    assert_eq!(again.frames, file.frames);
+}
+
+#[test]
+fn not_h264_is_a_typed_error() {
+    let err = janus_media::H264Reader::new(&[1u8, 2, 3][..], 30).unwrap_err();
+    assert!(matches!(err, janus_media::Error::Invalid { .. }), "{err}");
+    assert!(janus_media::H264Reader::new(&[0u8, 0, 0, 1, 0x67][..], 0).is_err());
+}
+
+fn nal_types(au: &[u8]) -> Vec<u8> {
+    au.windows(4)
+        .filter(|w| w[..3] == [0, 0, 1])
+        .map(|w| w[3] & 0x1F)
+        .collect()
+}

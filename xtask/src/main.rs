@@ -140,9 +140,10 @@ fn test() -> Result {
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
 /// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom, VideoCall and TextRoom
-/// WebRTC tests, and the VideoRoom, AudioBridge, Streaming and TextRoom workflows. (nextest's
+/// WebRTC tests, the VideoRoom, AudioBridge, Streaming and TextRoom workflows, and janusctl's
+/// commands. (nextest's
 /// `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 17] = [
+const TESTS_ON_NEW_JANUS: [&str; 19] = [
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
@@ -160,6 +161,8 @@ const TESTS_ON_NEW_JANUS: [&str; 17] = [
     "streaming_tokio",
     "textroom_blocking",
     "textroom_tokio",
+    "cli_commands",
+    "publish_record",
 ];
 
 /// `cargo nextest run <args>` inside a fresh namespace, against `janus` (the harness's

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use str0m::format::{CodecExtra, PayloadParams};
-use str0m::media::{MediaData, MediaTime, Mid, Rid};
+use str0m::media::{KeyframeRequestKind, MediaData, MediaTime, Mid, Rid};
 use str0m::stats::MediaIngressStats;
 
 use super::PeerConnection;
@@ -106,6 +106,22 @@ impl PeerConnection {
         let spec = params.spec();
         let codec = (spec.codec.to_string(), spec.clock_rate.get());
         Some(codec)
+    }
+
+    /// Asks Janus for a keyframe on a video track we receive (an RTCP PLI), as a decoder or a
+    /// recorder does when it starts or after a gap (janus.js leaves this to the browser).
+    /// Janus passes the request on to the publisher (VideoRoom) or asks its RTP source
+    /// (Streaming).
+    pub fn request_keyframe(&mut self, mid: &str) -> Result<(), Error> {
+        let mut writer = self
+            .rtc
+            .writer(Mid::from(mid))
+            .ok_or_else(|| Error::UnknownMid(mid.to_owned()))?;
+        let result = writer
+            .request_keyframe(None, KeyframeRequestKind::Pli)
+            .map_err(|e| Error::Rtc(format!("keyframe request on {mid}: {e}")));
+        self.drain();
+        result
     }
 
     /// Stops sending on a local audio or video track without renegotiating (janus.js
