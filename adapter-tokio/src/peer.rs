@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::{
-    Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig, PeerConnection, Track,
-    TrackInfo,
+    AudioLevel, Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig,
+    PeerConnection, Track, TrackInfo,
 };
 use serde_json::Value;
 use tokio::net::UdpSocket;
@@ -205,6 +205,33 @@ impl Connection {
         Ok(self
             .call(move |pc, now| pc.write_simulcast_frame(now, &mid, &rid, rtp_time, &data))
             .await??)
+    }
+
+    /// Writes an audio frame with its RFC 6464 level (what Janus's talk detection reads):
+    /// see [`PeerConnection::write_frame_with_level`].
+    pub async fn write_frame_with_level(
+        &self,
+        mid: &str,
+        rtp_time: u64,
+        data: &[u8],
+        level: AudioLevel,
+    ) -> Result<bool, Error> {
+        let (mid, data) = (mid.to_owned(), data.to_vec());
+        Ok(self
+            .call(move |pc, now| pc.write_frame_with_level(now, &mid, rtp_time, &data, level))
+            .await??)
+    }
+
+    /// The level of the last frame we wrote on `mid` with one (janus.js `getLocalVolume`).
+    pub async fn local_volume(&self, mid: &str) -> Result<Option<AudioLevel>, Error> {
+        let mid = mid.to_owned();
+        self.call(move |pc, _| pc.local_volume(&mid)).await
+    }
+
+    /// The level of the last frame received on `mid` with one (janus.js `getRemoteVolume`).
+    pub async fn remote_volume(&self, mid: &str) -> Result<Option<AudioLevel>, Error> {
+        let mid = mid.to_owned();
+        self.call(move |pc, _| pc.remote_volume(&mid)).await
     }
 
     /// Queues DTMF tones on an audio track (janus.js `dtmf`): see

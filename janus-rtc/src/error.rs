@@ -34,6 +34,12 @@ pub enum Error {
     /// Not a DTMF digit (`0`-`9`, `*`, `#`, `A`-`D`).
     #[error("not a DTMF tone: {0:?}")]
     Dtmf(char),
+    /// An audio level above 127 (RFC 6464 levels are 0 to 127 -dBov).
+    #[error("not an audio level (0 to 127 -dBov): {0}")]
+    AudioLevel(u8),
+    /// An audio level given for a track that is not audio.
+    #[error("track {0} is not audio")]
+    NotAudio(String),
     /// str0m refused the operation.
     #[error("webrtc: {0}")]
     Rtc(String),

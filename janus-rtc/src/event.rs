@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use janus_proto::Trickle;
 
-use crate::{Error, TrackInfo};
+use crate::{AudioLevel, Error, TrackInfo};
 
 /// ICE connectivity, as janus.js `iceState` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,9 @@ pub struct MediaFrame {
     pub contiguous: bool,
     /// The frame.
     pub data: Arc<[u8]>,
+    /// Its RFC 6464 audio level, when the sender put one in (audio; the extension is
+    /// negotiated whenever both sides know it).
+    pub audio_level: Option<AudioLevel>,
 }
 
 /// A data-channel message received.

@@ -68,7 +68,8 @@
 //! other `peer/` modules hold one concept each: `negotiation` (offer, answer, remote JSEP,
 //! track events), `candidates` (local candidates and trickle, remote ones, Janus's trickle
 //! and hangup events), `media` (writing frames and simulcast layers, received frames, mute,
-//! bitrate), `data` (data channels) and `dtmf` (tones out and in). [`Input`], [`Output`] and
+//! bitrate), `data` (data channels), `dtmf` (tones out and in) and `level` (audio levels
+//! out and in; the [`AudioLevel`] type is in `level.rs`). [`Input`], [`Output`] and
 //! [`Transmit`] are in `io`, the application's [`Event`]s in `event`. `handle` holds
 //! [`HandleConnection`]: a connection tied to its plugin handle the way janus.js ties them
 //! (trickle both ways, Janus's events in one ordered [`HandleEvent`] stream, answers that
@@ -87,7 +88,10 @@
 //! [`PeerConnection::create_answer`], [`PeerConnection::handle_remote_jsep`],
 //! [`Event::LocalTrack`], [`Event::RemoteTrack`], [`Event::DataOpen`], [`Event::Data`],
 //! [`Event::IceState`], [`PeerConnection::bitrate`], [`PeerConnection::mute`] and
-//! [`PeerConnection::close`] here.
+//! [`PeerConnection::close`] here; `getLocalVolume` and `getRemoteVolume` are
+//! [`PeerConnection::local_volume`] and [`PeerConnection::remote_volume`], the RFC 6464
+//! levels written with [`PeerConnection::write_frame_with_level`] and received in
+//! [`MediaFrame::audio_level`].
 //!
 //! ```
 //! use std::time::Instant;
@@ -107,6 +111,7 @@ mod error;
 mod event;
 pub mod handle;
 mod io;
+mod level;
 mod peer;
 mod sdp;
 mod track;
@@ -117,6 +122,7 @@ pub use error::Error;
 pub use event::{DataMessage, Event, IceState, MediaFrame};
 pub use handle::{HandleConnection, HandleEvent, HandleOutput};
 pub use io::{Input, Output, Transmit};
+pub use level::AudioLevel;
 pub use peer::PeerConnection;
 pub use sdp::normalize_sdp;
 pub use track::{Track, TrackAction, TrackInfo, TrackKind};

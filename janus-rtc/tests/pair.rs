@@ -111,6 +111,96 @@ fn two_peers_negotiate_connect_and_exchange_data_and_frames_in_simulated_time() 
     assert!(b.events.iter().any(|e| matches!(e, Event::Closed)));
 }
 
+/// The RFC 6464 extension's URI, as our SDP names it.
+const AUDIO_LEVEL_EXT: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+#[test]
+fn audio_levels_are_negotiated_sent_per_frame_and_read_per_remote_track() {
+    use janus_rtc::{AudioLevel, Error};
+
+    let mut now = Instant::now();
+    let (mut a, mut b) = (side(now, "10.0.0.1:1000"), side(now, "10.0.0.2:2000"));
+    let offer =
+        a.pc.create_offer(&[Track::audio(), Track::video()], false)
+            .unwrap();
+    let answer = b.pc.create_answer(&offer, &[]).unwrap();
+    for sdp in [&offer.sdp, &answer.sdp] {
+        let audio = sdp.split("m=").find(|m| m.starts_with("audio")).unwrap();
+        assert!(audio.contains(AUDIO_LEVEL_EXT), "{audio}");
+    }
+    a.pc.handle_remote_jsep(&answer).unwrap();
+    run(&mut a, &mut b, &mut now, 1);
+    for c in std::mem::take(&mut a.candidates) {
+        b.pc.add_remote_candidate(&c).unwrap();
+    }
+    for c in std::mem::take(&mut b.candidates) {
+        a.pc.add_remote_candidate(&c).unwrap();
+    }
+    run(&mut a, &mut b, &mut now, 200);
+    assert!(a.pc.is_connected() && b.pc.is_connected());
+    let tracks = a.pc.local_tracks();
+    let audio = &tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Audio)
+        .unwrap()
+        .mid;
+    let video = &tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Video)
+        .unwrap()
+        .mid;
+    assert_eq!(a.pc.local_volume(audio), None);
+    assert_eq!(b.pc.remote_volume(audio), None);
+
+    // Loud frames, then quiet ones: each arrives with its own level.
+    let frame = [0xF8, 1, 2, 3, 4, 5];
+    let levels = [10u8, 10, 20, 127, 127];
+    for (n, dbov) in (0u64..).zip(levels) {
+        let level = AudioLevel::new(dbov).unwrap();
+        assert!(
+            a.pc.write_frame_with_level(now, audio, n * 960, &frame, level)
+                .unwrap()
+        );
+        assert_eq!(a.pc.local_volume(audio), Some(level));
+        run(&mut a, &mut b, &mut now, 2);
+    }
+    // A frame without a level carries none, and leaves the last level as it was.
+    assert!(a.pc.write_frame(now, audio, 5 * 960, &frame).unwrap());
+    run(&mut a, &mut b, &mut now, 20);
+    let received: Vec<Option<(u8, bool)>> = b
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Media(f) if f.mid == *audio => {
+                Some(f.audio_level.map(|l| (l.dbov(), l.voice())))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        received,
+        [
+            Some((10, true)),
+            Some((10, true)),
+            Some((20, true)),
+            Some((127, false)),
+            Some((127, false)),
+            None
+        ]
+    );
+    assert_eq!(b.pc.remote_volume(audio), Some(AudioLevel::SILENCE));
+    assert_eq!(
+        a.pc.local_volume(audio),
+        Some(AudioLevel::new(127).unwrap())
+    );
+
+    // A level on a video track is a typed error, and nothing is sent.
+    let err =
+        a.pc.write_frame_with_level(now, video, 0, &frame, AudioLevel::SILENCE)
+            .unwrap_err();
+    assert_eq!(err, Error::NotAudio(video.clone()));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
 

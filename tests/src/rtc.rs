@@ -154,6 +154,105 @@ pub fn layer_of(frame: &[u8]) -> Option<&'static str> {
         .map(|(rid, ..)| *rid)
 }
 
+/// Numbered frames ([`frame_number`]) from this one on come from a test's second
+/// publisher, those below it from its first.
+pub const SECOND_FEED: u32 = 500_000;
+
+/// Numbered frames received, by publisher (first or second, told by [`SECOND_FEED`]) and
+/// kind: what a subscriber of two publishers got.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ByFeed {
+    /// The first publisher's audio frames.
+    pub first_audio: usize,
+    /// The first publisher's video frames.
+    pub first_video: usize,
+    /// The second publisher's audio frames.
+    pub second_audio: usize,
+    /// The second publisher's video frames.
+    pub second_video: usize,
+}
+
+impl ByFeed {
+    /// Counts a received frame (frames that carry no number are not counted).
+    pub fn push(&mut self, f: &janus_rtc::MediaFrame) {
+        let Some(n) = frame_number(&f.data) else {
+            return;
+        };
+        let audio = f.codec.eq_ignore_ascii_case("opus");
+        let count = match (n < SECOND_FEED, audio) {
+            (true, true) => &mut self.first_audio,
+            (true, false) => &mut self.first_video,
+            (false, true) => &mut self.second_audio,
+            (false, false) => &mut self.second_video,
+        };
+        *count += 1;
+    }
+}
+
+/// The label of a VideoRoom test publisher's data channel.
+pub const CHAT: &str = "chat";
+
+/// The `n`th data message a VideoRoom test publisher sends.
+pub fn chat_message(n: u32) -> String {
+    format!("chat {n}")
+}
+
+/// What a subscriber of a publisher of audio, simulcast video ([`layer_frames`]) and
+/// [`chat_message`]s received.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LayersAndData {
+    /// Audio frames.
+    pub audio: usize,
+    /// Video frames by layer, in the order they came.
+    pub layers: Vec<&'static str>,
+    /// Data message numbers, in the order they came.
+    pub chat: Vec<u32>,
+}
+
+impl LayersAndData {
+    /// Takes one event of the subscriber's (`audio` and `video` are its mids). Data must
+    /// come on the channel Janus labels with the sender's feed id (`from`), whatever
+    /// label the publisher used; anything else fails the test.
+    pub fn push(&mut self, e: janus_rtc::HandleEvent, audio: &str, video: &str, from: &str) {
+        use janus_rtc::{Event, HandleEvent};
+        match e {
+            HandleEvent::Rtc(Event::Media(f)) if f.mid == audio => self.audio += 1,
+            HandleEvent::Rtc(Event::Media(f)) if f.mid == video => {
+                let layer = layer_of(&f.data);
+                self.layers
+                    .push(layer.unwrap_or_else(|| panic!("not a layer frame: {f:?}")));
+            }
+            HandleEvent::Rtc(Event::Data(m)) => {
+                assert_eq!(m.label, from, "{m:?}");
+                let text = String::from_utf8_lossy(&m.data);
+                let n = text.strip_prefix("chat ").and_then(|n| n.parse().ok());
+                self.chat
+                    .push(n.unwrap_or_else(|| panic!("not a chat message: {text}")));
+            }
+            _ => {}
+        }
+    }
+
+    /// Enough of each: audio frames, video frames, data messages.
+    pub fn enough(&self, audio: usize, video: usize, chat: usize) -> bool {
+        self.audio >= audio && self.layers.len() >= video && self.chat.len() >= chat
+    }
+
+    /// Ten frames in a row of layer `rid`, last.
+    pub fn ends_with_run_of(&self, rid: &str) -> bool {
+        self.layers.iter().rev().take_while(|l| **l == rid).count() >= 10
+    }
+
+    /// The layers from the first frame of `rid` on.
+    pub fn layers_from(&self, rid: &str) -> Vec<&'static str> {
+        self.layers
+            .iter()
+            .copied()
+            .skip_while(|l| *l != rid)
+            .collect()
+    }
+}
+
 /// Pickers for the adapters' `wait_for(timeout, pick)`, which both take the same
 /// `FnMut(event) -> Option<T>`: what a test waits for, written once. Each takes any of the
 /// three event types (a handle's [`HandleEvent`](janus_rtc::HandleEvent), Janus's, a

@@ -13,10 +13,14 @@
 //! `listforwarders`, `stop_rtp_forward`, `changeroom` to a room made by `create` (typed
 //! `roomchanged`; listed there; the old room hears the leaving), and `destroy` of that room
 //! (the participant's typed `destroyed`).
+//! Talk detection: in a room made with `audiolevel_event`, a participant writes the Opus
+//! sample with silent RFC 6464 levels (no event: blocking), then loud ones, then silence
+//! again; the other participant and the talker herself get the typed `talking`, then
+//! `stopped-talking`, and `listparticipants` says `talking` true, then false.
 //! `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use janus_proto::plugin::audiobridge::{ErrorCode, Event, Id, Join, Participant as Listed};
+use janus_proto::plugin::audiobridge::{Create, ErrorCode, Event, Id, Join, Participant as Listed};
 use janus_rtc::{HandleEvent, TrackInfo, TrackKind};
 use janus_tests::samples::is_mixed_opus;
 
@@ -234,17 +238,53 @@ fn rtp(packet: &[u8]) -> Option<(u8, &[u8])> {
     Some((packet[1] & 0x7f, packet.get(at..end)?))
 }
 
+/// The room of the talk-detection tests, made by them with `audiolevel_event`.
+const TALK_ROOM: u64 = 5678;
+/// Talk detection over 25 packets (0.5 s of 20 ms frames), talking below an average of
+/// 40 -dBov: shorter than the defaults (100 packets, 25) so that the test is quick.
+const ACTIVE_PACKETS: u64 = 25;
+const LEVEL_AVERAGE: u64 = 40;
+/// The levels the talker writes with its frames (-dBov: lower is louder): loud, far
+/// below the threshold, then silence.
+const LOUD: u8 = 10;
+const QUIET: u8 = 127;
+
+/// A room that tells its participants who talks.
+fn talk_room() -> Create {
+    let mut create = Create::new();
+    create.room = Some(TALK_ROOM.into());
+    create.audiolevel_event = Some(true);
+    create.audio_active_packets = Some(ACTIVE_PACKETS);
+    create.audio_level_average = Some(LEVEL_AVERAGE);
+    create
+}
+
+/// `who` started talking (`true`) or stopped (`false`).
+fn talking(who: &Id) -> impl FnMut(Event) -> Option<bool> + '_ {
+    move |e| match e {
+        Event::Talking { id, .. } if &id == who => Some(true),
+        Event::StoppedTalking { id, .. } if &id == who => Some(false),
+        _ => None,
+    }
+}
+
+/// `who`'s `talking` flag in `listparticipants` (present once the extension is in use).
+fn listed_talking(list: &[Listed], who: &Id) -> Option<bool> {
+    list.iter().find(|p| &p.id == who).and_then(|p| p.talking)
+}
+
 mod blocking {
 
     use std::net::{IpAddr, UdpSocket};
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
     use std::time::{Duration, Instant};
 
     use janus_blocking::plugins::audiobridge::{self, Participant};
+    use janus_blocking::rtc::AudioLevel;
     use janus_blocking::{Client, Connection};
     use janus_proto::ClientConfig;
     use janus_proto::plugin::audiobridge::{
-        ChangeRoom, Configure, Create, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
+        ChangeRoom, Configure, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
         MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
     };
     use janus_tests::Janus;
@@ -397,6 +437,117 @@ mod blocking {
             eprintln!("blocking: Opus frames written by alice and bob {sent:?}");
         });
     }
+    /// Writes the Opus sample until `stop`, each frame with the level `level` holds then.
+    fn send_talking(peer: &Connection, mid: &str, level: &AtomicU8, stop: &AtomicBool) -> u64 {
+        let mut samples = Samples::new(Instant::now(), false);
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let (frames, next) = samples.due(Instant::now());
+            for (_, f) in frames {
+                let level = AudioLevel::new(level.load(Ordering::Relaxed)).unwrap();
+                if peer
+                    .write_frame_with_level(mid, f.rtp_time, &f.data, level)
+                    .unwrap_or(false)
+                {
+                    sent += 1;
+                }
+            }
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        sent
+    }
+
+    #[test]
+    fn a_participant_sending_loud_then_quiet_levels_is_announced_talking_then_stopped() {
+        let janus = Janus::launch().unwrap();
+        let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(PLUGIN).unwrap();
+        let created = audiobridge::request(&admin, &talk_room()).unwrap();
+        assert!(
+            matches!(&created, Event::Created(c) if c.room == TALK_ROOM.into()),
+            "{created:?}"
+        );
+
+        let alice = Participant::join(&session, ip, &join(TALK_ROOM, "alice")).unwrap();
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let bob = Participant::join(&session, ip, &join(TALK_ROOM, "bob")).unwrap();
+        bob.handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let alice_mid = mid(&alice);
+        let level = AtomicU8::new(QUIET);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            let sender =
+                s.spawn(|| send_talking(alice.handle().peer().unwrap(), &alice_mid, &level, &stop));
+            // Frames flowing with silent levels: over two detection periods, no one talks.
+            let early = bob.handle().events().wait_for(
+                Duration::from_millis(40 * ACTIVE_PACKETS),
+                pick::typed(audiobridge::event, talking(alice.id())),
+            );
+            assert!(
+                early
+                    .as_ref()
+                    .is_err_and(janus_rtc::ClientError::is_timeout),
+                "talking with silent levels: {early:?}"
+            );
+            level.store(LOUD, Ordering::Relaxed);
+            // Loud: the other participant and the talker herself hear she talks.
+            let said = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, talking(alice.id())))
+                .unwrap();
+            assert!(said, "stopped-talking before talking");
+            let said = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, talking(alice.id())))
+                .unwrap();
+            assert!(said, "alice: stopped-talking before talking");
+            assert_eq!(
+                alice
+                    .handle()
+                    .peer()
+                    .unwrap()
+                    .local_volume(&alice_mid)
+                    .unwrap(),
+                Some(AudioLevel::new(LOUD).unwrap())
+            );
+            let list = alice.participants().unwrap();
+            assert_eq!(listed_talking(&list, alice.id()), Some(true), "{list:?}");
+            assert_eq!(listed_talking(&list, bob.id()), Some(false), "{list:?}");
+
+            // Quiet: both hear she stopped.
+            level.store(QUIET, Ordering::Relaxed);
+            let said = bob
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, talking(alice.id())))
+                .unwrap();
+            assert!(!said, "talking again instead of stopped-talking");
+            let said = alice
+                .handle()
+                .events()
+                .wait_for(WAIT, pick::typed(audiobridge::event, talking(alice.id())))
+                .unwrap();
+            assert!(!said, "alice: talking again instead of stopped-talking");
+            let list = bob.participants().unwrap();
+            assert_eq!(listed_talking(&list, alice.id()), Some(false), "{list:?}");
+            stop.store(true, Ordering::Relaxed);
+            let sent = sender.join().unwrap();
+            eprintln!("blocking: Opus frames with levels written by alice {sent}");
+        });
+    }
+
     /// Forwarded mix packets on `socket` until `count` are 20 ms Opus with `FORWARD_PT`:
     /// (those, others).
     fn forwarded(socket: &UdpSocket, count: usize) -> (usize, usize) {
@@ -628,18 +779,19 @@ mod blocking {
 mod tokio_adapter {
     use std::future::Future;
     use std::net::IpAddr;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
     use std::time::{Duration, Instant};
 
     use janus_proto::ClientConfig;
     use janus_proto::plugin::audiobridge::{
-        ChangeRoom, Configure, Create, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
+        ChangeRoom, Configure, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
         MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
     };
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
     use janus_tests::samples::Samples;
     use janus_tokio::plugins::audiobridge::{self, Participant};
+    use janus_tokio::rtc::AudioLevel;
     use janus_tokio::{Client, Connection};
 
     use super::*;
@@ -811,6 +963,105 @@ mod tokio_adapter {
                 checks
             );
             eprintln!("tokio: Opus frames written by alice and bob {:?}", (a, b));
+        })
+        .await;
+    }
+
+    /// Writes the Opus sample until `stop`, each frame with the level `level` holds then.
+    async fn send_talking(
+        peer: &Connection,
+        mid: &str,
+        level: &AtomicU8,
+        stop: &AtomicBool,
+    ) -> u64 {
+        let mut samples = Samples::new(Instant::now(), false);
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let (frames, next) = samples.due(Instant::now());
+            for (_, f) in frames {
+                let level = AudioLevel::new(level.load(Ordering::Relaxed)).unwrap();
+                if peer
+                    .write_frame_with_level(mid, f.rtp_time, &f.data, level)
+                    .await
+                    .unwrap_or(false)
+                {
+                    sent += 1;
+                }
+            }
+            tokio::time::sleep_until(next.into()).await;
+        }
+        sent
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_participant_sending_loud_then_quiet_levels_is_announced_talking_then_stopped() {
+        within(async {
+            let janus = tokio::task::block_in_place(Janus::launch).unwrap();
+            let config = ClientConfig::new([janus.ws_url()])
+                .unwrap()
+                .request_timeout(WAIT);
+            let client = Client::connect(config).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(PLUGIN).await.unwrap();
+            let created = audiobridge::request(&admin, &talk_room()).await.unwrap();
+            assert!(
+                matches!(&created, Event::Created(c) if c.room == TALK_ROOM.into()),
+                "{created:?}"
+            );
+            let alice = Participant::join(&session, ip, &join(TALK_ROOM, "alice"))
+                .await
+                .unwrap();
+            let up = alice.handle().events().wait_for(WAIT, pick::both_up());
+            up.await.unwrap();
+            let bob = Participant::join(&session, ip, &join(TALK_ROOM, "bob"))
+                .await
+                .unwrap();
+            bob.handle()
+                .events()
+                .wait_for(WAIT, pick::both_up())
+                .await
+                .unwrap();
+            let alice_mid = mid(&alice).await;
+            let level = AtomicU8::new(LOUD);
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                for (who, name) in [(&bob, "bob"), (&alice, "alice")] {
+                    let said = who
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, pick::typed(audiobridge::event, talking(alice.id())))
+                        .await
+                        .unwrap();
+                    assert!(said, "{name}: stopped-talking before talking");
+                }
+                let peer = alice.handle().peer().unwrap();
+                assert_eq!(
+                    peer.local_volume(&alice_mid).await.unwrap(),
+                    Some(AudioLevel::new(LOUD).unwrap())
+                );
+                let list = alice.participants().await.unwrap();
+                assert_eq!(listed_talking(&list, alice.id()), Some(true), "{list:?}");
+
+                level.store(QUIET, Ordering::Relaxed);
+                for (who, name) in [(&bob, "bob"), (&alice, "alice")] {
+                    let said = who
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, pick::typed(audiobridge::event, talking(alice.id())))
+                        .await
+                        .unwrap();
+                    assert!(!said, "{name}: talking again instead of stopped-talking");
+                }
+                let list = bob.participants().await.unwrap();
+                assert_eq!(listed_talking(&list, alice.id()), Some(false), "{list:?}");
+            };
+            let (sent, ()) = tokio::join!(
+                send_talking(alice.handle().peer().unwrap(), &alice_mid, &level, &stop),
+                checks
+            );
+            eprintln!("tokio: Opus frames with levels written by alice {sent}");
         })
         .await;
     }

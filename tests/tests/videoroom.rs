@@ -15,6 +15,16 @@
 //! `kicked`). A subscriber's `switch` to another publisher's audio (its numbered frames
 //! arrive), `pause` (no frames) and `start` (frames again), a publisher's `configure` with a
 //! bitrate, `unpublish` and `leave` as the room's typed events. `blocking` and `tokio_adapter` run the same scenarios, each on its adapter.
+//! Talk detection (tokio here, blocking in `rtc_videoroom.rs`): in a room made with
+//! `audiolevel_event`, a publisher writes the Opus sample with a loud RFC 6464 level,
+//! then silence; the room and the talker get the typed `talking`, then `stopped-talking`,
+//! and a subscriber reads the levels Janus relays (`remote_volume`).
+//! A subscriber's `update` (tokio here, blocking in `rtc_videoroom.rs`): one request adds a
+//! second publisher's streams and removes the first's video; the typed `updated` lists
+//! the subscription, the second's frames arrive, none of the first's video after that.
+//! A `Publisher` of audio, simulcast video and a data channel (tokio here, blocking in
+//! `rtc_videoroom.rs`): its `Subscriber` gets audio, the top layer and the messages, then
+//! after a typed `configure` with `substream` 0 the typed layer event and only that layer.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_proto::plugin::videoroom::{
@@ -260,6 +270,51 @@ fn unpublished(e: Event) -> Option<Id> {
 fn left(e: Event) -> Option<Id> {
     match e {
         Event::ParticipantLeft(g) => Some(g.id),
+        _ => None,
+    }
+}
+
+/// The room of the talk-detection test, made with `audiolevel_event`; 25 packets (0.5 s)
+/// averaged, talking below 40 -dBov (the defaults, 100 and 25, would make it slow).
+const TALK_ROOM: u64 = 5678;
+const ACTIVE_PACKETS: u64 = 25;
+const LEVEL_AVERAGE: u64 = 40;
+/// The levels the talker writes with the Opus sample (-dBov, lower is louder).
+const LOUD: u8 = 10;
+const QUIET: u8 = 127;
+
+fn talk_room() -> Create {
+    let mut create = create(TALK_ROOM);
+    create.audiolevel_event = Some(true);
+    create.audio_active_packets = Some(ACTIVE_PACKETS);
+    create.audio_level_average = Some(LEVEL_AVERAGE);
+    create
+}
+
+/// `talking` (`true`) or `stopped-talking` about `who`, with the event.
+fn talk_event(who: &Id) -> impl FnMut(Event) -> Option<(bool, vr::Talking)> + '_ {
+    move |e| match e {
+        Event::Talking(t) if &t.id == who => Some((true, t)),
+        Event::StoppedTalking(t) if &t.id == who => Some((false, t)),
+        _ => None,
+    }
+}
+
+/// Checks a talk event: the one expected, about `mid`, its average on the right side of
+/// the threshold.
+fn check_talk((said, event): (bool, vr::Talking), mid: &str, talking: bool) {
+    assert_eq!(said, talking, "{event:?}");
+    assert_eq!(event.mid.as_deref(), Some(mid), "{event:?}");
+    let average = event.audio_level.expect("the average level");
+    assert_eq!(average < LEVEL_AVERAGE as f64, talking, "{event:?}");
+}
+
+/// A subscriber's frame on `mid` that carries the level `dbov`.
+fn level_on(mid: &str, dbov: u8) -> impl FnMut(HandleEvent) -> Option<()> + '_ {
+    move |e| match e {
+        HandleEvent::Rtc(janus_rtc::Event::Media(f)) if f.mid == mid => {
+            f.audio_level.filter(|l| l.dbov() == dbov).map(|_| ())
+        }
         _ => None,
     }
 }
@@ -971,10 +1026,14 @@ mod tokio_adapter {
         JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
         RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
     };
-    use janus_tests::rtc::{StopOnDrop, VIDEOROOM, WAIT, pick};
+    use janus_tests::rtc::{
+        ByFeed, CHAT, LayersAndData, SECOND_FEED, StopOnDrop, VIDEOROOM, WAIT, chat_message,
+        layer_frames, pick,
+    };
     use janus_tests::samples::{Kind, Relayed, Samples};
     use janus_tests::{Janus, JanusBuilder};
     use janus_tokio::plugins::videoroom::{self, Publisher, Subscriber};
+    use janus_tokio::rtc::AudioLevel;
     use janus_tokio::{Client, Connection, Handle};
 
     use super::*;
@@ -1694,6 +1753,355 @@ mod tokio_adapter {
             videoroom::request(&admin, &Destroy::new(ROOM))
                 .await
                 .unwrap();
+        })
+        .await;
+    }
+
+    /// Writes the Opus sample until `stop`, each frame with the level `level` holds then.
+    async fn send_talking(
+        peer: &Connection,
+        mid: &str,
+        level: &std::sync::atomic::AtomicU8,
+        stop: &AtomicBool,
+    ) -> u64 {
+        let mut samples = Samples::new(Instant::now(), false);
+        let mut sent = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let (frames, next) = samples.due(Instant::now());
+            for (_, f) in frames {
+                let level = AudioLevel::new(level.load(Ordering::Relaxed)).unwrap();
+                if peer
+                    .write_frame_with_level(mid, f.rtp_time, &f.data, level)
+                    .await
+                    .unwrap_or(false)
+                {
+                    sent += 1;
+                }
+            }
+            tokio::time::sleep_until(next.into()).await;
+        }
+        sent
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_publisher_sending_loud_then_quiet_levels_is_announced_talking_then_stopped() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            let created = videoroom::request(&admin, &talk_room()).await.unwrap();
+            assert!(matches!(&created, Event::Created(_)), "{created:?}");
+            let tracks = [Track::audio().send_only()];
+            let alice =
+                Publisher::join_and_publish(&session, ip, &join(TALK_ROOM, "alice"), &tracks)
+                    .await
+                    .unwrap();
+            let up = alice.handle().events().wait_for(WAIT, pick::both_up());
+            up.await.unwrap();
+            let alice_id = alice.joined().id.clone();
+            let (audio, _) = local_mids(alice.handle()).await;
+            // Bob is in the room without publishing: the room's events reach him too.
+            let bob = Publisher::join(&session, ip, &join(TALK_ROOM, "bob"))
+                .await
+                .unwrap();
+            let level = std::sync::atomic::AtomicU8::new(LOUD);
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join = JoinSubscriber::to_streams(
+                    TALK_ROOM,
+                    vec![SubscribeStream::new(alice_id.clone())],
+                );
+                let subscriber = Subscriber::join(&session, ip, &join).await.unwrap();
+                let sub_audio = subscriber
+                    .subscription()
+                    .stream_of(&alice_id, &audio)
+                    .expect("alice's audio in the subscription")
+                    .mid
+                    .clone();
+                for (loud, dbov) in [(true, LOUD), (false, QUIET)] {
+                    level.store(dbov, Ordering::Relaxed);
+                    for who in [&bob, &alice] {
+                        let talk = pick::typed(videoroom::event, talk_event(&alice_id));
+                        let said = who.handle().events().wait_for(WAIT, talk).await.unwrap();
+                        check_talk(said, &audio, loud);
+                    }
+                    let relayed = level_on(&sub_audio, dbov);
+                    subscriber
+                        .handle()
+                        .events()
+                        .wait_for(WAIT, relayed)
+                        .await
+                        .unwrap();
+                    let peer = subscriber.handle().peer().unwrap();
+                    assert_eq!(
+                        peer.remote_volume(&sub_audio).await.unwrap(),
+                        Some(AudioLevel::new(dbov).unwrap())
+                    );
+                }
+            };
+            let (sent, ()) = tokio::join!(
+                send_talking(alice.handle().peer().unwrap(), &audio, &level, &stop),
+                checks
+            );
+            eprintln!("tokio: Opus frames with levels written by alice {sent}");
+        })
+        .await;
+    }
+
+    /// Every 20 ms until `stop`: a numbered Opus frame and, every other tick, a numbered
+    /// VP8 frame, both numbered from `first` (the second publisher's from
+    /// [`SECOND_FEED`]).
+    async fn send_audio_video(
+        peer: &Connection,
+        audio: &str,
+        video: &str,
+        first: u32,
+        stop: &AtomicBool,
+    ) {
+        use janus_tests::media::{OPUS_TICKS, VP8_TICKS, opus_frame, vp8_frame};
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut n = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            tick.tick().await;
+            let audio_frame = opus_frame(first + n, 80);
+            let _ = peer
+                .write_frame(audio, u64::from(n) * OPUS_TICKS, &audio_frame)
+                .await;
+            if n % 2 == 0 {
+                let frame = vp8_frame(first + n, n % 50 == 0, 600);
+                let rtp_time = u64::from(n / 2) * VP8_TICKS * 6 / 5;
+                let _ = peer.write_frame(video, rtp_time, &frame).await;
+            }
+            n += 1;
+        }
+    }
+
+    /// Counts the subscriber's numbered frames until `done` holds.
+    async fn count_frames(
+        subscriber: &Subscriber,
+        mut done: impl FnMut(&ByFeed) -> bool,
+    ) -> ByFeed {
+        let mut seen = ByFeed::default();
+        subscriber
+            .handle()
+            .events()
+            .wait_for(WAIT, |e| {
+                if let HandleEvent::Rtc(janus_rtc::Event::Media(f)) = e {
+                    seen.push(&f);
+                }
+                done(&seen).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}: received {seen:?}"));
+        seen
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_subscriber_update_adds_one_publishers_streams_and_removes_anothers_video() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let first =
+                Publisher::join_and_publish(&session, ip, &join(ROOM, "first"), &audio_video())
+                    .await
+                    .unwrap();
+            let second =
+                Publisher::join_and_publish(&session, ip, &join(ROOM, "second"), &audio_video())
+                    .await
+                    .unwrap();
+            for p in [&first, &second] {
+                p.handle()
+                    .events()
+                    .wait_for(WAIT, pick::both_up())
+                    .await
+                    .unwrap();
+            }
+            let (a_audio, a_video) = local_mids(first.handle()).await;
+            let (b_audio, b_video) = local_mids(second.handle()).await;
+            let (a_video, b_video) = (a_video.unwrap(), b_video.unwrap());
+            let (a, b) = (first.joined().id.clone(), second.joined().id.clone());
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join = JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(a.clone())]);
+                let mut subscriber = Subscriber::join(&session, ip, &join).await.unwrap();
+                let seen =
+                    count_frames(&subscriber, |f| f.first_audio >= 25 && f.first_video >= 10).await;
+                assert_eq!((seen.second_audio, seen.second_video), (0, 0), "{seen:?}");
+
+                let mut remove = UnsubscribeStream::new();
+                remove.feed = Some(a.clone());
+                remove.mid = Some(a_video.clone());
+                let mut update = vr::Update::new();
+                update.subscribe = Some(vec![SubscribeStream::new(b.clone())]);
+                update.unsubscribe = Some(vec![remove]);
+                let updated = subscriber
+                    .update(&update)
+                    .await
+                    .unwrap()
+                    .expect("Janus updates at once");
+                let active: Vec<_> = updated
+                    .streams
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| s.active != Some(false))
+                    .map(|s| (s.feed_id, s.feed_mid))
+                    .collect();
+                let has = |feed: &Id, mid: &str| {
+                    active.contains(&(Some(feed.clone()), Some(mid.to_owned())))
+                };
+                assert!(
+                    has(&a, &a_audio) && has(&b, &b_audio) && has(&b, &b_video),
+                    "{active:?}"
+                );
+                assert!(!has(&a, &a_video), "{active:?}");
+
+                count_frames(&subscriber, |f| {
+                    f.second_video >= 10 && f.second_audio >= 10
+                })
+                .await;
+                let after = count_frames(&subscriber, |f| f.second_video >= 25).await;
+                assert_eq!(
+                    after.first_video, 0,
+                    "the first's video after the update: {after:?}"
+                );
+                assert!(
+                    after.first_audio >= 25 && after.second_audio >= 25,
+                    "{after:?}"
+                );
+            };
+            tokio::join!(
+                send_audio_video(first.handle().peer().unwrap(), &a_audio, &a_video, 0, &stop),
+                send_audio_video(
+                    second.handle().peer().unwrap(),
+                    &b_audio,
+                    &b_video,
+                    SECOND_FEED,
+                    &stop
+                ),
+                checks
+            );
+        })
+        .await;
+    }
+
+    /// Every 20 ms until `stop`: an Opus frame, every other tick the three simulcast
+    /// layers, every fifth tick a numbered data message.
+    async fn send_layers_and_data(peer: &Connection, audio: &str, video: &str, stop: &AtomicBool) {
+        use janus_tests::media::{OPUS_TICKS, opus_frame};
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut n = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            tick.tick().await;
+            let frame = opus_frame(n, 80);
+            let _ = peer
+                .write_frame(audio, u64::from(n) * OPUS_TICKS, &frame)
+                .await;
+            if n % 2 == 0 {
+                let (rtp_time, frames) = layer_frames(n / 2);
+                for (rid, frame) in frames {
+                    let _ = peer
+                        .write_simulcast_frame(video, rid, rtp_time, &frame)
+                        .await;
+                }
+            }
+            if n % 5 == 0 {
+                let _ = peer
+                    .send_data(CHAT, false, chat_message(n / 5).as_bytes())
+                    .await;
+            }
+            n += 1;
+        }
+    }
+
+    /// Reads the subscriber's events until `done` holds.
+    async fn receive(
+        subscriber: &Subscriber,
+        (audio, video, from): (&str, &str, &str),
+        mut done: impl FnMut(&LayersAndData) -> bool,
+    ) -> LayersAndData {
+        let mut got = LayersAndData::default();
+        subscriber
+            .handle()
+            .events()
+            .wait_for(WAIT, |e| {
+                got.push(e, audio, video, from);
+                done(&got).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}: received {got:?}"));
+        got
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_publisher_of_audio_simulcast_and_data_reaches_a_subscriber_that_picks_a_layer() {
+        within(async {
+            let (janus, client) = start_with(Janus::builder()).await;
+            let session = client.create_session().await.unwrap();
+            let ip: IpAddr = janus.media_ip().into();
+            let admin = session.attach(VIDEOROOM).await.unwrap();
+            videoroom::request(&admin, &create(ROOM)).await.unwrap();
+            let tracks = [
+                Track::audio().send_only(),
+                Track::video().send_only().simulcast(),
+                Track::data(CHAT),
+            ];
+            let publisher = Publisher::join_and_publish(&session, ip, &join(ROOM, "sim"), &tracks)
+                .await
+                .unwrap();
+            let (mut up, mut is_up, mut open) = (pick::both_up(), false, false);
+            publisher
+                .handle()
+                .events()
+                .wait_for(WAIT, |e| {
+                    open |= matches!(&e, HandleEvent::Rtc(janus_rtc::Event::DataOpen { label, .. }) if label == CHAT);
+                    is_up |= up(e).is_some();
+                    (is_up && open).then_some(())
+                })
+                .await
+                .unwrap();
+            let feed = publisher.joined().id.clone();
+            let (audio, video) = local_mids(publisher.handle()).await;
+            let video = video.unwrap();
+
+            let stop = AtomicBool::new(false);
+            let checks = async {
+                let _stop = StopOnDrop(&stop);
+                let join = JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(feed.clone())]);
+                let subscriber = Subscriber::join(&session, ip, &join).await.unwrap();
+                let sub_mid = |mid: &str| {
+                    subscriber.subscription().stream_of(&feed, mid).map(|s| s.mid.clone()).unwrap()
+                };
+                let (sub_audio, sub_video, from) = (sub_mid(&audio), sub_mid(&video), feed.to_string());
+                let mids = (sub_audio.as_str(), sub_video.as_str(), from.as_str());
+                let got = receive(&subscriber, mids, |r| r.enough(25, 25, 5) && r.ends_with_run_of("h")).await;
+                assert!(got.chat.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+
+                let mut to_low = vr::SubscriberStreamConfig::new(sub_video.clone());
+                to_low.substream = Some(0);
+                let mut configure = vr::ConfigureSubscriber::new();
+                configure.streams = Some(vec![to_low]);
+                subscriber.configure(&configure).await.unwrap();
+                let switched = pick::typed(videoroom::event, |e| match e {
+                    Event::LayerChanged { substream: Some(0), mid, .. } => Some(mid),
+                    _ => None,
+                });
+                let mid = subscriber.handle().events().wait_for(WAIT, switched).await.unwrap();
+                assert_eq!(mid.as_deref(), Some(sub_video.as_str()));
+                let got = receive(&subscriber, mids, |r| r.layers_from("l").len() >= 30 && r.chat.len() >= 3).await;
+                assert!(got.layers_from("l").iter().all(|l| *l == "l"), "{got:?}");
+                assert!(got.audio > 0, "{got:?}");
+            };
+            tokio::join!(
+                send_layers_and_data(publisher.handle().peer().unwrap(), &audio, &video, &stop),
+                checks
+            );
         })
         .await;
     }

@@ -10,7 +10,7 @@ use str0m::stats::MediaIngressStats;
 
 use super::PeerConnection;
 use crate::event::MediaFrame;
-use crate::{Error, Event, TrackInfo};
+use crate::{AudioLevel, Error, Event, TrackInfo};
 
 /// The last receive-statistics sample of a mid, and the bitrate since the one before.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +33,7 @@ impl PeerConnection {
         rtp_time: u64,
         data: &[u8],
     ) -> Result<bool, Error> {
-        self.write_layer(now, mid, None, rtp_time, data)
+        self.write_layer(now, mid, None, rtp_time, data, None)
     }
 
     /// Writes one frame of the simulcast layer `rid` (`h`, `m` or `l`, as offered by a
@@ -47,16 +47,19 @@ impl PeerConnection {
         rtp_time: u64,
         data: &[u8],
     ) -> Result<bool, Error> {
-        self.write_layer(now, mid, Some(rid), rtp_time, data)
+        self.write_layer(now, mid, Some(rid), rtp_time, data, None)
     }
 
-    fn write_layer(
+    /// Writes a frame: of a simulcast layer when `rid` is given, with an RFC 6464 audio
+    /// level in its header extension when `level` is (audio only).
+    pub(super) fn write_layer(
         &mut self,
         now: Instant,
         mid: &str,
         rid: Option<&str>,
         rtp_time: u64,
         data: &[u8],
+        level: Option<AudioLevel>,
     ) -> Result<bool, Error> {
         self.ensure_open()?;
         if !self.local.contains_key(mid) {
@@ -75,12 +78,23 @@ impl PeerConnection {
             return Err(Error::Rtc(format!("no codec negotiated on {mid}")));
         };
         let clock = params.spec().clock_rate;
-        if params.spec().codec.is_audio() {
+        let audio = params.spec().codec.is_audio();
+        if let Some(level) = level {
+            if !audio {
+                return Err(Error::NotAudio(mid.to_owned()));
+            }
+            let (dbov, voice) = level.to_str0m();
+            writer = writer.audio_level(dbov, voice);
+        }
+        if audio {
             self.audio_clock.insert(mid.to_owned(), (now, rtp_time));
         }
         let result = writer.write(params.pt(), now, MediaTime::new(rtp_time, clock), data);
         self.drain();
         result?;
+        if let Some(level) = level {
+            self.levels_out.insert(mid.to_owned(), level);
+        }
         Ok(true)
     }
 
@@ -156,7 +170,15 @@ impl PeerConnection {
             return self.on_telephone_event(mid, data.time.numer(), &tele);
         }
         let spec = data.params.spec();
+        let audio_level = data
+            .ext_vals
+            .audio_level
+            .map(|l| AudioLevel::from_str0m(l, data.ext_vals.voice_activity));
+        if let Some(level) = audio_level {
+            self.levels_in.insert(mid.clone(), level);
+        }
         Some(Event::Media(MediaFrame {
+            audio_level,
             keyframe: data.is_keyframe(),
             mid,
             codec: spec.codec.to_string(),

@@ -10,7 +10,8 @@
 //! - [`media`]: writing frames (simulcast layers too), received frames, mute, bitrate, the
 //!   track lists;
 //! - [`data`]: data channels;
-//! - [`dtmf`]: DTMF tones out (RFC 4733 telephone events) and in.
+//! - [`dtmf`]: DTMF tones out (RFC 4733 telephone events) and in;
+//! - [`level`]: RFC 6464 audio levels out (per frame) and in (per remote track).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -23,11 +24,12 @@ use str0m::media::{Frequency, Mid, Pt};
 use str0m::net::{Protocol, Receive};
 use str0m::{IceConnectionState, Rtc};
 
-use crate::{Error, Event, IceState, Input, Output, PeerConfig, TrackInfo};
+use crate::{AudioLevel, Error, Event, IceState, Input, Output, PeerConfig, TrackInfo};
 
 mod candidates;
 mod data;
 mod dtmf;
+mod level;
 mod media;
 mod negotiation;
 
@@ -42,7 +44,7 @@ use media::Ingress;
 /// Methods by family: [`handle_input`](Self::handle_input) takes datagrams and time,
 /// [`poll_output`](Self::poll_output) gives datagrams, events and the deadline; the janus.js
 /// calls (`create_offer`, `create_answer`, `handle_remote_jsep`, `add_remote_candidate`,
-/// `handle_janus_event`, `write_frame`, `send_data`, `insert_dtmf`, `mute`, `close`) change
+/// `handle_janus_event`, `write_frame`, `write_frame_with_level`, `send_data`, `insert_dtmf`, `mute`, `close`) change
 /// the connection, and each must be followed by draining `poll_output`; getters take
 /// `&self`.
 // Fields and the private methods here are visible to the concept modules below (children
@@ -65,6 +67,11 @@ pub struct PeerConnection {
     last_dtmf: Option<(String, u64)>,
     /// Tones waiting for their time: (when, mid, RFC 4733 event code, duration).
     dtmf_out: VecDeque<(Instant, String, u8, Duration)>,
+    /// Per audio mid, the level of the last frame written with one (janus.js
+    /// `getLocalVolume`).
+    levels_out: BTreeMap<String, AudioLevel>,
+    /// Per audio mid, the level of the last frame received with one (`getRemoteVolume`).
+    levels_in: BTreeMap<String, AudioLevel>,
     /// Per sent audio mid: when the last frame was written and its RTP time, so that a
     /// tone lands on the same RTP timeline.
     audio_clock: BTreeMap<String, (Instant, u64)>,
@@ -130,6 +137,8 @@ impl PeerConnection {
             last_dtmf: None,
             dtmf_out: VecDeque::new(),
             audio_clock: BTreeMap::new(),
+            levels_out: BTreeMap::new(),
+            levels_in: BTreeMap::new(),
             queue: VecDeque::new(),
             deadline: now,
             now,
