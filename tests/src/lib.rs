@@ -42,6 +42,7 @@ pub mod samples;
 pub mod streaming;
 mod tls;
 mod token;
+pub mod tools;
 
 pub use config::{JanusBuilder, JsonStyle};
 pub use error::{HarnessError, Result};

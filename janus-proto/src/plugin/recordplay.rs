@@ -444,6 +444,12 @@ impl PluginEvent for Event {
             "configure" => Self::Configured(parse(raw.get("settings").unwrap_or(&Value::Null))?),
             "event" => match raw.get("result") {
                 Some(Value::Object(result)) => Self::from_result(result, &raw)?,
+                // Janus 1.1 says `done` as a bare string: `"result": "done"`.
+                Some(Value::String(status)) => {
+                    let mut result = Map::new();
+                    result.insert("status".into(), Value::String(status.clone()));
+                    Self::from_result(&result, &raw)?
+                }
                 _ => Self::Other(raw),
             },
             _ => Self::Other(raw),
