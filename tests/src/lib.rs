@@ -33,6 +33,7 @@ pub mod http;
 mod janus;
 pub mod media;
 pub mod netns;
+pub mod plain_rtp;
 pub mod plugin_session;
 mod ports;
 mod proxy;

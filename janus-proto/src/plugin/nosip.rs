@@ -4,7 +4,7 @@
 //!
 //! Every request of the plugin's API is a struct below, all *asynchronous* (an `ack`,
 //! then an event): [`Generate`] (with our JSEP), [`Process`], [`Hangup`], [`Recording`],
-//! [`Keyframe`], and from Janus 1.2 on the RTP forwarders ([`RtpForward`],
+//! [`Keyframe`] (not in Janus 1.1), and from Janus 1.2 on the RTP forwarders ([`RtpForward`],
 //! [`StopRtpForward`], [`ListForwarders`]). Answers decode as [`Event`]; a plugin error
 //! decodes as [`DecodeError::Plugin`], whose code [`ErrorCode`] names.
 //!
@@ -160,8 +160,8 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// `keyframe`: Janus sends a keyframe request (RTCP PLI) to us, to the peer, or both;
-    /// answered by [`Event::KeyframeSent`].
+    /// `keyframe` (not in Janus 1.1): Janus sends a keyframe request (RTCP PLI) to us, to
+    /// the peer, or both; answered by [`Event::KeyframeSent`].
     request Keyframe = "keyframe" {
         required {}
         optional {
@@ -361,7 +361,7 @@ pub struct Generated {
     pub kind: SdpType,
     /// The SDP to give the peer: the plugin's address and RTP ports.
     pub sdp: String,
-    /// The plugin's id of this session.
+    /// The plugin's id of this session (Janus 1.2 and later).
     pub unique_id: Option<String>,
     /// It renegotiated the session.
     pub update: Option<bool>,
@@ -375,7 +375,7 @@ pub struct Generated {
 pub struct Processed {
     /// The SRTP the peer's SDP asked for, if any.
     pub srtp: Option<Srtp>,
-    /// The plugin's id of this session.
+    /// The plugin's id of this session (Janus 1.2 and later).
     pub unique_id: Option<String>,
     /// It renegotiated the session.
     pub update: Option<bool>,
