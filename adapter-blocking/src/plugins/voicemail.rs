@@ -24,6 +24,15 @@ use janus_rtc::{HandleEvent, PeerConfig, Track};
 
 use crate::{Error, Handle, Session};
 
+/// Sends a VoiceMail request on `handle` and decodes the answer (e.g. [`Update`] with a
+/// JSEP of the caller's). A plugin error is `Err` with [`Error::plugin_code`] (see
+/// [`ErrorCode`](janus_proto::plugin::voicemail::ErrorCode)).
+///
+/// [`Update`]: janus_proto::plugin::voicemail::Update
+pub fn request(handle: &Handle, request: &impl PluginRequest) -> Result<Event, Error> {
+    super::request(handle, request)
+}
+
 /// A handle's event decoded as the VoiceMail's, if it is a plugin event.
 pub fn event(event: &HandleEvent) -> Option<Result<Event, DecodeError>> {
     super::event(event)
