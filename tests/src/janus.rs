@@ -357,7 +357,7 @@ impl Janus {
     }
 
     /// Whether this Janus loaded the plugin `package` (e.g. `janus.plugin.voicemail`, which
-    /// Janus 1.2 and later do not ship): its `info` lists it.
+    /// Janus 1.4.1 does not ship): its `info` lists it.
     pub fn has_plugin(&self, package: &str) -> Result<bool> {
         Ok(self.info()?["plugins"].get(package).is_some())
     }

@@ -1,5 +1,5 @@
 //! The VoiceMail workflow of both adapters (`plugins::voicemail::VoiceMessage`) against the
-//! real plugin, with real media: Janus before 1.2 only (Debian's 1.1.2; 1.4 ships no
+//! real plugin, with real media: Debian's Janus 1.1.2 (1.4.1 ships no
 //! VoiceMail plugin, and the tests say so and skip). Our offer of audio is answered, the
 //! typed `started` comes once the connection is up, the Opus sample flows for two seconds,
 //! `stop` is the typed `done` naming the file; the file in the plugin's folder is Ogg Opus
@@ -27,7 +27,7 @@ fn has_voicemail(janus: &Janus) -> bool {
         return true;
     }
     janus_tests::skip(&format!(
-        "Janus {} has no VoiceMail plugin (it left Janus in 1.2)",
+        "Janus {} has no VoiceMail plugin",
         janus.version().string
     ));
     false

@@ -20,7 +20,7 @@
 //! - [`videocall`]: [`User`](videocall::User): register, call, accept, set, hang up.
 //! - [`recordplay`]: [`Recorder`](recordplay::Recorder) and [`Player`](recordplay::Player).
 //! - [`nosip`]: [`Bridge`](nosip::Bridge), between our connection and a plain-RTP peer.
-//! - [`voicemail`]: [`VoiceMessage`](voicemail::VoiceMessage) (Janus before 1.2).
+//! - [`voicemail`]: [`VoiceMessage`](voicemail::VoiceMessage) (Janus 1.1; 1.4.1 has none).
 //!
 //! Plugin events the handle receives later (janus.js `onmessage`) decode with
 //! [`event`] (or [`videoroom::event`], [`audiobridge::event`]); a JSEP Janus sends with one

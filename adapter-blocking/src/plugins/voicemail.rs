@@ -1,4 +1,4 @@
-//! VoiceMail workflow (Janus before 1.2): a [`VoiceMessage`] records up to 10 seconds of
+//! VoiceMail workflow (Janus 1.1; 1.4.1 has no VoiceMail): a [`VoiceMessage`] records up to 10 seconds of
 //! our Opus audio into an Ogg file, as the janus.js VoiceMail demo does. The requests and
 //! events are [`janus_proto::plugin::voicemail`]'s.
 //!

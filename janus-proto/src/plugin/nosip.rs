@@ -4,8 +4,8 @@
 //!
 //! Every request of the plugin's API is a struct below, all *asynchronous* (an `ack`,
 //! then an event): [`Generate`] (with our JSEP), [`Process`], [`Hangup`], [`Recording`],
-//! [`Keyframe`] (not in Janus 1.1), and from Janus 1.2 on the RTP forwarders ([`RtpForward`],
-//! [`StopRtpForward`], [`ListForwarders`]). Answers decode as [`Event`]; a plugin error
+//! [`Keyframe`] and the RTP forwarders ([`RtpForward`], [`StopRtpForward`],
+//! [`ListForwarders`]; these last four not in Janus 1.1). Answers decode as [`Event`]; a plugin error
 //! decodes as [`DecodeError::Plugin`], whose code [`ErrorCode`] names.
 //!
 //! ```
@@ -216,7 +216,7 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// `rtp_forward` (Janus 1.2 and later): relays streams of the call to other hosts;
+    /// `rtp_forward` (not in Janus 1.1): relays streams of the call to other hosts;
     /// answered by [`Event::RtpForward`].
     request RtpForward = "rtp_forward" {
         required {
@@ -228,7 +228,7 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// `stop_rtp_forward` (Janus 1.2 and later); answered by [`Event::StopRtpForward`].
+    /// `stop_rtp_forward` (not in Janus 1.1); answered by [`Event::StopRtpForward`].
     request StopRtpForward = "stop_rtp_forward" {
         required {
             /// The forwarder.
@@ -239,7 +239,7 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// `listforwarders` (Janus 1.2 and later); answered by [`Event::Forwarders`].
+    /// `listforwarders` (not in Janus 1.1); answered by [`Event::Forwarders`].
     request ListForwarders = "listforwarders" {
         required {}
         optional {}
@@ -278,7 +278,7 @@ pub enum ErrorCode {
     RecordingError,
     /// 450: SRTP required but not offered.
     TooStrict,
-    /// 451: no such forwarder (Janus 1.2 and later).
+    /// 451: no such forwarder (not in Janus 1.1).
     NoSuchStream,
     /// Any other number.
     Unknown(u16),
@@ -361,7 +361,7 @@ pub struct Generated {
     pub kind: SdpType,
     /// The SDP to give the peer: the plugin's address and RTP ports.
     pub sdp: String,
-    /// The plugin's id of this session (Janus 1.2 and later).
+    /// The plugin's id of this session (not in Janus 1.1).
     pub unique_id: Option<String>,
     /// It renegotiated the session.
     pub update: Option<bool>,
@@ -375,7 +375,7 @@ pub struct Generated {
 pub struct Processed {
     /// The SRTP the peer's SDP asked for, if any.
     pub srtp: Option<Srtp>,
-    /// The plugin's id of this session (Janus 1.2 and later).
+    /// The plugin's id of this session (not in Janus 1.1).
     pub unique_id: Option<String>,
     /// It renegotiated the session.
     pub update: Option<bool>,

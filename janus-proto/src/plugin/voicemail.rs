@@ -1,6 +1,6 @@
 //! VoiceMail (`janus.plugin.voicemail`): records up to 10 seconds of Opus audio from us
-//! into an Ogg file and says where it is. Only in Janus before 1.2 (Debian's 1.1.2 has it;
-//! 1.4 ships no VoiceMail plugin).
+//! into an Ogg file and says where it is. Debian's Janus 1.1.2 has it;
+//! 1.4.1 ships no VoiceMail plugin.
 //!
 //! The plugin's requests (Janus 1.1) are [`Record`] (with our JSEP offer), [`Update`] (a
 //! renegotiation) and [`Stop`], all *asynchronous* (an `ack`, then an event). Answers and
