@@ -235,3 +235,22 @@ impl Recorder {
             .map(drop)
     }
 }
+
+/// The JSEP a message carries (a plugin's offer or answer), typed.
+pub fn jsep_of(message: &Message) -> Result<janus_proto::Jsep> {
+    serde_json::from_value(message.value["jsep"].clone())
+        .map_err(|e| bad(format!("no JSEP ({e}) in {}", message.text)))
+}
+
+/// A JSEP of ours as the JSON of a `message`'s `jsep`.
+pub fn jsep_value(jsep: &janus_proto::Jsep) -> Result<Value> {
+    serde_json::to_value(jsep).map_err(|e| bad(format!("JSEP to JSON: {e}")))
+}
+
+/// The candidates a standalone connection gathered since last asked, as `trickle` JSON.
+pub fn candidates(peer: &janus_blocking::Peer) -> Vec<Value> {
+    peer.take_local_candidates()
+        .iter()
+        .map(janus_proto::Trickle::to_value)
+        .collect()
+}
