@@ -463,7 +463,13 @@ impl PluginEvent for Event {
             return Ok(Self::Other(raw));
         };
         let rest = Value::Object(m);
-        let forwarders = || parse(rest.get("forwarders").unwrap_or(&Value::Array(vec![])));
+        // `rtp_forward` names them `forwarders`, `listforwarders` `rtp_forwarders` (1.4.1).
+        let forwarders = || {
+            let list = rest
+                .get("forwarders")
+                .or_else(|| rest.get("rtp_forwarders"));
+            parse(list.unwrap_or(&Value::Array(vec![])))
+        };
         Ok(match kind.as_str() {
             "generated" => Self::Generated(parse(&rest)?),
             "processed" => Self::Processed(parse(&rest)?),
