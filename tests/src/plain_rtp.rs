@@ -165,6 +165,7 @@ pub fn target(ip: IpAddr, medium: &SdpMedium) -> SocketAddr {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -21,7 +21,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// (folder, scenario name, the whole message) of every fixture of `plugin`.
-pub fn fixtures(plugin: &str) -> Vec<(String, String, Value)> {
+pub(crate) fn fixtures(plugin: &str) -> Vec<(String, String, Value)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/plugins")
         .join(plugin);
@@ -45,7 +45,7 @@ pub fn fixtures(plugin: &str) -> Vec<(String, String, Value)> {
 }
 
 /// The message's `plugindata` decoded as `E`.
-pub fn decode<E: PluginEvent>(message: &Value) -> Result<E, DecodeError> {
+pub(crate) fn decode<E: PluginEvent>(message: &Value) -> Result<E, DecodeError> {
     let data: PluginData = serde_json::from_value(message["plugindata"].clone()).unwrap();
     E::decode(&data)
 }
