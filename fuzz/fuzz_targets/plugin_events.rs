@@ -1,4 +1,4 @@
-//! Arbitrary plugin data through `echotest::Event::decode` and `PluginData::error`: a clean
+//! Arbitrary plugin data through every typed plugin's `Event::decode` and `PluginData::error`: a clean
 //! result or error, never a panic, and the two agree on plugin errors.
 #![no_main]
 

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 use arbitrary::{Arbitrary, Unstructured};
 use janus_proto::msg::incoming::parse_batch;
 use janus_proto::plugin::{
-    DecodeError, PluginEvent, audiobridge, echotest, streaming, textroom, videoroom,
+    DecodeError, PluginEvent, audiobridge, echotest, nosip, recordplay, streaming, textroom,
+    videocall, videoroom, voicemail,
 };
 use janus_proto::{
     Client, ClientConfig, Event, HandleId, HandleRef, HttpMethod, HttpResponse, IceCandidate,
@@ -103,12 +104,16 @@ pub fn plugin_events(data: &[u8]) {
         },
         Err(_) => {
             let mut u = Unstructured::new(data);
-            let plugin = match u.int_in_range(0..=6u8).unwrap_or(0) {
+            let plugin = match u.int_in_range(0..=10u8).unwrap_or(0) {
                 0 => echotest::PLUGIN.to_owned(),
                 1 => videoroom::PLUGIN.to_owned(),
                 2 => audiobridge::PLUGIN.to_owned(),
                 3 => streaming::PLUGIN.to_owned(),
                 4 => textroom::PLUGIN.to_owned(),
+                5 => videocall::PLUGIN.to_owned(),
+                6 => recordplay::PLUGIN.to_owned(),
+                7 => nosip::PLUGIN.to_owned(),
+                8 => voicemail::PLUGIN.to_owned(),
                 _ => String::arbitrary(&mut u).unwrap_or_default(),
             };
             PluginData {
@@ -122,6 +127,10 @@ pub fn plugin_events(data: &[u8]) {
     check::<audiobridge::Event>(audiobridge::PLUGIN, &plugin_data);
     check::<streaming::Event>(streaming::PLUGIN, &plugin_data);
     check::<textroom::Event>(textroom::PLUGIN, &plugin_data);
+    check::<videocall::Event>(videocall::PLUGIN, &plugin_data);
+    check::<recordplay::Event>(recordplay::PLUGIN, &plugin_data);
+    check::<nosip::Event>(nosip::PLUGIN, &plugin_data);
+    check::<voicemail::Event>(voicemail::PLUGIN, &plugin_data);
 }
 
 /// One decoder's promises: another plugin's data is `WrongPlugin`, an `error_code` is

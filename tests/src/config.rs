@@ -315,6 +315,7 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
             quoted(&placement.data_dir.display().to_string()),
         ),
         ("DEBUG_LEVEL", options.debug_level.to_string()),
+        ("MEDIA_IP", crate::netns::MEDIA_IP.to_string()),
         ("SERVER_NAME", quoted(&options.server_name)),
         ("SESSION_TIMEOUT", options.session_timeout.to_string()),
         (

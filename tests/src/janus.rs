@@ -363,6 +363,23 @@ impl Janus {
         false
     }
 
+    /// Whether this Janus loaded the plugin `package` (e.g. `janus.plugin.voicemail`, which
+    /// Janus 1.4.1 does not ship): its `info` lists it.
+    pub fn has_plugin(&self, package: &str) -> Result<bool> {
+        Ok(self.info()?["plugins"].get(package).is_some())
+    }
+
+    /// The Record&Play plugin's recordings folder (its `path`, in this instance's
+    /// directory), also a place for other plugins' recordings (VideoCall, NoSIP).
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.dir.join("recordings")
+    }
+
+    /// The VoiceMail plugin's folder (its `path`), where it writes the messages.
+    pub fn voicemail_dir(&self) -> PathBuf {
+        self.dir.join("voicemail")
+    }
+
     /// The Janus binary this instance runs.
     pub fn binary(&self) -> &Path {
         &self.binary

@@ -33,6 +33,7 @@ pub mod http;
 mod janus;
 pub mod media;
 pub mod netns;
+pub mod plain_rtp;
 pub mod plugin_session;
 mod ports;
 mod proxy;
@@ -42,6 +43,7 @@ pub mod samples;
 pub mod streaming;
 mod tls;
 mod token;
+pub mod tools;
 
 pub use config::{JanusBuilder, JsonStyle};
 pub use error::{HarnessError, Result};

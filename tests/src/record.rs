@@ -1,7 +1,8 @@
 //! What the plugin fixture recorders share (`record_streaming_fixtures`,
-//! `record_textroom_fixtures`): one WebSocket session to a real Janus, plugin messages sent
-//! with a transaction each, and the messages Janus sends back saved as files, exactly as
-//! received, under `janus-proto/tests/fixtures/plugins/<plugin>/`.
+//! `record_textroom_fixtures`, `record_videocall_fixtures`, `record_recordplay_fixtures`,
+//! `record_nosip_fixtures`, `record_voicemail_fixtures`): one WebSocket session to a real
+//! Janus, plugin messages sent with a transaction each, and the messages Janus sends back
+//! saved as files, exactly as received, under `janus-proto/tests/fixtures/plugins/<plugin>/`.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -234,4 +235,23 @@ impl Recorder {
         self.request(json!({"janus": "destroy", "transaction": tx, "session_id": self.session}))
             .map(drop)
     }
+}
+
+/// The JSEP a message carries (a plugin's offer or answer), typed.
+pub fn jsep_of(message: &Message) -> Result<janus_proto::Jsep> {
+    serde_json::from_value(message.value["jsep"].clone())
+        .map_err(|e| bad(format!("no JSEP ({e}) in {}", message.text)))
+}
+
+/// A JSEP of ours as the JSON of a `message`'s `jsep`.
+pub fn jsep_value(jsep: &janus_proto::Jsep) -> Result<Value> {
+    serde_json::to_value(jsep).map_err(|e| bad(format!("JSEP to JSON: {e}")))
+}
+
+/// The candidates a standalone connection gathered since last asked, as `trickle` JSON.
+pub fn candidates(peer: &janus_blocking::Peer) -> Vec<Value> {
+    peer.take_local_candidates()
+        .iter()
+        .map(janus_proto::Trickle::to_value)
+        .collect()
 }

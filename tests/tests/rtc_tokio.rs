@@ -15,11 +15,11 @@ use janus_proto::plugin::textroom::{self, DataChannelRequest};
 use janus_proto::{ClientConfig, Event, Jsep};
 use janus_tests::media::frame_number;
 use janus_tests::rtc::{
-    DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TEXTROOM, TICK, VIDEOCALL, VIDEOROOM, WAIT,
-    audio_frame, binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message,
-    video_frame,
+    DataEchoes, ECHOTEST, LAYER_TICK, StopOnDrop, TEXTROOM, TICK, VIDEOROOM, WAIT, audio_frame,
+    binary_message, ice_ufrag, layer_frames, pick, sent_frame, text_message, video_frame,
 };
 use janus_tests::{Janus, JanusBuilder};
+use janus_tokio::plugins::videocall::User;
 use janus_tokio::rtc::{
     Error as RtcError, Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind,
 };
@@ -770,41 +770,26 @@ async fn destroying_the_session_closes_its_handles_connection() {
     .await;
 }
 
-/// The next VideoCall event named `name` on `handle`, with its JSEP.
-async fn videocall_event(handle: &Handle, name: &str) -> (Value, Option<Jsep>) {
-    let event = handle.events().wait_for(WAIT, pick::videocall_event(name));
-    event
-        .await
-        .unwrap_or_else(|e| panic!("no {name} event: {e}"))
+/// A VideoCall handle with its connection, registered as `name` (typed `register`).
+async fn videocall_user(session: &Session, name: &str, config: PeerConfig, ip: IpAddr) -> User {
+    User::register(session, config, ip, name).await.unwrap()
 }
 
-/// A VideoCall handle with its connection, registered as `name`.
-async fn videocall_user(session: &Session, name: &str, config: PeerConfig, ip: IpAddr) -> Handle {
-    let mut handle = session.attach(VIDEOCALL).await.unwrap();
-    handle.add_peer(config, ip).await.unwrap();
-    let body = json!({"request": "register", "username": name});
-    let reply = handle.message(body, None).await.unwrap();
-    assert_eq!(
-        reply.data.data["result"]["event"], "registered",
-        "{reply:?}"
-    );
-    handle
-}
-
-/// Alice calls bob with `offered`; bob answers with `answered`. Returns when both
-/// connections are up.
-async fn call(alice: &Handle, bob: &Handle, offered: &[Track], answered: &[Track]) {
-    let body = json!({"request": "call", "username": "bob"});
-    alice.offer(body, offered).await.unwrap();
-    let (_, offer) = videocall_event(bob, "incomingcall").await;
-    bob.answer(json!({"request": "accept"}), &offer.unwrap(), answered)
-        .await
-        .unwrap();
+/// Alice calls bob with `offered`; bob answers with `answered` (typed `call`,
+/// `incomingcall`, `accept`, `accepted`). Returns when both connections are up.
+async fn call(alice: &User, bob: &User, offered: &[Track], answered: &[Track]) {
+    alice.call("bob", offered).await.unwrap();
+    let (caller, offer) = bob.wait_incoming_call(WAIT).await.unwrap();
+    assert_eq!(caller.username.as_deref(), Some("alice"));
+    bob.accept(&offer, answered).await.unwrap();
     // Alice's answer comes in the `accepted` event: the handle applies it on arrival.
-    let (_, answer) = videocall_event(alice, "accepted").await;
-    assert!(answer.is_some());
-    for h in [alice, bob] {
-        h.events().wait_for(WAIT, pick::connected).await.unwrap();
+    alice.wait_accepted(WAIT).await.unwrap();
+    for u in [alice, bob] {
+        u.handle()
+            .events()
+            .wait_for(WAIT, pick::connected)
+            .await
+            .unwrap();
     }
 }
 
@@ -823,6 +808,8 @@ async fn a_call_through_videocall_carries_audio_and_dtmf_between_two_handles() {
         let alice = videocall_user(&session, "alice", config.clone(), ip).await;
         let bob = videocall_user(&session, "bob", config, ip).await;
         call(&alice, &bob, &[Track::audio()], &[]).await;
+        // The rest is on the handles (their connections and events).
+        let (alice, bob) = (alice.into_handle(), bob.into_handle());
         let (pa, pb) = (alice.peer().unwrap(), bob.peer().unwrap());
         let ma = mid_of(pa, TrackKind::Audio).await;
         let mb = mid_of(pb, TrackKind::Audio).await;
@@ -909,6 +896,8 @@ async fn the_videocall_callee_answers_with_its_own_tracks_and_data_flows_both_wa
             Track::data("chat"),
         ];
         call(&alice, &bob, &offered, &answered).await;
+        // The rest is on the handles (their connections and events).
+        let (alice, bob) = (alice.into_handle(), bob.into_handle());
         let (pa, pb) = (alice.peer().unwrap(), bob.peer().unwrap());
         assert!(pb.local_tracks().await.unwrap().is_empty());
         let remote = pb.remote_tracks().await.unwrap();

@@ -17,16 +17,27 @@
 //!   [`streaming::request`].
 //! - [`textroom`]: [`Participant`](textroom::Participant), whose requests and messages
 //!   travel over the data channel its answer opens.
+//! - [`videocall`]: [`User`](videocall::User): register, call, accept, set, hang up.
+//! - [`recordplay`]: [`Recorder`](recordplay::Recorder) and [`Player`](recordplay::Player).
+//! - [`nosip`]: [`Bridge`](nosip::Bridge), between our connection and a plain-RTP peer.
+//! - [`voicemail`]: [`VoiceMessage`](voicemail::VoiceMessage) (Janus 1.1; 1.4.1 has none).
 //!
 //! Plugin events the handle receives later (janus.js `onmessage`) decode with
 //! [`event`] (or [`videoroom::event`], [`audiobridge::event`]); a JSEP Janus sends with one
 //! is [`jsep_of`](janus_proto::plugin::jsep_of)'s.
 
 pub mod audiobridge;
+pub mod nosip;
+pub mod recordplay;
 pub mod streaming;
 pub mod textroom;
+pub mod videocall;
 pub mod videoroom;
+pub mod voicemail;
 
+use std::time::Duration;
+
+use janus_proto::Jsep;
 use janus_proto::plugin::{DecodeError, PluginEvent, PluginRequest, event_of};
 use janus_rtc::HandleEvent;
 
@@ -45,4 +56,28 @@ async fn request<E: PluginEvent>(
 ) -> Result<E, Error> {
     let reply = handle.send(request, None).await?;
     Ok(E::decode(&reply.data).map_err(janus_proto::RequestError::from)?)
+}
+
+/// Waits (up to `timeout`) for a plugin event of `E` that `pick` maps to `Some` (given the
+/// event and its JSEP), skipping every other event of the handle (frames included) and
+/// events of `E` that `pick` refuses. A plugin error, or an event of the plugin that does
+/// not decode, ends the wait with that error.
+async fn wait_event<E: PluginEvent, T>(
+    handle: &Handle,
+    timeout: Duration,
+    mut pick: impl FnMut(E, Option<Jsep>) -> Option<T>,
+) -> Result<T, Error> {
+    let picked = handle
+        .events()
+        .wait_for(timeout, |e| match e {
+            HandleEvent::Janus(janus_proto::Event::PluginEvent { data, jsep, .. }) => {
+                match E::decode(&data) {
+                    Ok(event) => pick(event, jsep).map(Ok),
+                    Err(e) => Some(Err(janus_proto::RequestError::from(e))),
+                }
+            }
+            _ => None,
+        })
+        .await?;
+    Ok(picked?)
 }

@@ -101,3 +101,30 @@ macro_rules! wire_struct {
 }
 
 pub(crate) use wire_struct;
+
+/// `into_variants!`: the `Event::into_*` getters the workflows pass to
+/// [`expect`](super::expect), each taking one variant's payload or giving the event back.
+///
+/// ```text
+/// into_variants! {
+///     /// doc
+///     into_registered => Registered(Peer);
+/// }
+/// ```
+macro_rules! into_variants {
+    ($($(#[$doc:meta])* $fn:ident => $variant:ident($ty:ty);)*) => {
+        impl Event {
+            $(
+                $(#[$doc])*
+                pub fn $fn(self) -> Result<$ty, Box<Self>> {
+                    match self {
+                        Self::$variant(v) => Ok(v),
+                        other => Err(Box::new(other)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use into_variants;

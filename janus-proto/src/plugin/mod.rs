@@ -9,9 +9,13 @@ pub mod audiobridge;
 pub mod echotest;
 pub mod id;
 mod macros;
+pub mod nosip;
+pub mod recordplay;
 pub mod streaming;
 pub mod textroom;
+pub mod videocall;
 pub mod videoroom;
+pub mod voicemail;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
