@@ -188,6 +188,8 @@ struct Call {
     handle: Handle,
     audio: String,
     video: String,
+    /// The data channel opened while the call came up.
+    data_open: bool,
 }
 
 impl Call {
@@ -210,13 +212,16 @@ impl Call {
             .await
             .map_err(step("offer/answer"))?;
         report.answer_ms = Some(ms(offered.elapsed()));
-        let (mut connected, mut up) = (None, None);
+        let (mut connected, mut up, mut data_open) = (None, None, false);
         handle
             .events()
             .wait_for(options.wait, |e| {
                 match e {
                     HandleEvent::Rtc(RtcEvent::Connected) => connected = Some(offered.elapsed()),
                     HandleEvent::Janus(Event::WebrtcUp { .. }) => up = Some(offered.elapsed()),
+                    // The channel may open before Janus's `webrtcup` comes (over HTTP it
+                    // waits for a long poll): remembered, not skipped.
+                    HandleEvent::Rtc(RtcEvent::DataOpen { .. }) => data_open = true,
                     _ => {}
                 }
                 connected.zip(up)
@@ -250,6 +255,7 @@ impl Call {
             handle,
             audio,
             video,
+            data_open,
         })
     }
 
@@ -262,13 +268,15 @@ impl Call {
     ) -> Step {
         let events = self.handle.events();
         let peer = self.handle.peer().map_err(step("peer"))?;
-        events
-            .wait_for(options.wait, |e| match e {
-                HandleEvent::Rtc(RtcEvent::DataOpen { .. }) => Some(()),
-                _ => None,
-            })
-            .await
-            .map_err(step("data channel open"))?;
+        if !self.data_open {
+            events
+                .wait_for(options.wait, |e| match e {
+                    HandleEvent::Rtc(RtcEvent::DataOpen { .. }) => Some(()),
+                    _ => None,
+                })
+                .await
+                .map_err(step("data channel open"))?;
+        }
         let mut rtts = Vec::with_capacity(options.pings as usize);
         for i in 0..options.pings {
             let text = format!("ping {i}");
