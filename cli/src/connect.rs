@@ -36,6 +36,26 @@ pub async fn client(server: &Server) -> Result<Client> {
     Ok(Client::connect(config(server)?).await?)
 }
 
+/// Waits until both sides say the handle's connection is up: ours (ICE and DTLS) and
+/// Janus's `webrtcup`, in either order; other events on the way are not for the caller.
+pub async fn both_up(handle: &janus_tokio::Handle, wait: std::time::Duration) -> Result<()> {
+    use janus_proto::Event;
+    use janus_tokio::rtc::{Event as RtcEvent, HandleEvent};
+    let (mut ours, mut theirs) = (false, false);
+    handle
+        .events()
+        .wait_for(wait, |e| {
+            match e {
+                HandleEvent::Rtc(RtcEvent::Connected) => ours = true,
+                HandleEvent::Janus(Event::WebrtcUp { .. }) => theirs = true,
+                _ => {}
+            }
+            (ours && theirs).then_some(())
+        })
+        .await?;
+    Ok(())
+}
+
 /// The local address for media: the one given, or the one the system would send from to the
 /// first server's host (a UDP `connect` sends nothing, it only picks the route).
 pub fn media_ip(given: Option<IpAddr>, server: &Server) -> Result<IpAddr> {

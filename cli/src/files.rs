@@ -52,15 +52,7 @@ pub fn read_at(path: &Path, fps: u32) -> Result<MediaFile> {
         path: path.to_owned(),
         error,
     })?;
-    let mut file = MediaFile::read(BufReader::new(file))?;
-    if file.codec == Codec::H264 && fps != 30 {
-        let bytes = std::fs::read(path).map_err(|error| Error::File {
-            path: path.to_owned(),
-            error,
-        })?;
-        file = MediaFile::read_h264(&bytes[..], fps)?;
-    }
-    Ok(file)
+    Ok(MediaFile::read_at(BufReader::new(file), fps)?)
 }
 
 /// A file being written from a received track: IVF for VP8, VP9 and AV1, Annex B for H.264,

@@ -75,18 +75,7 @@ pub async fn run(
     let feed = publisher.joined().id.clone();
     joined(&feed);
     let handle = publisher.handle();
-    let (mut ours, mut theirs) = (false, false);
-    handle
-        .events()
-        .wait_for(options.wait, |e| {
-            match e {
-                HandleEvent::Rtc(RtcEvent::Connected) => ours = true,
-                HandleEvent::Janus(Event::WebrtcUp { .. }) => theirs = true,
-                _ => {}
-            }
-            (ours && theirs).then_some(())
-        })
-        .await?;
+    crate::connect::both_up(handle, options.wait).await?;
     let peer = handle.peer()?;
     let mids = Mids::of(peer).await?;
     if let Some(video) = &sources.video {

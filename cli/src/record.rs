@@ -95,17 +95,7 @@ struct Track {
 async fn record(handle: &Handle, options: &Options) -> Result<Vec<Recorded>> {
     let events = handle.events();
     let peer = handle.peer()?;
-    let (mut ours, mut theirs) = (false, false);
-    events
-        .wait_for(options.wait, |e| {
-            match e {
-                HandleEvent::Rtc(RtcEvent::Connected) => ours = true,
-                HandleEvent::Janus(Event::WebrtcUp { .. }) => theirs = true,
-                _ => {}
-            }
-            (ours && theirs).then_some(())
-        })
-        .await?;
+    crate::connect::both_up(handle, options.wait).await?;
     let end = options.duration.map(|d| Instant::now() + d);
     let mut tracks: BTreeMap<String, Track> = BTreeMap::new();
     let ctrl_c = tokio::signal::ctrl_c();

@@ -16,7 +16,7 @@ pub struct MediaFile {
 impl MediaFile {
     /// Reads a whole IVF, Ogg Opus or H.264 Annex B file, telling them apart by their
     /// signature (`DKIF`, `OggS`, a start code), not by a file name; H.264 at 30 frames a
-    /// second (see [`read_h264`](Self::read_h264) for another rate).
+    /// second (see [`read_at`](Self::read_at) for another rate).
     ///
     /// ```
     /// let file: &[u8] = include_bytes!("../samples/audio.opus");
@@ -24,7 +24,13 @@ impl MediaFile {
     /// assert_eq!((audio.codec, audio.frames.len()), (janus_media::Codec::Opus, 151));
     /// # Ok::<(), janus_media::Error>(())
     /// ```
-    pub fn read(mut reader: impl Read) -> Result<Self, Error> {
+    pub fn read(reader: impl Read) -> Result<Self, Error> {
+        Self::read_at(reader, 30)
+    }
+
+    /// The same, H.264 at `h264_frame_rate` frames a second (the other containers carry
+    /// their own timestamps).
+    pub fn read_at(mut reader: impl Read, h264_frame_rate: u32) -> Result<Self, Error> {
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes)?;
         match bytes.get(..4) {
@@ -46,7 +52,9 @@ impl MediaFile {
                 codec: Codec::Opus,
                 frames: OpusReader::new(&bytes[..])?.into_frames()?,
             }),
-            _ if crate::h264::looks_like_annexb(&bytes) => Self::read_h264(&bytes[..], 30),
+            _ if crate::h264::looks_like_annexb(&bytes) => {
+                Self::read_h264(&bytes[..], h264_frame_rate)
+            }
             _ => Err(Error::Invalid {
                 container: "media",
                 reason: "neither IVF (DKIF), Ogg (OggS) nor H.264 Annex B (a start code)".into(),
