@@ -308,6 +308,23 @@ pub mod pick {
         }
     }
 
+    /// Both sides up and a data channel open, in any order: the channel's label and
+    /// protocol. Waiting for [`both_up`] and then for [`data_open`] can miss the open: the
+    /// SCTP association needs only DTLS, so the channel often opens before Janus's
+    /// `webrtcup` arrives, and `wait_for` skips what it does not pick.
+    pub fn up_with_data<E: Into<HandleEvent>>() -> impl FnMut(E) -> Option<(String, String)> {
+        let mut up = both_up::<HandleEvent>();
+        let (mut is_up, mut open) = (false, None);
+        move |ev| {
+            let ev = ev.into();
+            if let HandleEvent::Rtc(RtcEvent::DataOpen { label, protocol }) = &ev {
+                open = Some((label.clone(), protocol.clone()));
+            }
+            is_up |= up(ev).is_some();
+            if is_up { open.take() } else { None }
+        }
+    }
+
     /// Janus's `webrtcup`.
     pub fn webrtcup<E: Into<HandleEvent>>(ev: E) -> Option<()> {
         matches!(janus(ev)?, Event::WebrtcUp { .. }).then_some(())

@@ -67,20 +67,24 @@ fn mids(peer: &Connection) -> (String, String) {
 
 /// Offers these tracks through the handle and waits for both sides to say the connection
 /// is up: no candidate and no Janus event handled by the test.
-fn connect(e: &Echo, tracks: &[Track]) {
+fn connect(e: &Echo, tracks: &[Track]) -> Option<(String, String)> {
     let reply = e
         .handle
         .offer(json!({"audio": true, "video": true, "data": true}), tracks)
         .unwrap();
     assert_eq!(reply.data.data["result"], "ok", "{reply:?}");
-    e.events().wait_for(WAIT, pick::both_up()).unwrap();
+    if !tracks.iter().any(|t| t.kind == TrackKind::Data) {
+        e.events().wait_for(WAIT, pick::both_up()).unwrap();
+        return None;
+    }
+    Some(e.events().wait_for(WAIT, pick::up_with_data()).unwrap())
 }
 
 #[test]
 fn audio_video_and_data_connect_and_janus_says_webrtcup() {
     let e = echo_with(PeerConfig::default());
     let started = Instant::now();
-    connect(
+    let open = connect(
         &e,
         &[
             Track::audio().labelled("mic"),
@@ -88,6 +92,7 @@ fn audio_video_and_data_connect_and_janus_says_webrtcup() {
             Track::data("echo"),
         ],
     );
+    assert_eq!(open.expect("a data channel").0, "echo");
     let (audio, video) = mids(e.peer());
     assert_ne!(audio, video);
     let labels: Vec<_> = e
@@ -113,15 +118,15 @@ fn audio_video_and_data_connect_and_janus_says_webrtcup() {
 #[test]
 fn data_channel_echoes_text_and_binary_in_order_with_its_protocol() {
     let e = echo_with(PeerConfig::default());
-    connect(
+    let (label, protocol) = connect(
         &e,
         &[
             Track::audio(),
             Track::video(),
             Track::data("echo").protocol("echo-v1"),
         ],
-    );
-    let (label, protocol) = e.events().wait_for(WAIT, pick::data_open).unwrap();
+    )
+    .expect("a data channel");
     assert_eq!((label.as_str(), protocol.as_str()), ("echo", "echo-v1"));
     for i in 0..100 {
         e.peer()
@@ -477,8 +482,7 @@ fn ice_states_until(e: &Echo, mut until: impl FnMut(&[IceState]) -> bool) -> Vec
 #[test]
 fn an_ice_restart_runs_ice_again_and_data_keeps_flowing() {
     let e = echo_with(PeerConfig::default());
-    connect(&e, &[Track::audio(), Track::data("echo")]);
-    e.events().wait_for(WAIT, pick::data_open).unwrap();
+    connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
     data_round_trip(&e, "before");
     let ufrag = |reply: &janus_blocking::PluginReply| {
         janus_tests::rtc::ice_ufrag(&reply.jsep.as_ref().unwrap().sdp)
@@ -528,8 +532,7 @@ fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
         .unwrap();
     eprintln!("Janus's hangup reason: {hangup:?}");
     // janus.js makes a new PeerConnection for the next call on the handle; so does ours.
-    connect(&e, &[Track::audio(), Track::data("echo")]);
-    e.events().wait_for(WAIT, pick::data_open).unwrap();
+    connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
     data_round_trip(&e, "second call");
 }
 
@@ -594,7 +597,7 @@ fn with_full_trickle_janus_candidates_reach_the_connection_without_the_applicati
     assert!(!reply.jsep.unwrap().sdp.contains("a=candidate:"));
     // What came, should it not come up (ours and Janus's log, to tell the sides apart).
     let mut seen = Vec::new();
-    let mut up = pick::both_up();
+    let mut up = pick::up_with_data();
     let r = e.events().wait_for(WAIT, |ev| {
         seen.push(format!("{ev:?}").chars().take(300).collect::<String>());
         up(ev)
@@ -602,7 +605,6 @@ fn with_full_trickle_janus_candidates_reach_the_connection_without_the_applicati
     if r.is_err() {
         panic!("events: {seen:#?}\n{}", e._janus.log_tail(60));
     }
-    e.events().wait_for(WAIT, pick::data_open).unwrap();
     data_round_trip(&e, "trickled");
 }
 

@@ -113,12 +113,18 @@ async fn data_open(events: &Events<HandleEvent>) -> (String, String) {
 }
 
 /// Offers these tracks to the EchoTest through the handle, and waits for both sides to say
-/// the connection is up: no candidate and no Janus event handled by the test.
-async fn connect_echo(e: &Echo, tracks: &[Track]) {
+/// the connection is up (and for the data channel to open, when one is offered: its label
+/// and protocol): no candidate and no Janus event handled by the test.
+async fn connect_echo(e: &Echo, tracks: &[Track]) -> Option<(String, String)> {
     let body = json!({"audio": true, "video": true, "data": true});
     let reply = e.handle.offer(body, tracks).await.unwrap();
     assert_eq!(reply.data.data["result"], "ok", "{reply:?}");
-    both_up(&e.handle).await;
+    if !tracks.iter().any(|t| t.kind == TrackKind::Data) {
+        both_up(&e.handle).await;
+        return None;
+    }
+    let up = e.events().wait_for(WAIT, pick::up_with_data());
+    Some(up.await.unwrap())
 }
 
 /// Writes the tests' audio (and video, when given) every tick until `stop`, ignoring
@@ -185,13 +191,13 @@ async fn data_round_trip(e: &Echo, text: &str) {
 async fn audio_video_and_data_connect_and_janus_says_webrtcup() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
-        connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
+        let open = connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
+        assert_eq!(open.expect("a data channel").0, "echo");
         let audio = mid_of(e.peer(), TrackKind::Audio).await;
         let video = mid_of(e.peer(), TrackKind::Video).await;
         assert_ne!(audio, video);
         let remote = e.peer().call(|pc, _| pc.remote_tracks()).await.unwrap();
         assert_eq!(remote.len(), 2, "the EchoTest sends both back: {remote:?}");
-        data_open(e.events()).await;
     })
     .await;
 }
@@ -201,8 +207,9 @@ async fn data_channel_echoes_text_and_binary_in_order_with_its_protocol() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
         let data = Track::data("echo").protocol("echo-v1");
-        connect_echo(&e, &[Track::audio(), Track::video(), data]).await;
-        let (label, protocol) = data_open(e.events()).await;
+        let (label, protocol) = connect_echo(&e, &[Track::audio(), Track::video(), data])
+            .await
+            .expect("a data channel");
         assert_eq!((label.as_str(), protocol.as_str()), ("echo", "echo-v1"));
         for i in 0..100 {
             let text = text_message(i);
@@ -447,7 +454,8 @@ async fn renegotiation_adds_video_to_an_audio_call_then_removes_it() {
 async fn an_offer_without_tracks_renegotiates_with_the_media_as_it_is() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
-        connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
+        let open = connect_echo(&e, &[Track::audio(), Track::video(), Track::data("echo")]).await;
+        assert_eq!(open.expect("a data channel").0, "echo");
         let audio = mid_of(e.peer(), TrackKind::Audio).await;
         let video = mid_of(e.peer(), TrackKind::Video).await;
         let before = e.peer().call(|pc, _| pc.local_tracks()).await.unwrap();
@@ -489,8 +497,9 @@ async fn ice_states_until(
 async fn an_ice_restart_runs_ice_again_and_data_keeps_flowing() {
     within(async {
         let e = echo_with(PeerConfig::default()).await;
-        connect_echo(&e, &[Track::audio(), Track::data("echo")]).await;
-        data_open(e.events()).await;
+        connect_echo(&e, &[Track::audio(), Track::data("echo")])
+            .await
+            .expect("a data channel");
         data_round_trip(&e, "before").await;
         let mut theirs = Vec::new();
         for round in 0..2 {
@@ -527,8 +536,9 @@ async fn hangup_closes_both_sides_and_a_new_offer_on_the_same_handle_works() {
         });
         both.await.unwrap();
         // janus.js makes a new PeerConnection for the next call on the handle; so does ours.
-        connect_echo(&e, &[Track::audio(), Track::data("echo")]).await;
-        data_open(e.events()).await;
+        connect_echo(&e, &[Track::audio(), Track::data("echo")])
+            .await
+            .expect("a data channel");
         data_round_trip(&e, "second call").await;
     })
     .await;
@@ -594,7 +604,7 @@ async fn with_full_trickle_janus_candidates_reach_the_connection_without_the_app
         assert!(!reply.jsep.unwrap().sdp.contains("a=candidate:"));
         // What came, should it not come up (ours and Janus's log, to tell the sides apart).
         let mut seen = Vec::new();
-        let mut up = pick::both_up();
+        let mut up = pick::up_with_data();
         let came = e.events().wait_for(WAIT, |ev| {
             seen.push(format!("{ev:?}").chars().take(300).collect::<String>());
             up(ev)
@@ -602,7 +612,6 @@ async fn with_full_trickle_janus_candidates_reach_the_connection_without_the_app
         if came.await.is_err() {
             panic!("events: {seen:#?}\n{}", e._janus.log_tail(60));
         }
-        data_open(e.events()).await;
         data_round_trip(&e, "trickled").await;
     })
     .await;
