@@ -130,6 +130,8 @@ fn check(at: &str, name: &str, event: &Event, message: &Value) {
         | ("reset-reset", Event::Reset(_)) => {}
         ("event-unregistered", Event::Unregistered(r)) => {
             assert_eq!(r.username.as_deref(), Some(ALICE), "{at}");
+            assert_eq!(sip::unregistered_or_failed(event.clone()), Some(Ok(r.clone())));
+            assert_eq!(sip::registered_or_failed(event.clone()), None, "{at}");
         }
         ("subscribe-subscribing", Event::Subscribing(d)) => {
             assert_eq!(d.call_id.as_deref(), Some("sub-1@127.0.0.2"), "{at}");

@@ -40,8 +40,8 @@ use std::time::Duration;
 use janus_proto::Jsep;
 use janus_proto::plugin::sip::{
     Accept, Accepted, Call, Decline, DtmfInfo, Event, Hangup, Hold, HoldDirection, HungUp,
-    IncomingCall, Info, Message, PLUGIN, Register, Registered, Unhold, accepted_or_hangup,
-    registered_or_failed,
+    IncomingCall, Info, Message, PLUGIN, Register, Registered, Unhold, Unregister,
+    accepted_or_hangup, registered_or_failed, unregistered_or_failed,
 };
 use janus_proto::plugin::{DecodeError, PluginRequest, expect};
 use janus_rtc::{HandleEvent, PeerConfig, Track};
@@ -85,6 +85,17 @@ impl Account {
         }
         let answer =
             super::wait_event(&self.handle, timeout, |e: Event, _| registered_or_failed(e))?;
+        Ok(answer?)
+    }
+
+    /// `unregister`, and the wait (up to `timeout`) for the registrar's answer; its
+    /// refusal is [`Error::Sip`].
+    pub fn unregister(&self, timeout: Duration) -> Result<Registered, Error> {
+        let reply = self.handle.send(&Unregister::new(), None)?;
+        expect(&reply.data, Event::into_unregistering)?;
+        let answer = super::wait_event(&self.handle, timeout, |e: Event, _| {
+            unregistered_or_failed(e)
+        })?;
         Ok(answer?)
     }
 

@@ -1191,6 +1191,17 @@ pub fn registered_or_failed(event: Event) -> Option<Result<Registered, SipStatus
     }
 }
 
+/// What a wait for the registrar's answer to [`Unregister`] takes:
+/// [`Event::Unregistered`] (`Ok`), [`Event::RegistrationFailed`] (`Err`, its status);
+/// `None` for any other event.
+pub fn unregistered_or_failed(event: Event) -> Option<Result<Registered, SipStatus>> {
+    match event {
+        Event::Unregistered(r) => Some(Ok(r)),
+        Event::RegistrationFailed(s) => Some(Err(s)),
+        _ => None,
+    }
+}
+
 /// What a caller's wait for the callee takes: [`Event::Accepted`] (`Ok`), or
 /// [`Event::Hangup`] (`Err`: the call was refused, cancelled or failed, with its status);
 /// `None` for any other event (`ringing`, `proceeding`, `progress`, ...).
