@@ -45,6 +45,25 @@ pub enum ClientError {
     /// The client is closed (its driver ended), or the peer's.
     #[error("client closed")]
     Closed,
+    /// The SIP side refused (the SIP plugin's workflows): a registrar's answer to a
+    /// `REGISTER`, a callee's to an `INVITE`, with its SIP status (0 when the plugin gave
+    /// none).
+    #[error("SIP {code} {reason}")]
+    Sip {
+        /// The SIP status code (`403`, `486`, ...).
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
+}
+
+impl From<janus_proto::plugin::sip::SipStatus> for ClientError {
+    fn from(status: janus_proto::plugin::sip::SipStatus) -> Self {
+        Self::Sip {
+            code: status.code.unwrap_or(0),
+            reason: status.reason.unwrap_or_default(),
+        }
+    }
 }
 
 impl ClientError {

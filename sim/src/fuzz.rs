@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use arbitrary::{Arbitrary, Unstructured};
 use janus_proto::msg::incoming::parse_batch;
 use janus_proto::plugin::{
-    DecodeError, PluginEvent, audiobridge, echotest, nosip, recordplay, streaming, textroom,
+    DecodeError, PluginEvent, audiobridge, echotest, nosip, recordplay, sip, streaming, textroom,
     videocall, videoroom, voicemail,
 };
 use janus_proto::{
@@ -104,7 +104,7 @@ pub fn plugin_events(data: &[u8]) {
         },
         Err(_) => {
             let mut u = Unstructured::new(data);
-            let plugin = match u.int_in_range(0..=10u8).unwrap_or(0) {
+            let plugin = match u.int_in_range(0..=11u8).unwrap_or(0) {
                 0 => echotest::PLUGIN.to_owned(),
                 1 => videoroom::PLUGIN.to_owned(),
                 2 => audiobridge::PLUGIN.to_owned(),
@@ -114,6 +114,7 @@ pub fn plugin_events(data: &[u8]) {
                 6 => recordplay::PLUGIN.to_owned(),
                 7 => nosip::PLUGIN.to_owned(),
                 8 => voicemail::PLUGIN.to_owned(),
+                9 => sip::PLUGIN.to_owned(),
                 _ => String::arbitrary(&mut u).unwrap_or_default(),
             };
             PluginData {
@@ -131,6 +132,7 @@ pub fn plugin_events(data: &[u8]) {
     check::<recordplay::Event>(recordplay::PLUGIN, &plugin_data);
     check::<nosip::Event>(nosip::PLUGIN, &plugin_data);
     check::<voicemail::Event>(voicemail::PLUGIN, &plugin_data);
+    check::<sip::Event>(sip::PLUGIN, &plugin_data);
 }
 
 /// One decoder's promises: another plugin's data is `WrongPlugin`, an `error_code` is
@@ -175,6 +177,8 @@ const KEYS: &[&str] = &[
     "streams",
     "list",
     "transaction",
+    "sip",
+    "call_id",
 ];
 
 fn arbitrary_json(u: &mut Unstructured<'_>, depth: u32) -> Value {

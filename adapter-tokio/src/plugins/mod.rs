@@ -20,6 +20,8 @@
 //! - [`videocall`]: [`User`](videocall::User): register, call, accept, set, hang up.
 //! - [`recordplay`]: [`Recorder`](recordplay::Recorder) and [`Player`](recordplay::Player).
 //! - [`nosip`]: [`Bridge`](nosip::Bridge), between our connection and a plain-RTP peer.
+//! - [`sip`]: [`Account`](sip::Account): register at a SIP registrar, call, accept, hold,
+//!   DTMF, hang up.
 //! - [`voicemail`]: [`VoiceMessage`](voicemail::VoiceMessage) (Janus 1.1; 1.4.1 has none).
 //!
 //! Plugin events the handle receives later (janus.js `onmessage`) decode with
@@ -29,6 +31,7 @@
 pub mod audiobridge;
 pub mod nosip;
 pub mod recordplay;
+pub mod sip;
 pub mod streaming;
 pub mod textroom;
 pub mod videocall;

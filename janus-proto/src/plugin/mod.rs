@@ -11,6 +11,7 @@ pub mod id;
 mod macros;
 pub mod nosip;
 pub mod recordplay;
+pub mod sip;
 pub mod streaming;
 pub mod textroom;
 pub mod videocall;

@@ -1,5 +1,6 @@
-//! What the plugin fixture tests of VideoCall, Record&Play, NoSIP and VoiceMail share:
-//! reading `tests/fixtures/plugins/<plugin>/<janus version>/*.json` and decoding a
+//! What the plugin fixture tests of VideoCall, Record&Play, NoSIP, VoiceMail and SIP share:
+//! reading `tests/fixtures/plugins/<plugin>/<janus version>/*.json` (and
+//! `<plugin>/handwritten/*.handwritten.json`, named without the suffix) and decoding a
 //! message's `plugindata`.
 #![allow(clippy::unwrap_used, dead_code)]
 
@@ -33,7 +34,9 @@ pub(crate) fn fixtures(plugin: &str) -> Vec<(String, String, Value)> {
         .map(|p| {
             let folder = p.parent().unwrap().file_name().unwrap();
             let name = p.file_name().unwrap().to_string_lossy();
-            let name = name.trim_end_matches(".json");
+            let name = name
+                .trim_end_matches(".json")
+                .trim_end_matches(".handwritten");
             let text = std::fs::read_to_string(&p).unwrap();
             (
                 folder.to_string_lossy().into_owned(),
