@@ -688,7 +688,7 @@ fn janus_lib_dir(binary: &Path) -> Result<PathBuf> {
         .ok_or(HarnessError::JanusNotFound)
 }
 
-fn make_temp_dir() -> Result<PathBuf> {
+pub(crate) fn make_temp_dir() -> Result<PathBuf> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

@@ -40,6 +40,7 @@ mod proxy;
 pub mod record;
 pub mod rtc;
 pub mod samples;
+pub mod sipp;
 pub mod streaming;
 mod tls;
 mod token;

@@ -5,8 +5,8 @@
 //!   all tests inside the test namespace, fuzz corpus runs).
 //! - `cargo xtask netns -- <cmd> [args..]`: run any command inside a fresh private network
 //!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
-//! - `cargo xtask install`: install the Janus server (Debian package), iproute2, ffmpeg and
-//!   janus-tools if missing.
+//! - `cargo xtask install`: install the Janus server (Debian package), iproute2, ffmpeg,
+//!   janus-tools and sip-tester (sipp) if missing.
 //! - `cargo xtask janus-1.4`: build Janus 1.4.1 from `../shared/janus/` into a cache folder
 //!   outside the repository (once; later runs reuse it) and print the path of its binary.
 //!
@@ -47,7 +47,7 @@ tasks:
   demo                      install what is missing, build and run the demo in the test namespace
   test                      everything CI runs: install, fmt, clippy, build, all tests in the namespace
   netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2)
-  install                   install janus, iproute2, ffmpeg, janus-tools (apt) when missing
+  install                   install janus, iproute2, ffmpeg, janus-tools, sipp (apt) when missing
   janus-1.4                 build Janus 1.4.1 from ../shared/janus once (cached), print its binary
 ";
 
@@ -145,7 +145,8 @@ fn test() -> Result {
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands and the Admin API. (nextest's `binary(..)` filter: a bare name filter
 /// would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 23] = [
+const TESTS_ON_NEW_JANUS: [&str; 24] = [
+    "sip",
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
@@ -397,8 +398,12 @@ fn install() -> Result {
     if find_program("janus-pp-rec").is_none() {
         packages.push("janus-tools");
     }
+    // The SIP plugin's tests talk to a real SIP peer.
+    if find_program("sipp").is_none() {
+        packages.push("sip-tester");
+    }
     if packages.is_empty() {
-        eprintln!("xtask: janus, ip, unshare, ffprobe and janus-pp-rec are present");
+        eprintln!("xtask: janus, ip, unshare, ffprobe, janus-pp-rec and sipp are present");
         return Ok(());
     }
     if !is_root() {
