@@ -3,7 +3,8 @@
 //! the harness (`janus_tests::sipp`) with the scenarios of `tests/sipp/`.
 //!
 //! - Registering at sipp's registrar with the right password is a typed `registered`; a
-//!   wrong one is sipp's 403 as `Error::Sip`.
+//!   wrong one is sipp's 403 as `Error::Sip`; registering twice and calling a non-URI are
+//!   the plugin's typed errors.
 //! - An outgoing call that sipp answers: the answer in `accepted` is applied by the handle,
 //!   our G.711 comes back from sipp's RTP echo frame for frame, byte for byte; DTMF as
 //!   RFC 4733 events on the audio track comes back as the same digits; `dtmf_info` reaches
@@ -89,7 +90,7 @@ mod blocking {
     use janus_blocking::rtc::{Event as RtcEvent, TrackKind};
     use janus_blocking::{Client, Error, Session};
     use janus_proto::ClientConfig;
-    use janus_proto::plugin::sip::{Call, Event, HoldDirection, HungUp};
+    use janus_proto::plugin::sip::{Call, ErrorCode, Event, HoldDirection, HungUp};
     use janus_rtc::Track;
     use janus_tests::Janus;
     use janus_tests::rtc::{TICK, WAIT, pick};
@@ -181,8 +182,14 @@ mod blocking {
     fn registering_with_the_right_password_is_registered_and_a_wrong_one_is_a_typed_403() {
         let janus = Janus::builder().launch().unwrap();
         let session = session(&janus);
-        let (_alice, contact) = registered(&janus, &session);
+        let (alice, contact) = registered(&janus, &session);
         assert_eq!(contact.ip(), janus.media_ip(), "Janus's SIP address");
+        // The plugin's own refusals are typed: registering twice, calling a non-URI.
+        let code = |e: Error| e.plugin_code().map(ErrorCode::from_code);
+        let again = alice.register(&Register::new(format!("sip:{USER}@{}", contact.ip())), WAIT);
+        assert_eq!(code(again.unwrap_err()), Some(ErrorCode::AlreadyRegistered));
+        let bad = alice.call(&Call::new("not a SIP URI"), &[Track::audio()]);
+        assert_eq!(code(bad.unwrap_err()), Some(ErrorCode::InvalidAddress));
 
         let mallory = account(&janus, &session);
         let registrar = registrar();
