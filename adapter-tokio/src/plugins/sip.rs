@@ -190,7 +190,10 @@ impl Account {
 
     /// `hold`: a re-`INVITE` asking the SIP peer for `direction` (`None`: `sendonly`). Our
     /// connection is not renegotiated (Janus keeps the peer's answer to itself). Out of a
-    /// call the plugin does not answer: the request times out.
+    /// call the plugin does not answer: the request times out. Janus says nothing when the
+    /// peer's `200` to the re-`INVITE` arrives, and until then it drops a next `hold` or
+    /// [`unhold`](Self::unhold) (no answer, a timeout): leave the peer time to answer (the
+    /// SIP tests wait for sipp's `ACK`).
     pub async fn hold(&self, direction: Option<HoldDirection>) -> Result<(), Error> {
         let hold = Hold {
             direction,
