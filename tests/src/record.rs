@@ -1,8 +1,9 @@
 //! What the plugin fixture recorders share (`record_streaming_fixtures`,
 //! `record_textroom_fixtures`, `record_videocall_fixtures`, `record_recordplay_fixtures`,
-//! `record_nosip_fixtures`, `record_voicemail_fixtures`): one WebSocket session to a real
-//! Janus, plugin messages sent with a transaction each, and the messages Janus sends back
-//! saved as files, exactly as received, under `janus-proto/tests/fixtures/plugins/<plugin>/`.
+//! `record_nosip_fixtures`, `record_voicemail_fixtures`, `record_sip_fixtures`): one
+//! WebSocket session to a real Janus, plugin messages sent with a transaction each, and the
+//! messages Janus sends back saved as files, exactly as received, under
+//! `janus-proto/tests/fixtures/plugins/<plugin>/`.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
