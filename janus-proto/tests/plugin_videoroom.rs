@@ -151,7 +151,9 @@ fn check(at: &str, name: &str, event: &Event, message: &Value) {
                 .iter()
                 .find(|p| p.remote == Some(true))
                 .expect(at);
-            assert_eq!(remote.metadata, Some(json!({"from": "janus-b"})), "{at}");
+            // Participants' metadata is new since Janus 1.1: 1.1.2 leaves it out.
+            let metadata = at.starts_with("1.4").then(|| json!({"from": "janus-b"}));
+            assert_eq!(remote.metadata, metadata, "{at}");
         }
         (
             "configure-publisher"
@@ -244,7 +246,9 @@ fn check(at: &str, name: &str, event: &Event, message: &Value) {
             assert_eq!(p.remote_id, "to-b", "{at}");
         }
         ("event-leaving", Event::ParticipantLeft(p)) => {
-            assert_eq!(p.display.as_deref(), Some("remote"), "{at}");
+            // Janus 1.1 says only who left; later versions add the display name.
+            let display = at.starts_with("1.4").then_some("remote");
+            assert_eq!(p.display.as_deref(), display, "{at}");
         }
         ("updated", Event::Updated(u)) => {
             let streams = u.streams.as_ref().expect(at);

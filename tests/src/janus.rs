@@ -347,7 +347,7 @@ impl Janus {
     ///
     /// ```no_run
     /// # let janus = janus_tests::Janus::launch().unwrap();
-    /// if !janus.requires((1, 2, 0), "VideoRoom remote publishers") {
+    /// if !janus.requires((1, 4, 0), "SIP and NoSIP RTP forwarders") {
     ///     return;
     /// }
     /// ```

@@ -90,6 +90,11 @@ fn listed(answer: Event) -> Vec<(Id, Option<String>, Option<bool>)> {
         .collect()
 }
 
+/// `listparticipants`' answer: the participants' ids.
+fn listed_ids(answer: Event) -> Vec<Id> {
+    listed(answer).into_iter().map(|(id, ..)| id).collect()
+}
+
 /// The `publishers` event.
 fn publishers(e: Event) -> Option<Vec<vr::Publisher>> {
     match e {
@@ -328,9 +333,10 @@ mod blocking {
     use janus_blocking::{Client, Connection, Handle};
     use janus_proto::ClientConfig;
     use janus_proto::plugin::videoroom::{
-        Allowed, AllowedAction, ConfigurePublisher, Destroy, Edit, Exists, ForwardStream, Id,
-        JoinSubscriber, Kick, List, ListForwarders, ListParticipants, Moderate, Publish,
-        RtpForward, StopRtpForward, SubscribeStream, SwitchStream,
+        AddRemotePublisher, Allowed, AllowedAction, ConfigurePublisher, Destroy, Edit, Exists,
+        ForwardStream, Id, JoinSubscriber, Kick, List, ListForwarders, ListParticipants,
+        ListRemotes, Moderate, Publish, PublishRemotely, RemoteStream, RemoveRemotePublisher,
+        RtpForward, StopRtpForward, SubscribeStream, SwitchStream, UnpublishRemotely,
     };
     use janus_tests::rtc::{StopOnDrop, VIDEOROOM, WAIT, pick};
     use janus_tests::samples::{Kind, Relayed, Samples};
@@ -818,6 +824,135 @@ mod blocking {
             );
         });
         videoroom::request(&admin, &Destroy::new(ROOM)).unwrap();
+    }
+
+    /// Room cascading (remote publishers) between two Janus instances: a publisher's media
+    /// on Janus A reaches a subscriber on Janus B through `add_remote_publisher` on B and
+    /// `publish_remotely` on A, byte for byte; `unpublish_remotely` stops it.
+    #[test]
+    fn a_publisher_on_one_janus_reaches_a_subscriber_on_another_through_remote_publishing() {
+        let (janus_a, client_a) = start();
+        let (janus_b, client_b) = start();
+        let (session_a, session_b) = (
+            client_a.create_session().unwrap(),
+            client_b.create_session().unwrap(),
+        );
+        let (ip_a, ip_b): (IpAddr, IpAddr) = (janus_a.media_ip().into(), janus_b.media_ip().into());
+        let admin_a = session_a.attach(VIDEOROOM).unwrap();
+        let admin_b = session_b.attach(VIDEOROOM).unwrap();
+        videoroom::request(&admin_a, &create(ROOM)).unwrap();
+        videoroom::request(&admin_b, &create(ROOM)).unwrap();
+
+        let alice =
+            Publisher::join_and_publish(&session_a, ip_a, &join(ROOM, "alice"), &audio_video())
+                .unwrap();
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let alice_id = alice.joined().id.clone();
+        let (audio, video) = local_mids(alice.handle());
+        let video = video.expect("a video track");
+
+        // B: a publisher whose media comes from elsewhere, described as A announces alice.
+        let mut opus = RemoteStream::new(audio.clone(), 0_u64, "audio");
+        opus.codec = Some("opus".into());
+        let mut vp8 = RemoteStream::new(video.clone(), 1_u64, "video");
+        vp8.codec = Some("vp8".into());
+        let mut add = AddRemotePublisher::new(ROOM, vec![opus, vp8]);
+        add.display = Some("alice@a".into());
+        add.iface = Some(janus_b.media_ip().to_string());
+        let Event::RemotePublisherAdded(remote) = videoroom::request(&admin_b, &add).unwrap()
+        else {
+            panic!("not the remote publisher's address")
+        };
+        let participants = videoroom::request(&admin_b, &ListParticipants::new(ROOM)).unwrap();
+        let Event::Participants(Participants { participants, .. }) = participants else {
+            panic!("not participants: {participants:?}")
+        };
+        let listed: Vec<_> = participants
+            .iter()
+            .map(|p| (p.id.clone(), p.display.clone(), p.remote))
+            .collect();
+        assert_eq!(
+            listed,
+            [(remote.id.clone(), Some("alice@a".into()), Some(true))]
+        );
+
+        // A: alice's media to B's address, named so that it can be stopped.
+        let mut publish = PublishRemotely::new(
+            ROOM,
+            alice_id.clone(),
+            "to-b",
+            remote.ip.clone(),
+            remote.port,
+        );
+        publish.rtcp_port = remote.rtcp_port;
+        let published = videoroom::request(&admin_a, &publish).unwrap();
+        assert!(
+            matches!(&published, Event::PublishedRemotely(p) if p.remote_id == "to-b" && p.id == alice_id),
+            "{published:?}"
+        );
+        let remotes =
+            videoroom::request(&admin_a, &ListRemotes::new(ROOM, alice_id.clone())).unwrap();
+        let Event::Remotes(remotes) = remotes else {
+            panic!("not the remotizations: {remotes:?}")
+        };
+        assert_eq!(
+            remotes
+                .list
+                .iter()
+                .map(|r| r.remote_id.as_str())
+                .collect::<Vec<_>>(),
+            ["to-b"]
+        );
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            s.spawn(|| send_samples(alice.handle().peer().unwrap(), &audio, Some(&video), &stop));
+
+            // B: a subscriber to the remote publisher gets alice's frames.
+            let join =
+                JoinSubscriber::to_streams(ROOM, vec![SubscribeStream::new(remote.id.clone())]);
+            let subscriber = Subscriber::join(&session_b, ip_b, &join).unwrap();
+            let kinds: Vec<_> = streams(subscriber.subscription())
+                .into_iter()
+                .map(|(feed, kind, _)| (feed, kind))
+                .collect();
+            let r = Some(remote.id.clone());
+            assert_eq!(kinds, [(r.clone(), "audio".into()), (r, "video".into())]);
+            check_relayed(
+                &relayed(&subscriber, AUDIO_FRAMES, VIDEO_FRAMES),
+                "subscriber on B",
+            );
+
+            // A stops sending: nothing more reaches B's subscriber.
+            let stopped = videoroom::request(
+                &admin_a,
+                &UnpublishRemotely::new(ROOM, alice_id.clone(), "to-b"),
+            )
+            .unwrap();
+            assert!(matches!(stopped, Event::Success(_)), "{stopped:?}");
+            no_frames(subscriber.handle(), "after unpublish_remotely");
+            let remotes =
+                videoroom::request(&admin_a, &ListRemotes::new(ROOM, alice_id.clone())).unwrap();
+            assert!(
+                matches!(&remotes, Event::Remotes(r) if r.list.is_empty()),
+                "{remotes:?}"
+            );
+            stop.store(true, Ordering::Relaxed);
+        });
+
+        let removed = videoroom::request(
+            &admin_b,
+            &RemoveRemotePublisher::new(ROOM, remote.id.clone()),
+        )
+        .unwrap();
+        assert!(matches!(removed, Event::Success(_)), "{removed:?}");
+        let participants = videoroom::request(&admin_b, &ListParticipants::new(ROOM)).unwrap();
+        assert_eq!(listed_ids(participants), Vec::<Id>::new());
     }
 
     #[test]
