@@ -285,8 +285,10 @@ mod blocking {
     use janus_proto::ClientConfig;
     use janus_proto::plugin::audiobridge::{
         ChangeRoom, Configure, Destroy, IsPlaying, ListForwarders, ListParticipants, Mute,
-        MuteRoom, PLUGIN, PlayFile, RtpForward, StopFile, StopRtpForward, Unmute, UnmuteRoom,
+        MuteRoom, PLUGIN, PlayFile, Resume, RtpForward, StopFile, StopRtpForward, Suspend, Unmute,
+        UnmuteRoom,
     };
+    use janus_rtc::HandleEvent;
     use janus_tests::Janus;
     use janus_tests::rtc::{StopOnDrop, WAIT, pick};
     use janus_tests::samples::Samples;
@@ -572,6 +574,97 @@ mod blocking {
             "{opus} forwarded Opus packets, {other} others"
         );
         (opus, other)
+    }
+
+    /// No mixed frame reaches `p` for half a second, once those in flight (300 ms) are
+    /// drained.
+    fn no_mix(p: &Participant, what: &str) {
+        let events = p.handle().events();
+        let _ = events.wait_for(Duration::from_millis(300), |_| None::<()>);
+        let got = events.wait_for(Duration::from_millis(500), |e| {
+            matches!(e, HandleEvent::Rtc(janus_rtc::Event::Media(_))).then_some(())
+        });
+        assert!(got.is_err(), "{what}: a mixed frame still arrived");
+    }
+
+    /// `suspend` takes a participant out of the mix both ways while its connection stays
+    /// up (Janus 1.2.1 and later): the room hears of it, the others hear silence where it
+    /// was, it gets no mix; `resume` brings both back.
+    #[test]
+    fn a_suspended_participant_leaves_the_mix_both_ways_until_resumed() {
+        let janus = Janus::launch().unwrap();
+        if !janus.requires((1, 2, 1), "AudioBridge suspend and resume") {
+            return;
+        }
+        let client = Client::connect(ClientConfig::new([janus.ws_url()]).unwrap()).unwrap();
+        let session = client.create_session().unwrap();
+        let ip: IpAddr = janus.media_ip().into();
+        let admin = session.attach(PLUGIN).unwrap();
+        let alice = Participant::join(&session, ip, &join(ROOM, "alice")).unwrap();
+        alice
+            .handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let bob = Participant::join(&session, ip, &join(ROOM, "bob")).unwrap();
+        bob.handle()
+            .events()
+            .wait_for(WAIT, pick::both_up())
+            .unwrap();
+        let bob_id = bob.id().clone();
+        let (alice_mid, bob_mid) = (mid(&alice), mid(&bob));
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let _stop = StopOnDrop(&stop);
+            s.spawn(|| send_opus(alice.handle().peer().unwrap(), &alice_mid, &stop));
+            s.spawn(|| send_opus(bob.handle().peer().unwrap(), &bob_mid, &stop));
+            mixed(&alice, "alice", hears_sound);
+            mixed(&bob, "bob", hears_sound);
+
+            let mut suspend = Suspend::new(ROOM, bob_id.clone());
+            suspend.secret = Some(SECRET.into());
+            let answer = audiobridge::request(&admin, &suspend).unwrap();
+            assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+            let told = alice
+                .handle()
+                .events()
+                .wait_for(
+                    WAIT,
+                    pick::typed(audiobridge::event, |e| match e {
+                        Event::Suspended { id, .. } => Some(id),
+                        _ => None,
+                    }),
+                )
+                .unwrap();
+            assert_eq!(told, bob_id);
+            // Bob was all alice heard; bob hears nothing at all.
+            mixed(&alice, "alice, bob suspended", silenced);
+            no_mix(&bob, "bob suspended");
+            let list = alice.participants().unwrap();
+            let suspended: Vec<_> = list.iter().map(|p| (&p.id, p.suspended)).collect();
+            assert!(suspended.contains(&(&bob_id, Some(true))), "{suspended:?}");
+
+            let mut resume = Resume::new(ROOM, bob_id.clone());
+            resume.secret = Some(SECRET.into());
+            let answer = audiobridge::request(&admin, &resume).unwrap();
+            assert!(matches!(answer, Event::Success(_)), "{answer:?}");
+            let told = alice
+                .handle()
+                .events()
+                .wait_for(
+                    WAIT,
+                    pick::typed(audiobridge::event, |e| match e {
+                        Event::Resumed { id, .. } => Some(id),
+                        _ => None,
+                    }),
+                )
+                .unwrap();
+            assert_eq!(told, bob_id);
+            mixed(&bob, "bob resumed", hears_sound);
+            mixed(&alice, "alice, bob resumed", hears_sound);
+            stop.store(true, Ordering::Relaxed);
+        });
     }
 
     #[test]
