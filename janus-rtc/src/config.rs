@@ -37,6 +37,12 @@ pub struct PeerConfig {
     /// How long ICE may stay disconnected before the connection reports
     /// [`IceState::Failed`](crate::IceState::Failed), as a browser does after its own
     /// grace period. `None`: never.
+    ///
+    /// ICE is disconnected once str0m's agent has had nine consent checks in a row go
+    /// unanswered (about 20 s of silence from the other side; a shorter silence passes
+    /// unnoticed and media flows again). A pair that went unanswered that long is not
+    /// checked again, even when the other side comes back: the way back is an ICE restart,
+    /// as in janus.js (`Handle::restart_ice` in the adapters).
     pub ice_failed_after: Option<Duration>,
 }
 

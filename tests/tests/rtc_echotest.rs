@@ -658,14 +658,15 @@ fn h264_frames_come_back_when_h264_is_the_video_codec() {
 }
 
 #[test]
-fn when_janus_goes_silent_ice_is_disconnected_then_failed() {
+fn when_janus_goes_silent_ice_is_disconnected_then_failed_and_a_restart_after_sigcont_recovers() {
     let e = echo_with(PeerConfig {
         ice_failed_after: Some(Duration::from_secs(1)),
         ..PeerConfig::default()
     });
-    connect(&e, &[Track::audio()]);
+    connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
+    data_round_trip(&e, "before the freeze");
     // Janus answers no more STUN checks (nor anything else) while frozen.
-    let _frozen = e._janus.freeze().unwrap();
+    let frozen = e._janus.freeze().unwrap();
     let mut states = Vec::new();
     e.events()
         .wait_for(Duration::from_secs(60), |ev| {
@@ -681,6 +682,84 @@ fn when_janus_goes_silent_ice_is_disconnected_then_failed() {
         matches!((disconnected, failed), (Some(d), Some(f)) if d < f),
         "{states:?}"
     );
+
+    // Janus back: a failed pair is not checked again (as in a browser), so the way back is
+    // janus.js's, an ICE restart; then data flows as before.
+    drop(frozen);
+    e.handle.restart_ice(json!({})).unwrap();
+    let states = ice_states_until(&e, |s| {
+        s.iter()
+            .any(|s| matches!(s, IceState::Connected | IceState::Completed))
+    });
+    eprintln!("ICE after the restart: {states:?}");
+    for i in 0..5 {
+        data_round_trip(&e, &format!("after the restart {i}"));
+    }
+}
+
+#[test]
+fn a_janus_frozen_for_a_few_seconds_mid_call_echoes_media_and_data_again_after_sigcont() {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
+    let tracks = e.peer().call(|pc, _| pc.local_tracks()).unwrap();
+    let audio = tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Audio)
+        .unwrap()
+        .mid
+        .clone();
+    data_round_trip(&e, "before the freeze");
+
+    // Numbered frames every 20 ms, so that an echo of one sent after the thaw can be told
+    // from those Janus had queued while it was stopped.
+    let (next, stop) = (AtomicU32::new(0), AtomicBool::new(false));
+    let mut states = Vec::new();
+    let mut echoed_from = |from: u32| {
+        e.events()
+            .wait_for(WAIT, |ev| match ev {
+                HandleEvent::Rtc(RtcEvent::IceState(s)) => {
+                    states.push(s);
+                    None
+                }
+                HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == audio => {
+                    frame_number(&f.data).filter(|n| *n >= from)
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|err| panic!("no echo of a frame from {from} on: {err}"))
+    };
+    std::thread::scope(|s| {
+        let _stop = janus_tests::rtc::StopOnDrop(&stop);
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let _ = e
+                    .peer()
+                    .write_frame(&audio, u64::from(n) * OPUS_TICKS, &opus_frame(n, 80));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        echoed_from(0);
+        // Three seconds: shorter than our agent's nine unanswered checks, so the pair
+        // stays up; Janus's queued packets are handled after the thaw.
+        let frozen = e._janus.freeze().unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(frozen);
+        let n = echoed_from(next.load(Ordering::Relaxed));
+        eprintln!("frame {n} echoed after the thaw");
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert!(
+        !states
+            .iter()
+            .any(|s| matches!(s, IceState::Disconnected | IceState::Failed)),
+        "{states:?}"
+    );
+    for i in 0..5 {
+        data_round_trip(&e, &format!("after the thaw {i}"));
+    }
 }
 
 #[test]
