@@ -145,7 +145,8 @@ fn test() -> Result {
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands and the Admin API. (nextest's `binary(..)` filter: a bare name filter
 /// would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 24] = [
+const TESTS_ON_NEW_JANUS: [&str; 25] = [
+    "faults",
     "sip",
     "blocking_signalling",
     "tokio_signalling",

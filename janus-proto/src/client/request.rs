@@ -3,7 +3,7 @@
 //! [`Client::finish`], the one way a transaction ends.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tracing::{debug, trace, warn};
@@ -20,6 +20,10 @@ use crate::timer::Timer;
 use super::connection::Conn;
 use super::session::SessionState;
 use super::{Client, HttpPurpose};
+
+/// How much longer than its request an HTTP POST may take before the adapter gives up on
+/// it: the request's deadline comes first.
+const HTTP_BACKSTOP: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Origin {
@@ -431,7 +435,10 @@ impl Client {
                     server,
                     path: request.http_path(),
                     body: Some(text),
-                    timeout: self.cfg.request_timeout,
+                    // The request's own timer ends it (`TimedOut`, and the POST cancelled);
+                    // the POST's timeout is only a backstop after that, so that an adapter's
+                    // timer firing first cannot turn a timeout into `TransportLost`.
+                    timeout: self.cfg.request_timeout + HTTP_BACKSTOP,
                 }));
             }
         }
