@@ -43,6 +43,11 @@ struct Shared {
     /// While true, nothing from clients is passed on (it waits in the proxy).
     held: Mutex<bool>,
     released: Condvar,
+    /// The next connection's opening request (through its blank line) passes, then
+    /// everything is held ([`TcpProxy::hold_after_handshake`]).
+    hold_after_header: AtomicBool,
+    /// Client chunks waiting in the proxy now.
+    waiting: AtomicUsize,
 }
 
 impl TcpProxy {
@@ -62,6 +67,8 @@ impl TcpProxy {
             stop: AtomicBool::new(false),
             held: Mutex::new(false),
             released: Condvar::new(),
+            hold_after_header: AtomicBool::new(false),
+            waiting: AtomicUsize::new(0),
         });
         let accept = Arc::clone(&shared);
         thread::Builder::new()
@@ -93,6 +100,19 @@ impl TcpProxy {
             .held
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = true;
+    }
+
+    /// Lets the next connection's opening request through (an HTTP request or a WebSocket
+    /// upgrade, up to its blank line), then holds as [`TcpProxy::hold`] does: what a
+    /// reconnecting WebSocket client sends first after its handshake (a `claim`) waits in
+    /// the proxy until [`TcpProxy::release`].
+    pub fn hold_after_handshake(&self) {
+        self.shared.hold_after_header.store(true, Ordering::SeqCst);
+    }
+
+    /// How many chunks from clients are waiting in the proxy now (held).
+    pub fn waiting(&self) -> usize {
+        self.shared.waiting.load(Ordering::SeqCst)
     }
 
     /// Passes on what [`TcpProxy::hold`] held, and everything after it.
@@ -133,12 +153,22 @@ impl Shared {
 
     fn wait_while_held(&self) {
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        if !*held {
+            return;
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
         while *held {
             held = self
                 .released
                 .wait(held)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Holds from now on (as [`TcpProxy::hold`]).
+    fn hold(&self) {
+        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = true;
     }
 }
 
@@ -178,19 +208,32 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 /// Janus direction), counts request lines `GET /j..` (the long polls) and obeys `hold`.
 fn pump(mut from: TcpStream, mut to: TcpStream, up: Option<&Shared>) {
     let mut buf = vec![0u8; 64 * 1024];
+    // Whether this connection's opening request has passed, for `hold_after_handshake`.
+    let mut header_passed = false;
     let result: io::Result<()> = (|| {
         loop {
             let n = from.read(&mut buf)?;
             if n == 0 {
                 return Ok(());
             }
+            let mut chunk = &buf[..n];
             if let Some(shared) = up {
-                shared.wait_while_held();
-                let chunk = &buf[..n];
                 let gets = chunk.windows(6).filter(|w| w == b"GET /j").count();
                 shared.gets.fetch_add(gets, Ordering::SeqCst);
+                if !header_passed {
+                    if let Some(end) = chunk.windows(4).position(|w| w == b"\r\n\r\n") {
+                        header_passed = true;
+                        if shared.hold_after_header.swap(false, Ordering::SeqCst) {
+                            let (header, rest) = chunk.split_at(end + 4);
+                            to.write_all(header)?;
+                            chunk = rest;
+                            shared.hold();
+                        }
+                    }
+                }
+                shared.wait_while_held();
             }
-            to.write_all(&buf[..n])?;
+            to.write_all(chunk)?;
         }
     })();
     drop(result);

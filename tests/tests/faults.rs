@@ -4,13 +4,17 @@
 //! sends for the requests that timed out are answers to nothing: a new `attach` gets its own
 //! handle (of the plugin it asked for), a new message its own answer, and the session is
 //! alive.
+//!
+//! Janus killed (SIGKILL) and started again while a `claim` is in flight after a WebSocket
+//! reconnect, and while a long poll is held: the session is reported lost as a typed
+//! `SessionLost` (Janus forgot it), and the same client serves new sessions.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::{Duration, Instant};
 
 use janus_proto::plugin::videoroom::{Event as RoomEvent, List};
-use janus_proto::{ClientConfig, RequestError};
-use janus_tests::Janus;
+use janus_proto::{ClientConfig, ErrorCode, Event, Reconnect, RequestError, SessionLostReason};
+use janus_tests::{Janus, TcpProxy};
 use serde_json::json;
 
 const ECHOTEST: &str = "janus.plugin.echotest";
@@ -20,6 +24,35 @@ const DEADLINE: Duration = Duration::from_secs(1);
 
 fn config(url: &str) -> ClientConfig {
     ClientConfig::new([url]).unwrap().request_timeout(DEADLINE)
+}
+
+/// Reconnect rounds enough to outlast a restart of Janus.
+fn patient(url: &str) -> ClientConfig {
+    ClientConfig::new([url])
+        .unwrap()
+        .request_timeout(Duration::from_secs(3))
+        .reconnect(Reconnect {
+            max_rounds: 60,
+            initial_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(250),
+        })
+}
+
+/// Waits until `cond` holds, for at most `limit`.
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool, what: &str) {
+    let until = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < until, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A session's loss as the session's queue reports it: its reason.
+fn lost(e: Event) -> Option<SessionLostReason> {
+    match e {
+        Event::SessionLost { reason, .. } => Some(reason),
+        _ => None,
+    }
 }
 
 /// The typed timeout of a request Janus never answered.
@@ -75,6 +108,75 @@ mod blocking {
             room.detach().unwrap();
             session.destroy().unwrap();
         }
+    }
+
+    #[test]
+    fn janus_killed_while_a_claim_waits_and_started_again_loses_the_session_as_a_typed_event() {
+        let mut janus = Janus::builder()
+            .reclaim_session_timeout(20)
+            .launch()
+            .unwrap();
+        let proxy = TcpProxy::start(janus.ws_port()).unwrap();
+        let client = Client::connect(patient(&format!("ws://127.0.0.1:{}", proxy.port()))).unwrap();
+        let session = client.create_session().unwrap();
+        session.attach(ECHOTEST).unwrap();
+
+        // The WebSocket drops; the client reconnects and its claim waits in the proxy.
+        proxy.hold_after_handshake();
+        proxy.cut();
+        wait_until(
+            Duration::from_secs(10),
+            || proxy.waiting() > 0,
+            "a claim held",
+        );
+        janus.kill().unwrap();
+        proxy.release();
+        janus.start().unwrap();
+
+        let reason = session
+            .events()
+            .wait_for(Duration::from_secs(20), lost)
+            .unwrap();
+        eprintln!("session lost: {reason}");
+        assert!(
+            matches!(&reason, SessionLostReason::ClaimRefused(e) if e.code == ErrorCode::SessionNotFound),
+            "{reason:?}"
+        );
+        let fresh = client.create_session().unwrap();
+        fresh.attach(ECHOTEST).unwrap();
+    }
+
+    #[test]
+    fn janus_killed_while_a_long_poll_is_held_and_started_again_loses_the_session_as_a_typed_event()
+    {
+        let mut janus = Janus::launch().unwrap();
+        let proxy = TcpProxy::start(janus.http_port()).unwrap();
+        let client =
+            Client::connect(patient(&format!("http://127.0.0.1:{}/janus", proxy.port()))).unwrap();
+        let session = client.create_session().unwrap();
+        session.attach(ECHOTEST).unwrap();
+        wait_until(
+            Duration::from_secs(10),
+            || proxy.gets() > 0,
+            "a long poll out",
+        );
+        janus.kill().unwrap();
+        janus.start().unwrap();
+
+        let reason = session
+            .events()
+            .wait_for(Duration::from_secs(20), lost)
+            .unwrap();
+        eprintln!("session lost: {reason}");
+        assert!(
+            matches!(
+                reason,
+                SessionLostReason::NotFound | SessionLostReason::TransportLost
+            ),
+            "{reason:?}"
+        );
+        let fresh = client.create_session().unwrap();
+        fresh.attach(ECHOTEST).unwrap();
     }
 }
 
@@ -132,6 +234,85 @@ mod tokio_adapter {
                 room.detach().await.unwrap();
                 session.destroy().await.unwrap();
             }
+        });
+    }
+
+    #[test]
+    fn janus_killed_while_a_claim_waits_and_started_again_loses_the_session_as_a_typed_event() {
+        let mut janus = Janus::builder()
+            .reclaim_session_timeout(20)
+            .launch()
+            .unwrap();
+        let proxy = TcpProxy::start(janus.ws_port()).unwrap();
+        run(async {
+            let url = format!("ws://127.0.0.1:{}", proxy.port());
+            let client = Client::connect(patient(&url)).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            session.attach(ECHOTEST).await.unwrap();
+
+            proxy.hold_after_handshake();
+            proxy.cut();
+            tokio::task::block_in_place(|| {
+                wait_until(
+                    Duration::from_secs(10),
+                    || proxy.waiting() > 0,
+                    "a claim held",
+                );
+                janus.kill().unwrap();
+                proxy.release();
+                janus.start().unwrap();
+            });
+
+            let reason = session
+                .events()
+                .wait_for(Duration::from_secs(20), lost)
+                .await
+                .unwrap();
+            eprintln!("session lost: {reason}");
+            assert!(
+                matches!(&reason, SessionLostReason::ClaimRefused(e) if e.code == ErrorCode::SessionNotFound),
+                "{reason:?}"
+            );
+            let fresh = client.create_session().await.unwrap();
+            fresh.attach(ECHOTEST).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn janus_killed_while_a_long_poll_is_held_and_started_again_loses_the_session_as_a_typed_event()
+    {
+        let mut janus = Janus::launch().unwrap();
+        let proxy = TcpProxy::start(janus.http_port()).unwrap();
+        run(async {
+            let url = format!("http://127.0.0.1:{}/janus", proxy.port());
+            let client = Client::connect(patient(&url)).await.unwrap();
+            let session = client.create_session().await.unwrap();
+            session.attach(ECHOTEST).await.unwrap();
+            tokio::task::block_in_place(|| {
+                wait_until(
+                    Duration::from_secs(10),
+                    || proxy.gets() > 0,
+                    "a long poll out",
+                );
+                janus.kill().unwrap();
+                janus.start().unwrap();
+            });
+
+            let reason = session
+                .events()
+                .wait_for(Duration::from_secs(20), lost)
+                .await
+                .unwrap();
+            eprintln!("session lost: {reason}");
+            assert!(
+                matches!(
+                    reason,
+                    SessionLostReason::NotFound | SessionLostReason::TransportLost
+                ),
+                "{reason:?}"
+            );
+            let fresh = client.create_session().await.unwrap();
+            fresh.attach(ECHOTEST).await.unwrap();
         });
     }
 }
