@@ -114,6 +114,7 @@ pub struct JanusBuilder {
     pub(crate) string_ids: bool,
     pub(crate) admin_secret: Option<String>,
     pub(crate) stored_tokens: bool,
+    pub(crate) slowlink_threshold: u32,
 }
 
 impl Default for JanusBuilder {
@@ -138,6 +139,7 @@ impl Default for JanusBuilder {
             binary: None,
             string_ids: false,
             admin_secret: None,
+            slowlink_threshold: 0,
             stored_tokens: false,
         }
     }
@@ -152,6 +154,13 @@ impl JanusBuilder {
     /// `session_timeout` in seconds (0 disables it); `info` reports it as `session-timeout`.
     pub fn session_timeout(mut self, seconds: u32) -> Self {
         self.session_timeout = seconds;
+        self
+    }
+
+    /// `slowlink_threshold`: lost packets per second on a medium that make Janus send
+    /// `slowlink` (0, Janus's default: never).
+    pub fn slowlink_threshold(mut self, lost: u32) -> Self {
+        self.slowlink_threshold = lost;
         self
     }
 
@@ -351,6 +360,7 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
             format!("{}-{}", placement.rtp_ports.0, placement.rtp_ports.1),
         ),
         ("FULL_TRICKLE", options.full_trickle.to_string()),
+        ("SLOWLINK_THRESHOLD", options.slowlink_threshold.to_string()),
         ("DISABLED_PLUGINS", disabled.join(",")),
         ("JSON", options.json.as_str().to_owned()),
         ("HTTP_PORT", placement.http_port.to_string()),

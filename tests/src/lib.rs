@@ -41,6 +41,7 @@ pub mod record;
 pub mod rtc;
 pub mod samples;
 pub mod sipp;
+pub mod squeeze;
 pub mod streaming;
 mod tls;
 mod token;

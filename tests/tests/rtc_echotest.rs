@@ -784,3 +784,94 @@ fn destroying_the_session_closes_its_handles_connection() {
         Err(janus_blocking::Error::Closed)
     ));
 }
+
+/// Echoed video bytes on `mid` over `window`, as kbit/s; Janus's `slowlink` events seen
+/// meanwhile go to `slow`.
+fn echoed_kbps(
+    e: &Echo,
+    mid: &str,
+    window: Duration,
+    slow: &mut Vec<janus_proto::SlowLink>,
+) -> u64 {
+    let until = Instant::now() + window;
+    let mut bytes = 0u64;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match e.events().recv_timeout(left) {
+            Ok(HandleEvent::Rtc(RtcEvent::Media(f))) if f.mid == mid => {
+                bytes += f.data.len() as u64;
+            }
+            Ok(HandleEvent::Janus(Event::SlowLink { link, .. })) => slow.push(link),
+            _ => {}
+        }
+    }
+    bytes * 8 / window.as_millis().max(1) as u64
+}
+
+/// This process's resident memory, KiB (`VmRSS`).
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn a_squeezed_path_drops_packets_janus_reports_slowlink_the_bitrate_falls_and_comes_back() {
+    let janus = Janus::builder().slowlink_threshold(4).launch().unwrap();
+    let e = echo_on(janus, PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::video()]);
+    let (audio, video) = mids(e.peer());
+    let port = e.peer().local_addr().port();
+    while_sending(&e, &audio, Some(&video), || {
+        let mut slow = Vec::new();
+        let window = Duration::from_secs(2);
+        // The first window lets the echo settle.
+        echoed_kbps(&e, &video, window, &mut slow);
+        let before = echoed_kbps(&e, &video, window, &mut slow);
+        let rss_before = rss_kib();
+
+        // 100 kbit/s each way for our flow: about a quarter of what we send.
+        let squeeze = janus_tests::squeeze::Squeeze::udp_port(port, 100).unwrap();
+        slow.clear();
+        let mut squeezed = Vec::new();
+        for _ in 0..3 {
+            squeezed.push(echoed_kbps(&e, &video, window, &mut slow));
+        }
+        let dropped = squeeze.dropped().unwrap();
+        let rss_squeezed = rss_kib();
+        drop(squeeze);
+        let janus_slow = slow.clone();
+
+        let mut after = 0;
+        for _ in 0..5 {
+            after = echoed_kbps(&e, &video, window, &mut slow);
+            if after * 10 >= before * 8 {
+                break;
+            }
+        }
+        eprintln!(
+            "echoed video: {before} kbit/s, squeezed {squeezed:?} ({dropped} packets \
+             dropped), then {after}; slowlink while squeezed: {janus_slow:?}; \
+             RSS {rss_before} KiB -> {rss_squeezed} KiB"
+        );
+        assert!(dropped > 0, "the squeeze dropped nothing");
+        assert!(!janus_slow.is_empty(), "no slowlink from Janus");
+        let worst = squeezed.iter().copied().min().unwrap();
+        assert!(
+            worst * 2 < before,
+            "{before} kbit/s squeezed to {squeezed:?}"
+        );
+        assert!(
+            after * 10 >= before * 8,
+            "{after} kbit/s after the squeeze, {before} before"
+        );
+        // Losses are not kept: no more than a few MiB more while squeezed.
+        assert!(
+            rss_squeezed < rss_before + 16 * 1024,
+            "RSS {rss_before} KiB -> {rss_squeezed} KiB"
+        );
+    });
+}
