@@ -8,6 +8,11 @@
 //! Janus killed (SIGKILL) and started again while a `claim` is in flight after a WebSocket
 //! reconnect, and while a long poll is held: the session is reported lost as a typed
 //! `SessionLost` (Janus forgot it), and the same client serves new sessions.
+//!
+//! An application that stops reading: Janus sends hundreds of times the event queue's bound
+//! while nobody reads; the client stops reading from the server instead of buffering (its
+//! memory stays flat), its keepalives carry the session past Janus's timeout meanwhile, and
+//! once the application reads again every event arrives, in the order Janus sent them.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::{Duration, Instant};
@@ -53,6 +58,60 @@ fn lost(e: Event) -> Option<SessionLostReason> {
         Event::SessionLost { reason, .. } => Some(reason),
         _ => None,
     }
+}
+
+/// Events queued for a client that does not read: many times its queue's bound, enough that
+/// keeping them in memory would show (about 1 KiB each once parsed).
+const FLOOD: usize = 10_000;
+/// The client's event queue bound in the overload tests.
+const CAPACITY: usize = 16;
+/// Janus's session timeout in the overload tests, seconds: the flood is left unread longer.
+const SESSION_TIMEOUT: u32 = 3;
+
+/// This process's resident memory, KiB (`VmRSS`).
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// Posts `FLOOD` EchoTest messages to the handle from outside the client (Janus's HTTP API,
+/// each acked before the next), so that Janus pushes their events to the client's session,
+/// in this order: transactions `flood-0`, `flood-1`, ...
+fn flood(janus: &Janus, session: u64, handle: u64) {
+    for i in 0..FLOOD {
+        let body = json!({"janus": "message", "transaction": format!("flood-{i}"),
+                          "body": {"audio": true}});
+        let answer = janus
+            .api_post(&format!("/{session}/{handle}"), &body)
+            .unwrap();
+        assert_eq!(answer["janus"], "ack", "{answer}");
+    }
+}
+
+/// The transactions of the plugin events in `events`, and anything else.
+fn flood_order(events: &[janus_blocking::rtc::HandleEvent]) -> (Vec<String>, usize) {
+    let mut txs = Vec::new();
+    let mut other = 0;
+    for e in events {
+        match e {
+            janus_blocking::rtc::HandleEvent::Janus(Event::PluginEvent {
+                tx: Some(tx), ..
+            }) => {
+                txs.push(tx.as_str().to_owned());
+            }
+            _ => other += 1,
+        }
+    }
+    (txs, other)
+}
+
+fn expected_order() -> Vec<String> {
+    (0..FLOOD).map(|i| format!("flood-{i}")).collect()
 }
 
 /// The typed timeout of a request Janus never answered.
@@ -178,6 +237,55 @@ mod blocking {
         let fresh = client.create_session().unwrap();
         fresh.attach(ECHOTEST).unwrap();
     }
+
+    #[test]
+    fn an_application_that_stops_reading_gets_every_event_in_order_later_with_flat_memory() {
+        let janus = Janus::builder()
+            .session_timeout(SESSION_TIMEOUT)
+            .launch()
+            .unwrap();
+        for url in [janus.ws_url(), janus.http_url()] {
+            let client = Client::builder(ClientConfig::new([&url]).unwrap())
+                .event_capacity(CAPACITY)
+                .connect()
+                .unwrap();
+            let session = client.create_session().unwrap();
+            let echo = session.attach(ECHOTEST).unwrap();
+            let rss_before = rss_kib();
+            let started = Instant::now();
+            flood(&janus, session.id().0, echo.id().handle.0);
+            // Unread for longer than Janus's session timeout: only keepalives keep it.
+            std::thread::sleep(Duration::from_secs(u64::from(SESSION_TIMEOUT) + 2));
+            let rss_flooded = rss_kib();
+
+            let mut events = Vec::new();
+            while events.len() < FLOOD {
+                match echo.events().recv_timeout(Duration::from_secs(10)) {
+                    Ok(e) => events.push(e),
+                    Err(e) => panic!("{url}: {e} after {} events", events.len()),
+                }
+            }
+            let (txs, other) = flood_order(&events);
+            eprintln!(
+                "{url}: {FLOOD} events unread for {:?} with a queue of {CAPACITY}: RSS \
+                 {rss_before} KiB -> {rss_flooded} KiB; {} in order, {other} others",
+                started.elapsed(),
+                txs.len()
+            );
+            assert_eq!(txs, expected_order(), "{url}");
+            assert!(
+                rss_flooded < rss_before + 2 * 1024,
+                "{url}: RSS {rss_before} KiB -> {rss_flooded} KiB"
+            );
+            // The session outlived Janus's timeout while nobody read.
+            assert!(
+                session.events().try_recv().unwrap().is_none(),
+                "{url}: the session's queue holds something (lost?)"
+            );
+            session.keepalive().unwrap();
+            session.destroy().unwrap();
+        }
+    }
 }
 
 mod tokio_adapter {
@@ -195,7 +303,7 @@ mod tokio_adapter {
             .build()
             .unwrap();
         rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(60), body)
+            tokio::time::timeout(Duration::from_secs(120), body)
                 .await
                 .expect("test timed out");
         });
@@ -313,6 +421,57 @@ mod tokio_adapter {
             );
             let fresh = client.create_session().await.unwrap();
             fresh.attach(ECHOTEST).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn an_application_that_stops_reading_gets_every_event_in_order_later_with_flat_memory() {
+        let janus = Janus::builder()
+            .session_timeout(SESSION_TIMEOUT)
+            .launch()
+            .unwrap();
+        run(async {
+            for url in [janus.ws_url(), janus.http_url()] {
+                let client = Client::builder(ClientConfig::new([&url]).unwrap())
+                    .event_capacity(CAPACITY)
+                    .connect()
+                    .await
+                    .unwrap();
+                let session = client.create_session().await.unwrap();
+                let echo = session.attach(ECHOTEST).await.unwrap();
+                let rss_before = rss_kib();
+                let (s, h) = (session.id().0, echo.id().handle.0);
+                tokio::task::block_in_place(|| {
+                    flood(&janus, s, h);
+                    std::thread::sleep(Duration::from_secs(u64::from(SESSION_TIMEOUT) + 2));
+                });
+                let rss_flooded = rss_kib();
+
+                let mut events = Vec::new();
+                while events.len() < FLOOD {
+                    match echo.events().recv_timeout(Duration::from_secs(10)).await {
+                        Ok(e) => events.push(e),
+                        Err(e) => panic!("{url}: {e} after {} events", events.len()),
+                    }
+                }
+                let (txs, other) = flood_order(&events);
+                eprintln!(
+                    "{url}: {FLOOD} events unread with a queue of {CAPACITY}: RSS \
+                     {rss_before} KiB -> {rss_flooded} KiB; {} in order, {other} others",
+                    txs.len()
+                );
+                assert_eq!(txs, expected_order(), "{url}");
+                assert!(
+                    rss_flooded < rss_before + 2 * 1024,
+                    "{url}: RSS {rss_before} KiB -> {rss_flooded} KiB"
+                );
+                assert!(
+                    session.events().try_recv().unwrap().is_none(),
+                    "{url}: the session's queue holds something (lost?)"
+                );
+                session.keepalive().await.unwrap();
+                session.destroy().await.unwrap();
+            }
         });
     }
 }
