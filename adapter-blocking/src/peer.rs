@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
+use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
     AudioLevel, Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig,
     PeerConnection, Track, TrackInfo,
@@ -32,6 +33,8 @@ const CALLS: usize = 64;
 const CANDIDATES: usize = 64;
 /// str0m wants at least this long between wake-ups when its deadline is "now".
 const MIN_WAIT: Duration = Duration::from_millis(1);
+/// How often a connection whose events wait for room offers them again.
+const BLOCKED_RETRY: Duration = Duration::from_millis(5);
 
 type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 
@@ -44,7 +47,9 @@ type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 /// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order.
 /// Received media frames are dropped when the application does not keep up (a late frame
 /// is worth nothing); [`dropped_frames`](Connection::dropped_frames) counts them. Every
-/// other event waits for room, so nothing else is lost: drain the queue.
+/// other event waits for room ([`janus_rtc::outbox`]): meanwhile the connection reads
+/// nothing new from the socket (calls and timers go on), so nothing else is lost: drain
+/// the queue.
 ///
 /// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
 /// the whole exchange for the usual case, and the handle's `Trickle` and `Hangup` events are
@@ -136,6 +141,7 @@ impl Connection {
             janus,
             outlet,
             trickles: Vec::new(),
+            outbox: Outbox::new(),
             dropped: Arc::clone(&dropped),
         };
         let thread = std::thread::Builder::new()
@@ -480,26 +486,26 @@ enum Outlet {
 }
 
 impl Outlet {
-    /// Delivers an event; `None` when nobody reads them any more. Received frames are
-    /// dropped (and counted) rather than waited for ([`HandleEvent::is_droppable`]).
-    fn deliver(&self, event: HandleEvent, dropped: &AtomicU64) -> Option<()> {
-        let is_frame = event.is_droppable();
+    /// Offers an event to the application's queue without waiting (the rule for what
+    /// finds no room is [`Outbox`]'s).
+    fn offer(&self, event: HandleEvent) -> Offer {
         match self {
             Self::Standalone { events, .. } => {
+                // A standalone connection's Janus side is the application's own.
                 let HandleEvent::Rtc(e) = event else {
-                    return Some(());
+                    return Offer::Taken;
                 };
-                if is_frame {
-                    return offer_frame(events, e, dropped);
+                match events.try_send(e) {
+                    Ok(()) => Offer::Taken,
+                    Err(TrySendError::Full(e)) => Offer::Full(HandleEvent::Rtc(e)),
+                    Err(TrySendError::Disconnected(_)) => Offer::Gone,
                 }
-                events.send(e).ok()
             }
-            Self::Handle(s) => {
-                if is_frame {
-                    return offer_frame(&s.merged, event, dropped);
-                }
-                s.merged.send(event).ok()
-            }
+            Self::Handle(s) => match s.merged.try_send(event) {
+                Ok(()) => Offer::Taken,
+                Err(TrySendError::Full(e)) => Offer::Full(e),
+                Err(TrySendError::Disconnected(_)) => Offer::Gone,
+            },
         }
     }
 
@@ -529,17 +535,6 @@ impl Outlet {
     }
 }
 
-fn offer_frame<E>(queue: &SyncSender<E>, event: E, dropped: &AtomicU64) -> Option<()> {
-    match queue.try_send(event) {
-        Ok(()) => Some(()),
-        Err(TrySendError::Full(_)) => {
-            dropped.fetch_add(1, Ordering::Relaxed);
-            Some(())
-        }
-        Err(TrySendError::Disconnected(_)) => None,
-    }
-}
-
 struct MediaThread {
     hc: HandleConnection,
     socket: mio::net::UdpSocket,
@@ -550,6 +545,8 @@ struct MediaThread {
     outlet: Outlet,
     /// Our trickle requests whose outcome has not come yet.
     trickles: Vec<Receiver<Outcome>>,
+    /// Events waiting for room in the application's queue.
+    outbox: Outbox,
     dropped: Arc<AtomicU64>,
 }
 
@@ -562,30 +559,37 @@ impl MediaThread {
                 return;
             };
             let now = Instant::now();
-            let wait = deadline.saturating_duration_since(now).max(MIN_WAIT);
+            let mut wait = deadline.saturating_duration_since(now).max(MIN_WAIT);
+            let blocked = self.outbox.is_blocked();
+            if blocked {
+                // Nothing new is read until the application makes room: look again soon.
+                wait = wait.min(BLOCKED_RETRY);
+            }
             if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     warn!(error = %e, "peer poll failed");
                     return;
                 }
             }
-            loop {
-                match self.socket.recv_from(&mut buf) {
-                    Ok((n, from)) => {
-                        let input =
-                            Input::Receive(Instant::now(), from, self.local_addr, &buf[..n]);
-                        if let Err(e) = self.hc.handle_input(input) {
-                            debug!(error = %e, %from, "datagram ignored");
+            if !blocked {
+                loop {
+                    match self.socket.recv_from(&mut buf) {
+                        Ok((n, from)) => {
+                            let input =
+                                Input::Receive(Instant::now(), from, self.local_addr, &buf[..n]);
+                            if let Err(e) = self.hc.handle_input(input) {
+                                debug!(error = %e, %from, "datagram ignored");
+                            }
                         }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(e) => {
-                        debug!(error = %e, "recv failed");
-                        break;
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                        Err(e) => {
+                            debug!(error = %e, "recv failed");
+                            break;
+                        }
                     }
                 }
             }
-            if !self.take_janus_events() {
+            if !blocked && !self.take_janus_events() {
                 // The handle is gone on the server: so is its connection.
                 self.hc.close();
                 let _ = self.flush();
@@ -647,6 +651,8 @@ impl MediaThread {
     /// Sends what the connection wants sent, trickles and delivers its events; `None`
     /// when the application is gone.
     fn flush(&mut self) -> Option<Instant> {
+        let outlet = &self.outlet;
+        self.outbox.retry(&mut |e| outlet.offer(e)).ok()?;
         loop {
             match self.hc.poll_output() {
                 HandleOutput::Timeout(at) => return Some(at),
@@ -658,7 +664,12 @@ impl MediaThread {
                 HandleOutput::Trickle(candidates) => {
                     self.trickles.extend(self.outlet.trickle(candidates));
                 }
-                HandleOutput::Event(e) => self.outlet.deliver(e, &self.dropped)?,
+                HandleOutput::Event(e) => {
+                    let outlet = &self.outlet;
+                    if self.outbox.push(e, &mut |e| outlet.offer(e)).ok()? {
+                        self.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
         }
     }

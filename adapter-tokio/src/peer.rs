@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
+use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
     AudioLevel, Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig,
     PeerConnection, Track, TrackInfo,
@@ -29,6 +30,8 @@ const CALLS: usize = 64;
 const CANDIDATES: usize = 64;
 /// str0m wants at least this long between wake-ups when its deadline is "now".
 const MIN_WAIT: Duration = Duration::from_millis(1);
+/// How often a connection whose events wait for room offers them again.
+const BLOCKED_RETRY: Duration = Duration::from_millis(5);
 
 type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 
@@ -42,8 +45,9 @@ type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 /// [`recv_timeout`](Self::recv_timeout) and [`wait_for`](Self::wait_for), in order. Received
 /// media frames are dropped when the
 /// application does not keep up (a late frame is worth nothing);
-/// [`dropped_frames`](Connection::dropped_frames) counts them. Every other event waits for room,
-/// and while it waits the task reads neither the socket nor calls: drain the events.
+/// [`dropped_frames`](Connection::dropped_frames) counts them. Every other event waits for room
+/// ([`janus_rtc::outbox`]): meanwhile the task reads nothing new from the socket (calls and
+/// timers go on), so nothing else is lost: drain the events.
 ///
 /// Janus's side of the conversation stays on the [`Handle`]: [`offer`](Self::offer) does
 /// the whole exchange for the usual case, and the handle's `Trickle` and `Hangup` events are
@@ -138,6 +142,7 @@ impl Connection {
             calls: calls_rx,
             janus,
             outlet,
+            outbox: Outbox::new(),
             dropped: Arc::clone(&dropped),
         };
         tokio::spawn(task.run());
@@ -477,26 +482,26 @@ enum Outlet {
 }
 
 impl Outlet {
-    /// Delivers an event; `None` when nobody reads them any more. Received frames are
-    /// dropped (and counted) rather than waited for ([`HandleEvent::is_droppable`]).
-    async fn deliver(&mut self, event: HandleEvent, dropped: &AtomicU64) -> Option<()> {
-        let is_frame = event.is_droppable();
+    /// Offers an event to the application's queue without waiting (the rule for what
+    /// finds no room is [`Outbox`]'s).
+    fn offer(&self, event: HandleEvent) -> Offer {
         match self {
             Self::Standalone { events, .. } => {
+                // A standalone connection's Janus side is the application's own.
                 let HandleEvent::Rtc(e) = event else {
-                    return Some(());
+                    return Offer::Taken;
                 };
-                if is_frame {
-                    return offer_frame(events, e, dropped);
+                match events.try_send(e) {
+                    Ok(()) => Offer::Taken,
+                    Err(TrySendError::Full(e)) => Offer::Full(HandleEvent::Rtc(e)),
+                    Err(TrySendError::Closed(_)) => Offer::Gone,
                 }
-                events.send(e).await.ok()
             }
-            Self::Handle(s) => {
-                if is_frame {
-                    return offer_frame(&s.merged, event, dropped);
-                }
-                s.merged.send(event).await.ok()
-            }
+            Self::Handle(s) => match s.merged.try_send(event) {
+                Ok(()) => Offer::Taken,
+                Err(TrySendError::Full(e)) => Offer::Full(e),
+                Err(TrySendError::Closed(_)) => Offer::Gone,
+            },
         }
     }
 
@@ -539,17 +544,6 @@ impl Outlet {
     }
 }
 
-fn offer_frame<E>(queue: &mpsc::Sender<E>, event: E, dropped: &AtomicU64) -> Option<()> {
-    match queue.try_send(event) {
-        Ok(()) => Some(()),
-        Err(TrySendError::Full(_)) => {
-            dropped.fetch_add(1, Ordering::Relaxed);
-            Some(())
-        }
-        Err(TrySendError::Closed(_)) => None,
-    }
-}
-
 /// The task: owns the socket and the connection. Dropping the [`Connection`] closes its
 /// calls, which ends the task at its next wake-up; an event waiting for room ends it at
 /// once when nobody is left to read it. A handle's connection also ends when the handle's
@@ -561,6 +555,8 @@ struct MediaTask {
     calls: mpsc::Receiver<Call>,
     janus: Option<mpsc::Receiver<JanusEvent>>,
     outlet: Outlet,
+    /// Events waiting for room in the application's queue.
+    outbox: Outbox,
     dropped: Arc<AtomicU64>,
 }
 
@@ -573,7 +569,12 @@ impl MediaTask {
             let Some(deadline) = self.flush().await else {
                 break;
             };
-            let wake = deadline.max(Instant::now() + MIN_WAIT);
+            let blocked = self.outbox.is_blocked();
+            let mut wake = deadline.max(Instant::now() + MIN_WAIT);
+            if blocked {
+                // Nothing new is read until the application makes room: look again soon.
+                wake = wake.min(Instant::now() + BLOCKED_RETRY);
+            }
             sleep.as_mut().reset(tokio::time::Instant::from_std(wake));
             let janus = async {
                 match self.janus.as_mut() {
@@ -582,7 +583,7 @@ impl MediaTask {
                 }
             };
             tokio::select! {
-                received = self.socket.recv_from(&mut buf) => match received {
+                received = self.socket.recv_from(&mut buf), if !blocked => match received {
                     Ok((n, from)) => {
                         self.receive(from, &buf[..n]);
                         // Take what else is queued without another trip through select!.
@@ -600,7 +601,7 @@ impl MediaTask {
                     };
                     call(&mut self.hc, Instant::now());
                 }
-                event = janus => match event {
+                event = janus, if !blocked => match event {
                     Some(event) => self.hc.handle_janus_event(event),
                     None => {
                         // The handle is gone on the server: so is its connection.
@@ -633,6 +634,8 @@ impl MediaTask {
     /// Sends what the connection wants sent, trickles and delivers its events; `None`
     /// when the application is gone.
     async fn flush(&mut self) -> Option<Instant> {
+        let outlet = &self.outlet;
+        self.outbox.retry(&mut |e| outlet.offer(e)).ok()?;
         loop {
             match self.hc.poll_output() {
                 HandleOutput::Timeout(at) => return Some(at),
@@ -642,7 +645,12 @@ impl MediaTask {
                     }
                 }
                 HandleOutput::Trickle(candidates) => self.outlet.trickle(candidates),
-                HandleOutput::Event(e) => self.outlet.deliver(e, &self.dropped).await?,
+                HandleOutput::Event(e) => {
+                    let outlet = &self.outlet;
+                    if self.outbox.push(e, &mut |e| outlet.offer(e)).ok()? {
+                        self.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
         }
     }

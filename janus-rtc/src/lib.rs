@@ -112,6 +112,7 @@ mod event;
 pub mod handle;
 mod io;
 mod level;
+pub mod outbox;
 mod peer;
 mod sdp;
 mod track;

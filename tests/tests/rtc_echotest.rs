@@ -875,3 +875,89 @@ fn a_squeezed_path_drops_packets_janus_reports_slowlink_the_bitrate_falls_and_co
         );
     });
 }
+
+#[test]
+fn a_handle_nobody_reads_drops_and_counts_frames_but_keeps_every_data_message_and_event() {
+    let janus = Janus::launch().unwrap();
+    let client = Client::builder(ClientConfig::new([janus.ws_url()]).unwrap())
+        .event_capacity(32)
+        .connect()
+        .unwrap();
+    let session = client.create_session().unwrap();
+    let mut handle = session.attach(ECHOTEST).unwrap();
+    handle
+        .add_peer(PeerConfig::default(), janus.media_ip().into())
+        .unwrap();
+    let e = Echo {
+        _janus: janus,
+        _client: client,
+        _session: session,
+        handle,
+    };
+    connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
+    let tracks = e.peer().call(|pc, _| pc.local_tracks()).unwrap();
+    let audio = tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Audio)
+        .unwrap()
+        .mid
+        .clone();
+
+    // Nobody reads for four seconds: 100 frames echoed into a queue of 32, 20 data
+    // messages among the last 40 (sent from another thread: a send waits while the connection
+    // waits for room), then the audio stops and Janus says so.
+    const FRAMES: u32 = 100;
+    const MESSAGES: usize = 20;
+    let texts: Vec<_> = (0..MESSAGES).map(|i| format!("unread {i}")).collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for n in 0..FRAMES {
+                e.peer()
+                    .write_frame(&audio, u64::from(n) * OPUS_TICKS, &opus_frame(n, 80))
+                    .unwrap();
+                // Frames alone first (more than the queue holds: some are dropped), then
+                // data messages among them.
+                if n >= 60 && n % 2 == 0 {
+                    let text = &texts[((n - 60) / 2) as usize];
+                    e.peer().send_data("echo", false, text.as_bytes()).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        std::thread::sleep(Duration::from_secs(4));
+    });
+    let dropped = e.peer().dropped_frames();
+
+    let (mut frames, mut data, mut media_off) = (0u64, Vec::new(), false);
+    while let Ok(ev) = e.events().recv_timeout(Duration::from_millis(500)) {
+        match ev {
+            HandleEvent::Rtc(RtcEvent::Media(f)) if f.mid == audio => frames += 1,
+            HandleEvent::Rtc(RtcEvent::Data(m)) => {
+                data.push(String::from_utf8_lossy(&m.data).into_owned());
+            }
+            HandleEvent::Janus(Event::Media { media, .. }) if !media.receiving => {
+                media_off = true;
+            }
+            _ => {}
+        }
+    }
+    eprintln!(
+        "{frames} frames read, {dropped} dropped and counted, {} messages",
+        data.len()
+    );
+    assert!(dropped > 0, "nothing dropped with a queue of 32");
+    let echoed: Vec<_> = texts
+        .iter()
+        .map(|t| janus_tests::rtc::echoed_text(t))
+        .collect();
+    assert_eq!(data, echoed, "every data message, in order");
+    if !media_off {
+        // Janus's timer may say so only now.
+        e.events()
+            .wait_for(WAIT, pick::janus_media(&audio, false))
+            .expect("Janus's `media` event (receiving: false)");
+    }
+    // Not every echoed frame is read or counted: while the queue is full the connection
+    // reads nothing, and frames that waited in the socket meanwhile may not all make it.
+    assert!(frames > 0, "no frame read after the pause");
+}
