@@ -143,10 +143,11 @@ fn test() -> Result {
 /// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom, VideoCall and TextRoom
 /// WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
-/// janusctl's commands and the Admin API. (nextest's `binary(..)` filter: a bare name filter
+/// janusctl's commands, the Admin API, and the secrets and sockets hygiene test. (nextest's `binary(..)` filter: a bare name filter
 /// would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 24] = [
+const TESTS_ON_NEW_JANUS: [&str; 25] = [
     "sip",
+    "secrets_hygiene",
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
