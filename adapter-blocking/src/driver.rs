@@ -345,7 +345,7 @@ impl Driver {
 
     fn flush_ws(&mut self) {
         if let Some(sock) = self.ws.as_mut() {
-            match sock.flush() {
+            match sock.flush().map_err(|e| *e) {
                 Ok(()) => {}
                 // The rest goes when the socket is writable; reading is not affected.
                 Err(tungstenite::Error::Io(e)) if e.kind() == ErrorKind::WouldBlock => {}

@@ -463,7 +463,7 @@ mod tests {
 
     #[test]
     fn urls_split_into_origin_and_target() {
-        let (o, t) = split("http://127.0.0.1:8088/janus/1?maxev=1").unwrap();
+        let (o, t) = split("http://127.0.0.1:8088/janus/1?maxev=1").expect("splits");
         assert_eq!(
             o,
             Origin {
@@ -473,7 +473,7 @@ mod tests {
             }
         );
         assert_eq!(t, "/janus/1?maxev=1");
-        let (o, t) = split("https://[::1]/janus").unwrap();
+        let (o, t) = split("https://[::1]/janus").expect("splits");
         assert_eq!(
             o,
             Origin {
@@ -483,7 +483,7 @@ mod tests {
             }
         );
         assert_eq!(t, "/janus");
-        let (o, t) = split("http://example.org").unwrap();
+        let (o, t) = split("http://example.org").expect("splits");
         assert_eq!((o.port, t), (80, "/"));
         assert!(split("ws://x/").is_err());
         assert!(split("http://:80/").is_err());

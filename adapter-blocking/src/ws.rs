@@ -154,20 +154,24 @@ impl Ws {
     }
 
     /// Writes tungstenite's pending frames, then ours, then flushes the stream. A
-    /// `WouldBlock` error means "call again when writable"; nothing is lost.
-    pub(crate) fn flush(&mut self) -> Result<(), tungstenite::Error> {
+    /// `WouldBlock` error means "call again when writable"; nothing is lost. (Boxed:
+    /// tungstenite's error is large.)
+    pub(crate) fn flush(&mut self) -> Result<(), Box<tungstenite::Error>> {
         self.socket.flush()?;
         while self.written < self.out.len() {
             match self.socket.get_mut().write(&self.out[self.written..]) {
-                Ok(0) => return Err(tungstenite::Error::ConnectionClosed),
+                Ok(0) => return Err(Box::new(tungstenite::Error::ConnectionClosed)),
                 Ok(n) => self.written += n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(Box::new(e.into())),
             }
         }
         self.out.clear();
         self.written = 0;
-        self.socket.get_mut().flush()?;
+        self.socket
+            .get_mut()
+            .flush()
+            .map_err(|e| Box::new(e.into()))?;
         Ok(())
     }
 
