@@ -79,7 +79,7 @@ pub(crate) struct Driver {
     wake: WakeTx,
     tls: Arc<rustls::ClientConfig>,
     http: Http,
-    ws: Option<Socket>,
+    ws: Option<ws::Ws>,
     ws_generation: u64,
     ws_unread: bool,
     router: Router<Boxes>,
@@ -124,13 +124,14 @@ impl Driver {
         let now = Instant::now();
         let mut core = janus_proto::Client::new(config.seed_if_unset(os_seed()), now);
         core.connect(now);
+        let tls = roots.rustls()?;
         let driver = Self {
             core,
             poll,
             rx,
             wake: wake.clone(),
-            tls: roots.rustls()?,
-            http: Http::new(roots.ureq(), wake.clone()),
+            http: Http::new(Arc::clone(&tls), wake.clone()),
+            tls,
             ws: None,
             ws_generation: 0,
             ws_unread: false,
@@ -250,12 +251,13 @@ impl Driver {
                     );
                     if let Err(e) = r {
                         let _ = sock.close(None);
+                        let _ = sock.flush();
                         self.core
                             .handle_input(Input::Closed(Instant::now(), &e.to_string()));
                         return;
                     }
                 }
-                self.ws = Some(sock);
+                self.ws = Some(ws::Ws::new(sock));
                 self.ws_unread = true;
                 self.core.handle_input(Input::Opened(Instant::now()));
             }
@@ -322,10 +324,7 @@ impl Driver {
                     warn!("frame for a closed websocket dropped");
                     return;
                 };
-                if let Err(e) = sock.write(tungstenite::Message::text(text)) {
-                    self.ws_failed(&e);
-                    return;
-                }
+                sock.queue(text);
                 self.flush_ws();
             }
             Transmit::Http(req) => {
@@ -346,8 +345,11 @@ impl Driver {
 
     fn flush_ws(&mut self) {
         if let Some(sock) = self.ws.as_mut() {
-            if let Err(e) = sock.flush() {
-                self.ws_failed(&e);
+            match sock.flush().map_err(|e| *e) {
+                Ok(()) => {}
+                // The rest goes when the socket is writable; reading is not affected.
+                Err(tungstenite::Error::Io(e)) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => self.ws_failed(&e),
             }
         }
     }
@@ -358,7 +360,12 @@ impl Driver {
         }
         loop {
             let Some(sock) = self.ws.as_mut() else { return };
-            match sock.read() {
+            // Our frame is half written: reading now could put a pong inside it. The
+            // writable event that finishes it comes back here (`ws_unread` stays set).
+            if !sock.may_read() {
+                return;
+            }
+            match sock.socket.read() {
                 Ok(tungstenite::Message::Text(text)) => {
                     self.core
                         .handle_input(Input::Frame(Instant::now(), text.as_str()));
@@ -397,12 +404,11 @@ impl Driver {
     }
 
     fn close_ws(&mut self) {
-        if let Some(mut sock) = self.ws.take() {
-            if let Some(fd) = ws::raw_fd(&sock) {
+        if let Some(sock) = self.ws.take() {
+            if let Some(fd) = ws::raw_fd(&sock.socket) {
                 let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
             }
-            let _ = sock.close(None);
-            let _ = sock.flush();
+            sock.close();
         }
         self.ws_unread = false;
     }

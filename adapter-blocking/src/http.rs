@@ -1,13 +1,23 @@
-//! HTTP requests on worker threads (ureq), one request per thread at a time. The pool grows
+//! HTTP requests on worker threads, one request per thread at a time. The pool grows
 //! when every worker is busy (a long poll may hold one for 30 s, so no fixed size fits) and
 //! shrinks when workers stay idle; the core's bounded pending table bounds it.
+//!
+//! The HTTP/1.1 exchange itself is written here, on `httparse` (responses, chunk sizes)
+//! and rustls, with keep-alive connections per origin: the long-poll GET must carry the
+//! `apisecret` and the token in its query (Janus's `janus_http.c` reads them from
+//! `MHD_GET_ARGUMENT_KIND` only, no header or body), and ureq logs the whole request line
+//! with its query at DEBUG when TRACE is on (`ureq::run`, `DebugUri`/`DebugRequest`), so a user
+//! with `RUST_LOG=trace` got both secrets. No blocking client we know of keeps a URL out of
+//! its logs; what Janus needs (one request, one answer: `Content-Length`, chunked, or until
+//! close) is small. Nothing here logs a URL, and no error names one.
 
-use std::io::Read as _;
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use janus_proto::{HttpMethod, HttpRequest};
 
@@ -24,7 +34,7 @@ pub(crate) type HttpResult = Result<(u16, String), String>;
 type Job = (String, HttpRequest, usize);
 
 pub(crate) struct Http {
-    agent: ureq::Agent,
+    agent: Arc<Agent>,
     jobs: Sender<Job>,
     queue: Arc<Mutex<Receiver<Job>>>,
     /// Workers waiting for a job and not yet promised one.
@@ -33,19 +43,13 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    pub(crate) fn new(tls: ureq::tls::TlsConfig, wake: crate::driver::WakeTx) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            // Keep a connection per request in flight: ureq's default (3 per host) made
-            // every request beyond the third open a new TCP connection.
-            .max_idle_connections(IDLE_CONNECTIONS)
-            .max_idle_connections_per_host(IDLE_CONNECTIONS)
-            .tls_config(tls)
-            .build()
-            .into();
+    pub(crate) fn new(tls: Arc<rustls::ClientConfig>, wake: crate::driver::WakeTx) -> Self {
         let (jobs, rx) = channel::<Job>();
         Self {
-            agent,
+            agent: Arc::new(Agent {
+                tls,
+                idle: Mutex::new(Vec::new()),
+            }),
             jobs,
             queue: Arc::new(Mutex::new(rx)),
             idle: Arc::new(AtomicUsize::new(0)),
@@ -66,7 +70,7 @@ impl Http {
             .is_ok();
         if !promised {
             let (agent, queue, idle, wake) = (
-                self.agent.clone(),
+                Arc::clone(&self.agent),
                 Arc::clone(&self.queue),
                 Arc::clone(&self.idle),
                 self.wake.clone(),
@@ -88,7 +92,7 @@ impl Http {
 
 /// Serves jobs; each job was promised to some worker before it was queued.
 fn worker(
-    agent: &ureq::Agent,
+    agent: &Agent,
     queue: &Mutex<Receiver<Job>>,
     idle: &AtomicUsize,
     wake: &crate::driver::WakeTx,
@@ -120,46 +124,369 @@ fn worker(
     }
 }
 
-fn perform(agent: &ureq::Agent, url: &str, req: &HttpRequest, max_body: usize) -> HttpResult {
-    let result = match (req.method, &req.body) {
-        (HttpMethod::Post, Some(body)) => agent
-            .post(url)
-            .config()
-            .timeout_global(Some(req.timeout))
-            .build()
-            .header("content-type", "application/json")
-            .send(body.as_bytes()),
-        (HttpMethod::Post, None) => agent
-            .post(url)
-            .config()
-            .timeout_global(Some(req.timeout))
-            .build()
-            .send_empty(),
-        (HttpMethod::Get, _) => agent
-            .get(url)
-            .config()
-            .timeout_global(Some(req.timeout))
-            .build()
-            .call(),
+/// Idle keep-alive connections, each with the origin it talks to.
+pub(crate) struct Agent {
+    tls: Arc<rustls::ClientConfig>,
+    idle: Mutex<Vec<(Origin, Conn)>>,
+}
+
+impl Agent {
+    fn take(&self, origin: &Origin) -> Option<Conn> {
+        let mut idle = self.idle.lock().ok()?;
+        let at = idle.iter().rposition(|(o, _)| o == origin)?;
+        Some(idle.swap_remove(at).1)
+    }
+
+    fn give_back(&self, origin: Origin, conn: Conn) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < IDLE_CONNECTIONS {
+                idle.push((origin, conn));
+            }
+        }
+    }
+}
+
+/// Where a connection goes: scheme, host and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    tls: bool,
+    host: String,
+    port: u16,
+}
+
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Conn {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Self::Plain(s) => s,
+            Self::Tls(s) => s.get_ref(),
+        }
+    }
+
+    /// Bounds the next reads and writes by what is left until `deadline`.
+    fn until(&self, deadline: Instant) -> Result<(), Failure> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Failure::Other("timed out".into()));
+        }
+        let tcp = self.tcp();
+        tcp.set_read_timeout(Some(left))
+            .and_then(|()| tcp.set_write_timeout(Some(left)))
+            .map_err(|e| Failure::Other(e.to_string()))
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf),
+            Self::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.write(buf),
+            Self::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.flush(),
+            Self::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// Why an exchange failed: on a reused connection that the server had closed while idle
+/// (nothing of the answer came), the request is sent again once on a new connection.
+enum Failure {
+    Stale,
+    Other(String),
+}
+
+fn io_failure(e: &io::Error) -> Failure {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::Other("timed out".into()),
+        _ => Failure::Other(e.to_string()),
+    }
+}
+
+/// `http[s]://host[:port]/prefix` + path: the origin and the request target.
+fn split(url: &str) -> Result<(Origin, &str), String> {
+    let (tls, rest) = if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err("not an http or https URL".into());
     };
-    // Errors are shown without the URL: a long-poll URL carries credentials.
-    let mut resp = result.map_err(|e| redact(&e.to_string(), url))?;
-    let status = resp.status().as_u16();
+    let (authority, target) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (
+            h,
+            p.parse::<u16>().map_err(|_| "bad port in URL".to_owned())?,
+        ),
+        _ => (authority, if tls { 443 } else { 80 }),
+    };
+    if host.is_empty() {
+        return Err("no host in URL".into());
+    }
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    Ok((Origin { tls, host, port }, target))
+}
+
+fn connect(agent: &Agent, origin: &Origin, deadline: Instant) -> Result<Conn, String> {
+    let addrs = (origin.host.as_str(), origin.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("resolve: {e}"))?;
+    let mut last = "no address".to_owned();
+    for addr in addrs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err("timed out".into());
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(tcp) => {
+                // Small requests: don't wait for an ACK to send the next.
+                tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+                if !origin.tls {
+                    return Ok(Conn::Plain(tcp));
+                }
+                let name = rustls_pki_types::ServerName::try_from(origin.host.clone())
+                    .map_err(|e| format!("tls: {e}"))?;
+                let tls = rustls::ClientConnection::new(Arc::clone(&agent.tls), name)
+                    .map_err(|e| format!("tls: {e}"))?;
+                return Ok(Conn::Tls(Box::new(rustls::StreamOwned::new(tls, tcp))));
+            }
+            Err(e) => last = format!("connect: {e}"),
+        }
+    }
+    Err(last)
+}
+
+fn perform(agent: &Agent, url: &str, req: &HttpRequest, max_body: usize) -> HttpResult {
+    let deadline = Instant::now() + req.timeout;
+    let (origin, target) = split(url)?;
+    if let Some(conn) = agent.take(&origin) {
+        match exchange(agent, &origin, conn, true, target, req, max_body, deadline) {
+            Ok(answer) => return Ok(answer),
+            Err(Failure::Other(why)) => return Err(why),
+            Err(Failure::Stale) => {}
+        }
+    }
+    let conn = connect(agent, &origin, deadline)?;
+    match exchange(agent, &origin, conn, false, target, req, max_body, deadline) {
+        Ok(answer) => Ok(answer),
+        Err(Failure::Other(why)) => Err(why),
+        Err(Failure::Stale) => Err("connection closed before the answer".into()),
+    }
+}
+
+/// Most response headers looked at; Janus sends about ten.
+const MAX_HEADERS: usize = 64;
+/// A response head larger than this is refused.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// One request and its answer on `conn`, which goes back to the pool when both ends agree
+/// to keep it and the answer was read whole.
+#[allow(clippy::too_many_arguments)]
+fn exchange(
+    agent: &Agent,
+    origin: &Origin,
+    mut conn: Conn,
+    reused: bool,
+    target: &str,
+    req: &HttpRequest,
+    max_body: usize,
+    deadline: Instant,
+) -> Result<(u16, String), Failure> {
+    let stale_or = |e: &io::Error| {
+        if reused {
+            Failure::Stale
+        } else {
+            io_failure(e)
+        }
+    };
+    let method = match req.method {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+    };
+    let host = if origin.host.contains(':') {
+        format!("[{}]:{}", origin.host, origin.port)
+    } else {
+        format!("{}:{}", origin.host, origin.port)
+    };
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\n");
+    match (req.method, &req.body) {
+        (HttpMethod::Post, Some(body)) => head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )),
+        (HttpMethod::Post, None) => head.push_str("Content-Length: 0\r\n"),
+        (HttpMethod::Get, _) => {}
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    if let Some(body) = &req.body {
+        bytes.extend_from_slice(body.as_bytes());
+    }
+    conn.until(deadline)?;
+    conn.write_all(&bytes)
+        .and_then(|()| conn.flush())
+        .map_err(|e| stale_or(&e))?;
+
+    // The head.
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 16 * 1024];
+    let (status, head_len, length, chunked, close) = loop {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut headers);
+        match resp.parse(&buf) {
+            Ok(httparse::Status::Complete(n)) => {
+                let status = resp.code.unwrap_or(0);
+                let mut length = None;
+                let mut chunked = false;
+                let mut close = resp.version == Some(0);
+                for h in resp.headers.iter() {
+                    let value = String::from_utf8_lossy(h.value);
+                    if h.name.eq_ignore_ascii_case("content-length") {
+                        length = Some(value.trim().parse::<usize>().map_err(|_| {
+                            Failure::Other("bad Content-Length in the answer".into())
+                        })?);
+                    } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                        chunked = value.to_ascii_lowercase().contains("chunked");
+                    } else if h.name.eq_ignore_ascii_case("connection") {
+                        let v = value.to_ascii_lowercase();
+                        close = v.contains("close") || (close && !v.contains("keep-alive"));
+                    }
+                }
+                break (status, n, length, chunked, close);
+            }
+            Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => {}
+            Ok(httparse::Status::Partial) => {
+                return Err(Failure::Other("answer head too large".into()));
+            }
+            Err(e) => return Err(Failure::Other(format!("bad answer: {e}"))),
+        }
+        conn.until(deadline)?;
+        match conn.read(&mut chunk) {
+            Ok(0) if buf.is_empty() && reused => return Err(Failure::Stale),
+            Ok(0) => return Err(Failure::Other("connection closed before the answer".into())),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if buf.is_empty() && reused && e.kind() != io::ErrorKind::WouldBlock => {
+                return Err(Failure::Stale);
+            }
+            Err(e) => return Err(io_failure(&e)),
+        }
+    };
+    buf.drain(..head_len);
+
+    // The body: Content-Length, chunked, or until the server closes.
+    let no_body = status == 204 || status == 304 || (100..200).contains(&status);
     let mut body = Vec::new();
-    resp.body_mut()
-        .as_reader()
-        .take(max_body as u64)
-        .read_to_end(&mut body)
-        .map_err(|e| redact(&e.to_string(), url))?;
+    let mut whole = true;
+    if no_body {
+    } else if chunked {
+        let mut raw = buf;
+        loop {
+            match httparse::parse_chunk_size(&raw) {
+                Ok(httparse::Status::Complete((n, size))) => {
+                    let size = usize::try_from(size).unwrap_or(usize::MAX);
+                    if size == 0 {
+                        // Trailers are not used by Janus: the last CRLF ends the answer.
+                        if raw[n..].starts_with(b"\r\n") {
+                            break;
+                        }
+                    } else if raw.len() >= n.saturating_add(size).saturating_add(2) {
+                        body.extend_from_slice(&raw[n..n + size]);
+                        raw.drain(..n + size + 2);
+                        if body.len() >= max_body {
+                            whole = false;
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                Ok(httparse::Status::Partial) => {}
+                Err(_) => return Err(Failure::Other("bad chunk in the answer".into())),
+            }
+            conn.until(deadline)?;
+            match conn.read(&mut chunk) {
+                Ok(0) => return Err(Failure::Other("connection closed inside the answer".into())),
+                Ok(n) => raw.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_failure(&e)),
+            }
+        }
+    } else {
+        body = buf;
+        let want = length.unwrap_or(usize::MAX).min(max_body);
+        while body.len() < want {
+            conn.until(deadline)?;
+            match conn.read(&mut chunk) {
+                Ok(0) if length.is_none() => break,
+                Ok(0) => return Err(Failure::Other("connection closed inside the answer".into())),
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_failure(&e)),
+            }
+        }
+        whole = length.is_some_and(|l| body.len() == l && l < max_body);
+    }
+    if whole && !close {
+        agent.give_back(origin.clone(), conn);
+    }
     if body.len() >= max_body {
         // Over the limit: the core fails it by its length, whatever the bytes.
+        body.truncate(max_body);
         return Ok((status, String::from_utf8_lossy(&body).into_owned()));
     }
-    let body = String::from_utf8(body).map_err(|e| format!("response body: {e}"))?;
+    let body =
+        String::from_utf8(body).map_err(|e| Failure::Other(format!("response body: {e}")))?;
     Ok((status, body))
 }
 
-fn redact(text: &str, url: &str) -> String {
-    let base = url.split('?').next().unwrap_or_default();
-    text.replace(url, base)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_origin_and_target() {
+        let (o, t) = split("http://127.0.0.1:8088/janus/1?maxev=1").expect("splits");
+        assert_eq!(
+            o,
+            Origin {
+                tls: false,
+                host: "127.0.0.1".into(),
+                port: 8088
+            }
+        );
+        assert_eq!(t, "/janus/1?maxev=1");
+        let (o, t) = split("https://[::1]/janus").expect("splits");
+        assert_eq!(
+            o,
+            Origin {
+                tls: true,
+                host: "::1".into(),
+                port: 443
+            }
+        );
+        assert_eq!(t, "/janus");
+        let (o, t) = split("http://example.org").expect("splits");
+        assert_eq!((o.port, t), (80, "/"));
+        assert!(split("ws://x/").is_err());
+        assert!(split("http://:80/").is_err());
+        assert!(split("http://h:99999/").is_err());
+    }
 }

@@ -46,19 +46,4 @@ impl Roots {
         .with_no_client_auth();
         Ok(Arc::new(config))
     }
-
-    pub(crate) fn ureq(&self) -> ureq::tls::TlsConfig {
-        let mut b = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()));
-        if !self.extra.is_empty() {
-            let certs: Vec<_> = self
-                .extra
-                .iter()
-                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
-                .collect();
-            b = b.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
-        }
-        b.build()
-    }
 }

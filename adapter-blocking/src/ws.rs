@@ -1,6 +1,15 @@
 //! WebSocket: the blocking handshake runs on a helper thread; the open socket is then made
 //! non-blocking and driven by the driver's poll loop.
+//!
+//! Our data frames are encoded here, not written through tungstenite: tungstenite logs every
+//! frame it writes at TRACE, payload and all ("Sending frame: ..", "writing frame .." in
+//! `protocol/mod.rs` and `protocol/frame/mod.rs`), and every Janus request carries the
+//! `apisecret` and the token, so a user with `RUST_LOG=trace` would get both. tungstenite's
+//! `Frame::format`, used here, logs nothing. tungstenite still reads (Janus's frames carry no
+//! secret of ours) and writes its own control frames (pongs, close); see [`Ws`] for why the
+//! two writers never interleave inside a frame.
 
+use std::io::{ErrorKind, Write as _};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::thread;
@@ -9,6 +18,8 @@ use std::time::Duration;
 use tungstenite::client::IntoClientRequest;
 use tungstenite::http::HeaderValue;
 use tungstenite::protocol::WebSocketConfig;
+use tungstenite::protocol::frame::Frame;
+use tungstenite::protocol::frame::coding::{Data, OpCode};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Connector, WebSocket};
 
@@ -105,6 +116,71 @@ fn open(
     tcp.set_read_timeout(None).map_err(|e| e.to_string())?;
     tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
     Ok(ws)
+}
+
+/// The open socket, with the bytes of our frames it has not taken yet.
+///
+/// Two writers share the stream: ours (data frames, encoded without logging) and
+/// tungstenite's (pongs it queues while reading, the close frame). Neither starts while the
+/// other has a frame half written: ours are written only once tungstenite's buffer is flushed,
+/// and tungstenite reads (and so may write a pong) only while ours is empty.
+pub(crate) struct Ws {
+    pub(crate) socket: Socket,
+    out: Vec<u8>,
+    written: usize,
+}
+
+impl Ws {
+    pub(crate) fn new(socket: Socket) -> Self {
+        Self {
+            socket,
+            out: Vec::new(),
+            written: 0,
+        }
+    }
+
+    /// Encodes `text` as one masked text frame (a client must mask, RFC 6455 5.3), to be
+    /// written by [`flush`](Self::flush).
+    pub(crate) fn queue(&mut self, text: String) {
+        let mut frame = Frame::message(text, OpCode::Data(Data::Text), true);
+        frame.header_mut().mask = Some(rand::random());
+        // Writing into a Vec cannot fail.
+        let _ = frame.format(&mut self.out);
+    }
+
+    /// Whether tungstenite may run (read): none of our bytes is waiting.
+    pub(crate) fn may_read(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// Writes tungstenite's pending frames, then ours, then flushes the stream. A
+    /// `WouldBlock` error means "call again when writable"; nothing is lost. (Boxed:
+    /// tungstenite's error is large.)
+    pub(crate) fn flush(&mut self) -> Result<(), Box<tungstenite::Error>> {
+        self.socket.flush()?;
+        while self.written < self.out.len() {
+            match self.socket.get_mut().write(&self.out[self.written..]) {
+                Ok(0) => return Err(Box::new(tungstenite::Error::ConnectionClosed)),
+                Ok(n) => self.written += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(Box::new(e.into())),
+            }
+        }
+        self.out.clear();
+        self.written = 0;
+        self.socket
+            .get_mut()
+            .flush()
+            .map_err(|e| Box::new(e.into()))?;
+        Ok(())
+    }
+
+    /// Starts a close handshake, after what we had queued (best effort).
+    pub(crate) fn close(mut self) {
+        let _ = self.flush();
+        let _ = self.socket.close(None);
+        let _ = self.socket.flush();
+    }
 }
 
 /// The raw file descriptor, for the poll registry.

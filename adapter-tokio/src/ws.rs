@@ -1,18 +1,28 @@
 //! WebSocket: opening (the subprotocol the core names: `janus-protocol`, or `janus-admin-protocol`, rustls for `wss`), and one poll that
 //! writes queued frames, flushes and reads, so that the driver's `select!` holds a single
 //! borrow of the socket and loses nothing when the branch is not the one chosen.
+//!
+//! Our data frames are encoded here, not sent through the `Sink`: tungstenite logs every
+//! frame it writes at TRACE, payload and all ("Sending frame: ..", "writing frame .." in its
+//! `protocol/mod.rs` and `protocol/frame/mod.rs`), and every Janus request carries the
+//! `apisecret` and the token, so a user with `RUST_LOG=trace` would get both. tungstenite's
+//! `Frame::format`, used here, logs nothing. tungstenite still reads (Janus's frames carry no
+//! secret of ours) and writes its own control frames (pongs, close); see [`Ws`] for why the
+//! two writers never interleave inside a frame.
 
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_sink::Sink;
+use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
@@ -49,10 +59,17 @@ pub(crate) async fn open(
     Ok(Box::new(ws))
 }
 
-/// The socket, with the frames the core asked to send that it has not taken yet.
+/// The socket, with the bytes of our frames it has not taken yet.
+///
+/// Two writers share the stream: ours (data frames, encoded without logging) and
+/// tungstenite's (pongs it queues while reading, the close frame). Neither starts while the
+/// other has a frame half written: ours are written only once tungstenite's buffer is flushed
+/// (`poll_flush` of the sink), and tungstenite reads (and so may write a pong) only while ours
+/// is empty.
 pub(crate) struct Ws {
     pub(crate) socket: Socket,
-    out: VecDeque<Message>,
+    out: Vec<u8>,
+    written: usize,
     unflushed: bool,
 }
 
@@ -68,24 +85,31 @@ impl Ws {
     pub(crate) fn new(socket: Socket) -> Self {
         Self {
             socket,
-            out: VecDeque::new(),
+            out: Vec::new(),
+            written: 0,
             unflushed: false,
         }
     }
 
+    /// Encodes `text` as one masked text frame (a client must mask, RFC 6455 5.3), written
+    /// by the next [`poll_io`](Self::poll_io).
     pub(crate) fn queue(&mut self, text: String) {
-        self.out.push_back(Message::text(text));
+        let mut frame = Frame::message(text, OpCode::Data(Data::Text), true);
+        frame.header_mut().mask = Some(rand::random());
+        // Writing into a Vec cannot fail.
+        let _ = frame.format(&mut self.out);
     }
 
-    /// Writes what it can, flushes, and (when `read`) returns the next frame. A frame is
-    /// taken from the queue only once the socket accepted it, so dropping the future that
-    /// calls this loses nothing.
+    /// Writes what it can, flushes, and (when `read`) returns the next frame. Bytes leave
+    /// the buffer only once the socket accepted them, so dropping the future that calls this
+    /// loses nothing.
     pub(crate) fn poll_io(&mut self, cx: &mut Context<'_>, read: bool) -> Poll<WsIo> {
-        let socket = Pin::new(&mut self.socket);
-        if let Err(e) = write(socket, &mut self.out, &mut self.unflushed, cx) {
+        if let Err(e) = self.write(cx) {
             return Poll::Ready(WsIo::Failed(e));
         }
-        if !read {
+        // A half-written frame of ours: reading could put a pong inside it. The write
+        // above registered the waker, so this runs again once the socket takes more.
+        if !read || !self.out.is_empty() {
             return Poll::Pending;
         }
         match Pin::new(&mut self.socket).poll_next(cx) {
@@ -96,36 +120,40 @@ impl Ws {
         }
     }
 
+    fn write(&mut self, cx: &mut Context<'_>) -> Result<(), Box<WsError>> {
+        if self.written < self.out.len() {
+            // tungstenite's own frames (a pong) first, whole.
+            match Pin::new(&mut self.socket).poll_flush(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Err(Box::new(e)),
+                Poll::Pending => return Ok(()),
+            }
+            while self.written < self.out.len() {
+                let raw = Pin::new(self.socket.get_mut());
+                match raw.poll_write(cx, &self.out[self.written..]) {
+                    Poll::Ready(Ok(0)) => return Err(Box::new(WsError::ConnectionClosed)),
+                    Poll::Ready(Ok(n)) => self.written += n,
+                    Poll::Ready(Err(e)) => return Err(Box::new(WsError::Io(e))),
+                    Poll::Pending => return Ok(()),
+                }
+            }
+            self.out.clear();
+            self.written = 0;
+            self.unflushed = true;
+        }
+        if self.unflushed {
+            match Pin::new(self.socket.get_mut()).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(e)) => return Err(Box::new(WsError::Io(e))),
+                Poll::Pending => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Starts a close handshake without waiting for it (the socket is dropped right after).
     pub(crate) fn close(mut self) {
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let _ = Pin::new(&mut self.socket).poll_close(&mut cx);
     }
-}
-
-fn write(
-    mut socket: Pin<&mut Socket>,
-    out: &mut VecDeque<Message>,
-    unflushed: &mut bool,
-    cx: &mut Context<'_>,
-) -> Result<(), Box<WsError>> {
-    while !out.is_empty() {
-        match socket.as_mut().poll_ready(cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(e)) => return Err(Box::new(e)),
-            Poll::Pending => return Ok(()),
-        }
-        if let Some(m) = out.pop_front() {
-            socket.as_mut().start_send(m).map_err(Box::new)?;
-            *unflushed = true;
-        }
-    }
-    if *unflushed {
-        match socket.as_mut().poll_flush(cx) {
-            Poll::Ready(Ok(())) => *unflushed = false,
-            Poll::Ready(Err(e)) => return Err(Box::new(e)),
-            Poll::Pending => {}
-        }
-    }
-    Ok(())
 }

@@ -69,9 +69,11 @@ pub struct HttpRequest {
     /// Index of the server in the configured list.
     pub server: usize,
     /// Appended to that server's URL: `""`, `/{session}`, `/{session}/{handle}`, or the
-    /// long-poll `/{session}?maxev=..&rid=..` (which may carry credentials: never log it).
+    /// long-poll `/{session}?maxev=..&rid=..`, which carries the `apisecret` and token in
+    /// its query when they are configured (Janus reads a long poll's credentials from the
+    /// query only): never log it, nor hand it to an HTTP client that does.
     pub path: String,
-    /// JSON body of a POST.
+    /// JSON body of a POST; it carries the credentials too.
     pub body: Option<String>,
     /// Give up after this long and report `Input::HttpFailed`.
     pub timeout: Duration,
@@ -109,7 +111,9 @@ pub enum Transmit {
         /// a blocking handshake.
         timeout: Duration,
     },
-    /// Send this text frame on the open WebSocket.
+    /// Send this text frame on the open WebSocket. Every request carries the configured
+    /// `apisecret` and token: write it through nothing that logs what it writes (both
+    /// adapters encode the frame themselves, since tungstenite logs written frames at TRACE).
     Ws(String),
     /// Perform this HTTP request.
     Http(HttpRequest),

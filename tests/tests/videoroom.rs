@@ -867,14 +867,24 @@ mod blocking {
         else {
             panic!("not the remote publisher's address")
         };
-        let participants = videoroom::request(&admin_b, &ListParticipants::new(ROOM)).unwrap();
-        let Event::Participants(Participants { participants, .. }) = participants else {
-            panic!("not participants: {participants:?}")
-        };
-        let listed: Vec<_> = participants
-            .iter()
-            .map(|p| (p.id.clone(), p.display.clone(), p.remote))
-            .collect();
+        // Janus answers `add_remote_publisher` before the remote publisher is in the room: its
+        // own thread adds it (`janus_videoroom_remote_publisher_thread`), so ask until it is
+        // listed (or give up after a while and show what is).
+        let mut listed = Vec::new();
+        for _ in 0..100 {
+            let participants = videoroom::request(&admin_b, &ListParticipants::new(ROOM)).unwrap();
+            let Event::Participants(Participants { participants, .. }) = participants else {
+                panic!("not participants: {participants:?}")
+            };
+            listed = participants
+                .iter()
+                .map(|p| (p.id.clone(), p.display.clone(), p.remote))
+                .collect();
+            if !listed.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert_eq!(
             listed,
             [(remote.id.clone(), Some("alice@a".into()), Some(true))]

@@ -143,11 +143,12 @@ fn test() -> Result {
 /// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom, VideoCall and TextRoom
 /// WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
-/// janusctl's commands and the Admin API. (nextest's `binary(..)` filter: a bare name filter
-/// would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 25] = [
+/// janusctl's commands, the Admin API, the faults and the secrets and sockets hygiene tests.
+/// (nextest's `binary(..)` filter: a bare name filter would match test names.)
+const TESTS_ON_NEW_JANUS: [&str; 26] = [
     "faults",
     "sip",
+    "secrets_hygiene",
     "blocking_signalling",
     "tokio_signalling",
     "janus_auth",
