@@ -7,7 +7,7 @@
 //!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
 //! - `cargo xtask install`: install the Janus server (Debian package), iproute2, ffmpeg,
 //!   janus-tools and sip-tester (sipp) if missing.
-//! - `cargo xtask bench [-- signalling|scale|webrtc|failover ..]`: run the anchors of `../shared/anchors`
+//! - `cargo xtask bench [-- signalling|scale|webrtc|pcs|failover ..]`: run the anchors of `../shared/anchors`
 //!   and our benchmarks in the test namespace, write `target/bench/bench.md` and `bench.json`.
 //! - `cargo xtask janus-1.4`: build Janus 1.4.1 from `../shared/janus/` into a cache folder
 //!   outside the repository (once; later runs reuse it) and print the path of its binary.
@@ -51,7 +51,7 @@ tasks:
   netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2)
   install                   install janus, iproute2, ffmpeg, janus-tools, sipp (apt) when missing
   bench [-- PART..]         anchors + our benchmarks in the namespace, one table in target/bench/
-                            (PART: signalling, scale, webrtc, failover; default all)
+                            (PART: signalling, scale, webrtc, pcs, failover; default all)
   janus-1.4                 build Janus 1.4.1 from ../shared/janus once (cached), print its binary
 ";
 
@@ -389,7 +389,7 @@ fn demo() -> Result {
 // ---------------------------------------------------------------------------------------------
 
 /// The parts of `cargo xtask bench`, in the order they run.
-const BENCH_PARTS: [&str; 4] = ["signalling", "scale", "webrtc", "failover"];
+const BENCH_PARTS: [&str; 5] = ["signalling", "scale", "webrtc", "pcs", "failover"];
 
 /// The anchor scripts copied from `../shared/anchors` into `target/bench/anchors/`, so that
 /// their `node_modules` and `results/` are this checkout's and the shared folder stays as it is.
@@ -442,6 +442,7 @@ fn bench(parts: &[OsString]) -> Result {
         "bench_signalling",
         "bench_scale",
         "bench_webrtc",
+        "bench_pcs",
         "bench_failover",
     ] {
         build.extend(["--bin", bin]);
@@ -535,6 +536,13 @@ fn bench(parts: &[OsString]) -> Result {
             "ours: bench_webrtc (offer -> webrtcup x 20, data-channel RTT x 1,000)",
             &[out.join("webrtc.json")],
             argv(&[&bin("bench_webrtc"), &path_of(out.join("webrtc.json"))]),
+        );
+    }
+    if wanted("pcs") {
+        part(
+            "ours: bench_pcs (50 EchoTest PeerConnections with media at once, pinned)",
+            &[out.join("pcs.json")],
+            argv(&[&bin("bench_pcs"), &path_of(out.join("pcs.json"))]),
         );
     }
     if wanted("failover") {
