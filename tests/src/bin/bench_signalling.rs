@@ -325,7 +325,16 @@ fn main() {
     pin(&janus.pid().unwrap().to_string(), "1");
     pin(&std::process::id().to_string(), "0");
     let mut results = json!({"n_seq": N_SEQ, "n_conc": N_CONC, "conc": CONC, "runs": RUNS});
+    // `BENCH_ONLY=janus-tokio-ws` (adapter-transport) runs one pair, e.g. under `perf record`.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let wanted = |adapter: &str, transport: &str| {
+        only.as_deref()
+            .is_none_or(|o| o == format!("{adapter}-{transport}"))
+    };
     for (name, url) in [("http", janus.http_url()), ("ws", janus.ws_url())] {
+        if !wanted("janus-blocking", name) {
+            continue;
+        }
         println!("janus-blocking over {name} ({url})");
         results["janus-blocking"][name] = bench_transport(&janus, &url);
     }
@@ -335,6 +344,9 @@ fn main() {
         .build()
         .unwrap();
     for (name, url) in [("http", janus.http_url()), ("ws", janus.ws_url())] {
+        if !wanted("janus-tokio", name) {
+            continue;
+        }
         println!("janus-tokio over {name} ({url})");
         results["janus-tokio"][name] = bench_transport_tokio(&rt, &janus, &url);
     }
