@@ -13,6 +13,7 @@
 //! must be gone after the hold: that shows the timeout was in force.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -68,7 +69,12 @@ fn main() {
         .unwrap();
     let mut out = json!({"N": n, "CONC": conc, "HOLD": hold, "session_timeout": SESSION_TIMEOUT});
     out["mem_start"] = mem(&jpid);
-    let config = ClientConfig::new([janus.ws_url()]).unwrap();
+    // The verification sends N keepalives at once, as the anchor does: room for all of them
+    // in the pending-request table (its default cap, 4,096, refuses the rest locally with
+    // `TooManyInFlight` whenever Janus answers slower than they are sent).
+    let config = ClientConfig::new([janus.ws_url()])
+        .unwrap()
+        .max_in_flight(n + 100);
     let client = Arc::new(rt.block_on(janus_tokio::Client::connect(config)).unwrap());
     std::thread::sleep(Duration::from_millis(200));
     out["mem_connected"] = mem(&jpid);
@@ -132,17 +138,29 @@ fn main() {
     println!("holding {hold} s (session_timeout {SESSION_TIMEOUT} s, janus-tokio keepalives)...");
     std::thread::sleep(Duration::from_secs(hold as u64));
     out["mem_after_hold"] = mem(&jpid);
+    // What the client heard about its sessions during the hold (Janus's `timeout` is a
+    // `SessionLost`), before the explicit keepalives.
+    let mut heard: BTreeMap<String, usize> = BTreeMap::new();
+    for (s, _) in &pairs {
+        while let Ok(Some(e)) = s.events().try_recv() {
+            *heard.entry(e.name().to_owned()).or_default() += 1;
+        }
+    }
     let vt = Instant::now();
-    let (ok, bad) = rt.block_on(async {
+    let results = rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for (s, _) in &pairs {
             let s = Arc::clone(s);
-            tasks.spawn(async move { s.keepalive().await.is_ok() });
+            tasks.spawn(async move { s.keepalive().await.map_err(|e| janusctl::load::kind(&e)) });
         }
-        let results = tasks.join_all().await;
-        let ok = results.iter().filter(|ok| **ok).count();
-        (ok, results.len() - ok)
+        tasks.join_all().await
     });
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let bad = results.len() - ok;
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    for e in results.into_iter().filter_map(Result::err) {
+        *errors.entry(e).or_default() += 1;
+    }
     let control_gone = control
         .iter()
         .filter(|id| {
@@ -156,6 +174,7 @@ fn main() {
         })
         .count();
     out["verify"] = json!({"ok": ok, "bad": bad, "verify_ms": vt.elapsed().as_secs_f64() * 1e3,
+                           "errors": errors, "session_events_during_hold": heard,
                            "control_timed_out": control_gone, "control": control.len()});
     println!("verify {}", out["verify"]);
     let dt = Instant::now();
