@@ -68,6 +68,12 @@ fn main() {
         .build()
         .unwrap();
     let mut out = json!({"N": n, "CONC": conc, "HOLD": hold, "session_timeout": SESSION_TIMEOUT});
+    // Each session and each handle owns a bounded tokio queue of its events, and a tokio
+    // queue allocates its first block of 32 slots up front: these sizes say what that costs.
+    out["event_bytes"] = json!({
+        "session_event": std::mem::size_of::<janus_proto::Event>(),
+        "handle_event": std::mem::size_of::<janus_tokio::rtc::HandleEvent>(),
+    });
     out["mem_start"] = mem(&jpid);
     // The verification sends N keepalives at once, as the anchor does: room for all of them
     // in the pending-request table (its default cap, 4,096, refuses the rest locally with
