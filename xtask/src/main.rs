@@ -7,6 +7,8 @@
 //!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
 //! - `cargo xtask install`: install the Janus server (Debian package), iproute2, ffmpeg,
 //!   janus-tools and sip-tester (sipp) if missing.
+//! - `cargo xtask bench [-- signalling|scale|webrtc|pcs|failover ..]`: run the anchors of `../shared/anchors`
+//!   and our benchmarks in the test namespace, write `target/bench/bench.md` and `bench.json`.
 //! - `cargo xtask janus-1.4`: build Janus 1.4.1 from `../shared/janus/` into a cache folder
 //!   outside the repository (once; later runs reuse it) and print the path of its binary.
 //!
@@ -48,6 +50,8 @@ tasks:
   test                      everything CI runs: install, fmt, clippy, build, all tests in the namespace
   netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2)
   install                   install janus, iproute2, ffmpeg, janus-tools, sipp (apt) when missing
+  bench [-- PART..]         anchors + our benchmarks in the namespace, one table in target/bench/
+                            (PART: signalling, scale, webrtc, pcs, failover; default all)
   janus-1.4                 build Janus 1.4.1 from ../shared/janus once (cached), print its binary
 ";
 
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "install" => install(),
+        "bench" => bench(strip_dashdash(rest)),
         "janus-1.4" => janus_14(),
         "netns" => netns(strip_dashdash(rest)),
         NETNS_INNER => netns_inner(strip_dashdash(rest)),
@@ -379,6 +384,230 @@ fn demo() -> Result {
         "--bin",
         "demo",
     ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks (issue 16): figures, not tests
+// ---------------------------------------------------------------------------------------------
+
+/// The parts of `cargo xtask bench`, in the order they run.
+const BENCH_PARTS: [&str; 5] = ["signalling", "scale", "webrtc", "pcs", "failover"];
+
+/// The anchor scripts copied from `../shared/anchors` into `target/bench/anchors/`, so that
+/// their `node_modules` and `results/` are this checkout's and the shared folder stays as it is.
+const ANCHOR_FILES: [&str; 13] = [
+    "package.json",
+    "package-lock.json",
+    "lib.mjs",
+    "janode-bench.mjs",
+    "raw-ws-bench.mjs",
+    "raw-http-bench.mjs",
+    "janode-scale.mjs",
+    "summarize.mjs",
+    "janus-up.sh",
+    "janus-down.sh",
+    "run-ws-benches.sh",
+    "run-http-bench.sh",
+    "run-scale.sh",
+];
+
+/// `cargo xtask bench [-- PART..]`: the anchors, then ours, each part in a fresh test
+/// namespace; then the table. A part that fails is reported and its rows say "not measured";
+/// the task fails at the end if any did.
+fn bench(parts: &[OsString]) -> Result {
+    let parts: Vec<String> = parts
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if let Some(bad) = parts.iter().find(|p| !BENCH_PARTS.contains(&p.as_str())) {
+        return Err(Failure::new(format!(
+            "unknown bench part {bad:?}: one of {}",
+            BENCH_PARTS.join(", ")
+        )));
+    }
+    let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
+    let root = repo_root();
+    let out = root.join("target/bench");
+    let anchors = out.join("anchors");
+    let results = anchors.join("results");
+
+    step("install missing system packages");
+    install()?;
+    if wanted("signalling") || wanted("scale") {
+        step("anchors: copy ../shared/anchors, npm ci when node_modules is missing");
+        prepare_anchors(&root, &anchors)?;
+    }
+    step("build the benchmarks (release)");
+    let mut build = vec!["build", "--release", "--package", "janus-tests"];
+    for bin in [
+        "bench_report",
+        "bench_signalling",
+        "bench_scale",
+        "bench_webrtc",
+        "bench_pcs",
+        "bench_failover",
+    ] {
+        build.extend(["--bin", bin]);
+    }
+    cargo(&build)?;
+    let bin_dir = target_dir(&root).join("release");
+    let bin = |name: &str| bin_dir.join(name).to_string_lossy().into_owned();
+    let anchor_env = format!("ANCHOR_DIR={}", out.join("anchor-janus").display());
+    let script = |name: &str| anchors.join(name).to_string_lossy().into_owned();
+    let path_of = |p: PathBuf| p.to_string_lossy().into_owned();
+
+    let mut failed = Vec::new();
+    let mut part = |name: &str, stale: &[PathBuf], command: Vec<String>| {
+        for file in stale {
+            let _ = std::fs::remove_file(file);
+        }
+        step(name);
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        if let Err(e) = in_netns(&args) {
+            eprintln!("xtask: {name} failed: {}", e.message);
+            failed.push(name.to_owned());
+        }
+    };
+    if wanted("signalling") {
+        let rounds: Vec<PathBuf> = ["janode", "raw-ws"]
+            .iter()
+            .flat_map(|c| (1..=2).map(move |r| format!("pinned-{c}-r{r}.txt")))
+            .map(|f| results.join(f))
+            .collect();
+        part(
+            "anchors: janode and the raw Node WS floor (run-ws-benches.sh, PIN=1)",
+            &rounds,
+            argv(&[
+                "env",
+                &anchor_env,
+                "PIN=1",
+                "bash",
+                &script("run-ws-benches.sh"),
+            ]),
+        );
+        part(
+            "anchors: the raw Node HTTP floor (run-http-bench.sh, pinned)",
+            &[results.join("raw-http.txt")],
+            argv(&[
+                "env",
+                &anchor_env,
+                "PIN=1",
+                "bash",
+                &script("run-http-bench.sh"),
+            ]),
+        );
+        part(
+            "ours: bench_signalling (both adapters, both transports, pinned)",
+            &[out.join("signalling.json")],
+            argv(&[
+                &bin("bench_signalling"),
+                &path_of(out.join("signalling.json")),
+            ]),
+        );
+    }
+    if wanted("scale") {
+        part(
+            "anchors: janode, 10,000 sessions on one WebSocket (run-scale.sh)",
+            &[results.join("janode-scale-n10000-c50-ka10.txt")],
+            argv(&[
+                "env",
+                &anchor_env,
+                "N=10000",
+                "CONC=50",
+                "KA=10",
+                "HOLD=30",
+                "bash",
+                &script("run-scale.sh"),
+            ]),
+        );
+        part(
+            "ours: bench_scale (janus-tokio, 10,000 sessions on one WebSocket)",
+            &[out.join("scale.json")],
+            argv(&[
+                "env",
+                "N=10000",
+                "CONC=50",
+                "HOLD=30",
+                &bin("bench_scale"),
+                &path_of(out.join("scale.json")),
+            ]),
+        );
+    }
+    if wanted("webrtc") {
+        part(
+            "ours: bench_webrtc (offer -> webrtcup x 20, data-channel RTT x 1,000)",
+            &[out.join("webrtc.json")],
+            argv(&[&bin("bench_webrtc"), &path_of(out.join("webrtc.json"))]),
+        );
+    }
+    if wanted("pcs") {
+        part(
+            "ours: bench_pcs (50 EchoTest PeerConnections with media at once, pinned)",
+            &[out.join("pcs.json")],
+            argv(&[&bin("bench_pcs"), &path_of(out.join("pcs.json"))]),
+        );
+    }
+    if wanted("failover") {
+        part(
+            "ours: bench_failover (fail-over refused / silent, reconnect + claim)",
+            &[out.join("failover.json")],
+            argv(&[&bin("bench_failover"), &path_of(out.join("failover.json"))]),
+        );
+    }
+    step("the table");
+    run(Command::new(bin("bench_report")).arg(&out))?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "bench: these parts failed (their rows say \"not measured\"): {}",
+            failed.join("; ")
+        )))
+    }
+}
+
+fn argv(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+/// `CARGO_TARGET_DIR` (relative to the repository when relative), else `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// Copies the anchor scripts beside the repository into `anchors` and runs `npm ci` there
+/// (outside the namespace: it needs the registry) when its `node_modules` is missing.
+fn prepare_anchors(root: &Path, anchors: &Path) -> Result {
+    let shared = root.join("../shared/anchors");
+    std::fs::create_dir_all(anchors.join("results"))
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", anchors.display())))?;
+    for file in ANCHOR_FILES {
+        let (from, to) = (shared.join(file), anchors.join(file));
+        let same = std::fs::read(&from).ok() == std::fs::read(&to).ok();
+        if !same {
+            std::fs::copy(&from, &to).map_err(|e| {
+                Failure::new(format!(
+                    "cannot copy {} (the anchors live in ../shared/anchors beside the \
+                     repository): {e}",
+                    from.display()
+                ))
+            })?;
+        }
+    }
+    if find_program("node").is_none() || find_program("npm").is_none() {
+        return Err(Failure::new(
+            "the anchors need Node.js and npm: `apt-get install -y nodejs npm`",
+        ));
+    }
+    if !anchors.join("node_modules").is_dir() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(anchors))?;
+    }
+    Ok(())
 }
 
 /// `cargo xtask install`: installs what a fresh machine lacks; quick when all is present.

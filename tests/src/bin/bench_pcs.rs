@@ -1,0 +1,132 @@
+//! Concurrent PeerConnections: `PCS` EchoTest calls (default 50) started at once on one
+//! janus-tokio client, each with audio, video and a data channel sending the built-in Opus
+//! (20 ms frames) and VP8 samples for 5 s (janusctl's `echotest` code, every echoed frame
+//! checked), the client pinned to CPU 0 and Janus to CPU 1.
+//!
+//! `cargo xtask netns -- cargo run --release -p janus-tests --bin bench_pcs [OUT.json]`
+//! (`cargo xtask bench -- pcs` runs it and puts it in the table).
+//!
+//! Figures: calls passed; the slowest and the median offer -> `webrtcup` of the calls (each
+//! from its own offer, sent once its session and handle exist); the client's CPU over the
+//! whole run (setup, 5 s of media, hangup) per call as a share of one core, from
+//! `CLOCK_PROCESS_CPUTIME_ID`; the client's peak RSS growth per call. The harness gives Janus
+//! 100 RTP ports, so the issue's 500 calls do not fit yet.
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use janus_proto::ClientConfig;
+use janus_tests::Janus;
+use janusctl::echotest;
+use serde_json::json;
+
+fn cpu_s() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+/// A line of /proc/self/status, KiB.
+fn status_kib(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn pin(pid: &str, cpu: &str) {
+    let ok = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpu, pid])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("(could not pin {pid} to CPU {cpu}; figures are unpinned)");
+    }
+}
+
+fn main() {
+    let out_path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/bench/pcs.json".into());
+    let pcs: usize = std::env::var("PCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let mut janus = Janus::launch().unwrap();
+    pin(&janus.pid().unwrap().to_string(), "1");
+    pin(&std::process::id().to_string(), "0");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = ClientConfig::new([janus.ws_url()])
+        .unwrap()
+        .request_timeout(Duration::from_secs(20));
+    let client = Arc::new(rt.block_on(janus_tokio::Client::connect(config)).unwrap());
+    let mut options = echotest::Options::new(janus.media_ip().into()).unwrap();
+    options.pings = 0;
+    options.duration = Duration::from_secs(5);
+    options.wait = Duration::from_secs(20);
+    let options = Arc::new(options);
+    let rss0 = status_kib("VmRSS:");
+    let (c0, t0) = (cpu_s(), Instant::now());
+    let reports = rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..pcs {
+            let (client, options) = (Arc::clone(&client), Arc::clone(&options));
+            tasks.spawn(async move { echotest::run(&client, &options, |_| {}).await });
+        }
+        tasks.join_all().await
+    });
+    let (cpu, wall) = (cpu_s() - c0, t0.elapsed().as_secs_f64());
+    let peak = status_kib("VmHWM:");
+    let passed = reports.iter().filter(|r| r.passed()).count();
+    let mut up: Vec<f64> = reports.iter().filter_map(|r| r.webrtcup_ms).collect();
+    up.sort_by(f64::total_cmp);
+    let failures: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.failures.join("; "))
+        .collect();
+    let frames: (u64, u64) = reports.iter().fold((0, 0), |(s, e), r| {
+        (
+            s + u64::from(r.audio.0 + r.video.0),
+            e + u64::from(r.audio.1 + r.video.1),
+        )
+    });
+    let out = json!({
+        "pcs": pcs,
+        "passed": passed,
+        "failures": failures,
+        "webrtcup_max_ms": up.last(),
+        "webrtcup_median_ms": up.get(up.len() / 2),
+        "wall_s": wall,
+        "media_s": options.duration.as_secs_f64(),
+        "client_cpu_s": cpu,
+        "client_core_share_per_pc_pct": cpu / wall / pcs as f64 * 100.0,
+        "rss_peak_growth_kib_per_pc": (peak - rss0) / pcs as f64,
+        "frames_sent_echoed": frames,
+    });
+    println!(
+        "{passed}/{pcs} calls passed; offer -> webrtcup median {} ms, slowest {} ms; client CPU \
+         {:.3} % of a core per call; peak RSS +{:.0} KiB per call; frames sent/echoed {frames:?}",
+        out["webrtcup_median_ms"],
+        out["webrtcup_max_ms"],
+        out["client_core_share_per_pc_pct"].as_f64().unwrap_or(0.0),
+        out["rss_peak_growth_kib_per_pc"].as_f64().unwrap_or(0.0),
+    );
+    for f in &failures {
+        println!("  failed: {f}");
+    }
+    drop(client);
+    janus.stop().unwrap();
+    if let Some(dir) = std::path::Path::new(&out_path).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&out_path, serde_json::to_string_pretty(&out).unwrap()).unwrap();
+    println!("figures written to {out_path}");
+}

@@ -1,0 +1,205 @@
+//! Scale benchmark: 10,000 sessions with one EchoTest handle each on one WebSocket with
+//! janus-tokio, mirroring `../shared/anchors/janode-scale.mjs` (run by `run-scale.sh`):
+//! Janus's `session_timeout` 20 s, 50 creations in flight, keepalives every 10 s (janus-tokio's
+//! default for a 20 s timeout: half of it), a 30 s hold, then an explicit `keepalive` on every
+//! session (Janus answers an error for a session it timed out), then `destroy` of all.
+//!
+//! `cargo xtask netns -- cargo run --release -p janus-tests --bin bench_scale [OUT.json]`
+//! (`cargo xtask bench -- scale` runs it beside janode's and puts both in the table).
+//! `N`, `CONC` and `HOLD` (s) override the counts, as they do for the anchor.
+//!
+//! RSS per session+handle is (VmRSS after the creations - VmRSS once connected) / N, as the
+//! anchor computes it. A control of three sessions created over HTTP and never kept alive
+//! must be gone after the hold: that shows the timeout was in force.
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use janus_proto::ClientConfig;
+use janus_tests::Janus;
+use serde_json::{Value, json};
+
+const SESSION_TIMEOUT: u32 = 20;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// VmRSS of a process, KiB.
+fn rss_kib(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn mem(janus_pid: &str) -> Value {
+    json!({"rss_kib": rss_kib("self"), "janus_rss_kib": rss_kib(janus_pid)})
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let out_path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/bench/scale.json".into());
+    let (n, conc, hold) = (env_or("N", 10_000), env_or("CONC", 50), env_or("HOLD", 30));
+    let janus = Janus::builder()
+        .session_timeout(SESSION_TIMEOUT)
+        .launch()
+        .unwrap();
+    let jpid = janus.pid().unwrap().to_string();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut out = json!({"N": n, "CONC": conc, "HOLD": hold, "session_timeout": SESSION_TIMEOUT});
+    // Each session and each handle owns a bounded tokio queue of its events, and a tokio
+    // queue allocates its first block of 32 slots up front: these sizes say what that costs.
+    out["event_bytes"] = json!({
+        "session_event": std::mem::size_of::<janus_proto::Event>(),
+        "handle_event": std::mem::size_of::<janus_tokio::rtc::HandleEvent>(),
+    });
+    out["mem_start"] = mem(&jpid);
+    // The verification sends N keepalives at once, as the anchor does: room for all of them
+    // in the pending-request table (its default cap, 4,096, refuses the rest locally with
+    // `TooManyInFlight` whenever Janus answers slower than they are sent).
+    let config = ClientConfig::new([janus.ws_url()])
+        .unwrap()
+        .max_in_flight(n + 100);
+    let client = Arc::new(rt.block_on(janus_tokio::Client::connect(config)).unwrap());
+    std::thread::sleep(Duration::from_millis(200));
+    out["mem_connected"] = mem(&jpid);
+    println!("connected {}", out["mem_connected"]);
+
+    // The control: three sessions nobody keeps alive.
+    let control: Vec<u64> = (0..3)
+        .map(|i| {
+            let r = janus
+                .api_post(
+                    "",
+                    &json!({"janus": "create", "transaction": format!("c{i}")}),
+                )
+                .unwrap();
+            r["data"]["id"].as_u64().unwrap()
+        })
+        .collect();
+
+    let t0 = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let created = rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..conc {
+            let (client, next) = (Arc::clone(&client), Arc::clone(&next));
+            tasks.spawn(async move {
+                let mut mine = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < n {
+                    let s0 = Instant::now();
+                    let s = client.create_session().await.unwrap();
+                    let h = s.attach("janus.plugin.echotest").await.unwrap();
+                    mine.push((s0.elapsed().as_secs_f64() * 1e3, s, h));
+                }
+                mine
+            });
+        }
+        tasks.join_all().await
+    });
+    let create_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let mut per: Vec<f64> = created.iter().flatten().map(|(ms, ..)| *ms).collect();
+    per.sort_by(f64::total_cmp);
+    let pairs: Vec<_> = created
+        .into_iter()
+        .flatten()
+        .map(|(_, s, h)| (Arc::new(s), h))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    out["create_total_ms"] = create_ms.into();
+    out["per_session_ms"] = json!({"median": percentile(&per, 0.5), "p99": percentile(&per, 0.99)});
+    out["mem_after_create"] = mem(&jpid);
+    let rss_per_pair = (out["mem_after_create"]["rss_kib"].as_f64().unwrap()
+        - out["mem_connected"]["rss_kib"].as_f64().unwrap())
+        / pairs.len() as f64;
+    out["rss_kib_per_pair"] = rss_per_pair.into();
+    println!(
+        "created {} sessions+handles in {create_ms:.0} ms (conc {conc}); per pair median {:.2} ms; \
+         RSS {rss_per_pair:.2} KiB per session+handle",
+        pairs.len(),
+        percentile(&per, 0.5)
+    );
+
+    println!("holding {hold} s (session_timeout {SESSION_TIMEOUT} s, janus-tokio keepalives)...");
+    std::thread::sleep(Duration::from_secs(hold as u64));
+    out["mem_after_hold"] = mem(&jpid);
+    // What the client heard about its sessions during the hold (Janus's `timeout` is a
+    // `SessionLost`), before the explicit keepalives.
+    let mut heard: BTreeMap<String, usize> = BTreeMap::new();
+    for (s, _) in &pairs {
+        while let Ok(Some(e)) = s.events().try_recv() {
+            *heard.entry(e.name().to_owned()).or_default() += 1;
+        }
+    }
+    let vt = Instant::now();
+    let results = rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (s, _) in &pairs {
+            let s = Arc::clone(s);
+            tasks.spawn(async move { s.keepalive().await.map_err(|e| janusctl::load::kind(&e)) });
+        }
+        tasks.join_all().await
+    });
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let bad = results.len() - ok;
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    for e in results.into_iter().filter_map(Result::err) {
+        *errors.entry(e).or_default() += 1;
+    }
+    let control_gone = control
+        .iter()
+        .filter(|id| {
+            let r = janus
+                .api_post(
+                    &format!("/{id}"),
+                    &json!({"janus": "keepalive", "transaction": "k"}),
+                )
+                .unwrap();
+            r["janus"] == "error"
+        })
+        .count();
+    out["verify"] = json!({"ok": ok, "bad": bad, "verify_ms": vt.elapsed().as_secs_f64() * 1e3,
+                           "errors": errors, "session_events_during_hold": heard,
+                           "control_timed_out": control_gone, "control": control.len()});
+    println!("verify {}", out["verify"]);
+    let dt = Instant::now();
+    rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (s, h) in pairs {
+            tasks.spawn(async move {
+                let _ = h.detach().await;
+                if let Ok(s) = Arc::try_unwrap(s) {
+                    let _ = s.destroy().await;
+                }
+            });
+        }
+        tasks.join_all().await;
+    });
+    out["destroy_all_ms"] = (dt.elapsed().as_secs_f64() * 1e3).into();
+    if let Some(dir) = std::path::Path::new(&out_path).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&out_path, serde_json::to_string_pretty(&out).unwrap()).unwrap();
+    println!("figures written to {out_path}");
+}

@@ -1,0 +1,91 @@
+//! WebRTC benchmark: offer -> Janus `webrtcup` over 20 EchoTest calls (audio, video and a data
+//! channel), and the data-channel echo round trip over 1,000 messages, with janusctl's
+//! `echotest` code (the demo's), janus-tokio over WebSocket against a private Janus.
+//!
+//! `cargo xtask netns -- cargo run --release -p janus-tests --bin bench_webrtc [OUT.json]`
+//! (`cargo xtask bench -- webrtc` runs it and puts it in the table).
+//!
+//! Each call is a fresh session and handle on one client; the first call times 1,000
+//! sequential data-channel round trips, the others none; each sends media for one second so
+//! that the echo is checked (a call that fails is counted and left out of the medians).
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use janus_proto::ClientConfig;
+use janus_tests::Janus;
+use janusctl::echotest;
+use serde_json::json;
+
+const CALLS: usize = 20;
+const PINGS: u32 = 1000;
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    (!v.is_empty()).then(|| v[v.len() / 2])
+}
+
+fn main() {
+    let out_path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/bench/webrtc.json".into());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut janus = Janus::launch().unwrap();
+    let config = ClientConfig::new([janus.ws_url()])
+        .unwrap()
+        .request_timeout(Duration::from_secs(10));
+    let client = rt.block_on(janus_tokio::Client::connect(config)).unwrap();
+    let mut options = echotest::Options::new(janus.media_ip().into()).unwrap();
+    options.duration = Duration::from_secs(1);
+    let (mut answer, mut connected, mut up) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut failed, mut pings) = (Vec::new(), None);
+    for call in 0..CALLS {
+        options.pings = if call == 0 { PINGS } else { 0 };
+        let report = rt.block_on(echotest::run(&client, &options, |_| {}));
+        let f = |v: Option<f64>| v.map_or("-".into(), |ms| format!("{ms:.2}"));
+        println!(
+            "  call {:>2}: offer -> answer {} ms, -> ICE+DTLS {} ms, -> webrtcup {} ms{}",
+            call + 1,
+            f(report.answer_ms),
+            f(report.connected_ms),
+            f(report.webrtcup_ms),
+            if report.passed() { "" } else { "  FAILED" }
+        );
+        if !report.passed() {
+            failed.push(report.failures.join("; "));
+            continue;
+        }
+        answer.extend(report.answer_ms);
+        connected.extend(report.connected_ms);
+        up.extend(report.webrtcup_ms);
+        if call == 0 {
+            pings = Some(report.pings.clone());
+        }
+    }
+    let out = json!({
+        "calls": CALLS,
+        "passed": up.len(),
+        "failures": failed,
+        "answer_median_ms": median(answer),
+        "connected_median_ms": median(connected),
+        "webrtcup_median_ms": median(up.clone()),
+        "webrtcup_ms": up,
+        "dc_rtt": pings,
+    });
+    println!(
+        "medians: offer -> answer {} ms, -> ICE+DTLS {} ms, -> webrtcup {} ms; data channel {}",
+        out["answer_median_ms"],
+        out["connected_median_ms"],
+        out["webrtcup_median_ms"],
+        out["dc_rtt"]
+    );
+    janus.stop().unwrap();
+    if let Some(dir) = std::path::Path::new(&out_path).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&out_path, serde_json::to_string_pretty(&out).unwrap()).unwrap();
+    println!("figures written to {out_path}");
+}
