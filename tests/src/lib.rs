@@ -54,3 +54,18 @@ pub use janus::{Frozen, Janus, JanusVersion, janus_binary, skip};
 pub use netns::{MEDIA_INTERFACE, MEDIA_IP, require_namespace};
 pub use proxy::TcpProxy;
 pub use token::{TOKEN_REALM, signed_token};
+
+/// This process's resident memory in KiB (`VmRSS` of `/proc/self/status`), for tests that
+/// show memory stays bounded; 0 when it cannot be read.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -68,17 +68,6 @@ const CAPACITY: usize = 16;
 /// Janus's session timeout in the overload tests, seconds: the flood is left unread longer.
 const SESSION_TIMEOUT: u32 = 3;
 
-/// This process's resident memory, KiB (`VmRSS`).
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 /// Posts `FLOOD` EchoTest messages to the handle from outside the client (Janus's HTTP API,
 /// each acked before the next), so that Janus pushes their events to the client's session,
 /// in this order: transactions `flood-0`, `flood-1`, ...
@@ -251,12 +240,13 @@ mod blocking {
                 .unwrap();
             let session = client.create_session().unwrap();
             let echo = session.attach(ECHOTEST).unwrap();
-            let rss_before = rss_kib();
+            let rss_before = janus_tests::rss_kib();
+            assert!(rss_before > 0, "VmRSS unreadable");
             let started = Instant::now();
             flood(&janus, session.id().0, echo.id().handle.0);
             // Unread for longer than Janus's session timeout: only keepalives keep it.
             std::thread::sleep(Duration::from_secs(u64::from(SESSION_TIMEOUT) + 2));
-            let rss_flooded = rss_kib();
+            let rss_flooded = janus_tests::rss_kib();
 
             let mut events = Vec::new();
             while events.len() < FLOOD {
@@ -439,13 +429,14 @@ mod tokio_adapter {
                     .unwrap();
                 let session = client.create_session().await.unwrap();
                 let echo = session.attach(ECHOTEST).await.unwrap();
-                let rss_before = rss_kib();
+                let rss_before = janus_tests::rss_kib();
+                assert!(rss_before > 0, "VmRSS unreadable");
                 let (s, h) = (session.id().0, echo.id().handle.0);
                 tokio::task::block_in_place(|| {
                     flood(&janus, s, h);
                     std::thread::sleep(Duration::from_secs(u64::from(SESSION_TIMEOUT) + 2));
                 });
-                let rss_flooded = rss_kib();
+                let rss_flooded = janus_tests::rss_kib();
 
                 let mut events = Vec::new();
                 while events.len() < FLOOD {

@@ -59,6 +59,17 @@ fn echo_on(janus: Janus, config: PeerConfig) -> Echo {
     }
 }
 
+/// The mid of the connection's audio track.
+fn audio_mid(peer: &Connection) -> String {
+    let tracks = peer.call(|pc, _| pc.local_tracks()).unwrap();
+    tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Audio)
+        .unwrap()
+        .mid
+        .clone()
+}
+
 fn mids(peer: &Connection) -> (String, String) {
     let tracks = peer.call(|pc, _| pc.local_tracks()).unwrap();
     let mid = |k| tracks.iter().find(|t| t.kind == k).unwrap().mid.clone();
@@ -703,13 +714,7 @@ fn a_janus_frozen_for_a_few_seconds_mid_call_echoes_media_and_data_again_after_s
 
     let e = echo_with(PeerConfig::default());
     connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
-    let tracks = e.peer().call(|pc, _| pc.local_tracks()).unwrap();
-    let audio = tracks
-        .iter()
-        .find(|t| t.kind == TrackKind::Audio)
-        .unwrap()
-        .mid
-        .clone();
+    let audio = audio_mid(e.peer());
     data_round_trip(&e, "before the freeze");
 
     // Numbered frames every 20 ms, so that an echo of one sent after the thaw can be told
@@ -807,17 +812,6 @@ fn echoed_kbps(
     bytes * 8 / window.as_millis().max(1) as u64
 }
 
-/// This process's resident memory, KiB (`VmRSS`).
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 #[test]
 fn a_squeezed_path_drops_packets_janus_reports_slowlink_the_bitrate_falls_and_comes_back() {
     let janus = Janus::builder().slowlink_threshold(4).launch().unwrap();
@@ -831,7 +825,8 @@ fn a_squeezed_path_drops_packets_janus_reports_slowlink_the_bitrate_falls_and_co
         // The first window lets the echo settle.
         echoed_kbps(&e, &video, window, &mut slow);
         let before = echoed_kbps(&e, &video, window, &mut slow);
-        let rss_before = rss_kib();
+        let rss_before = janus_tests::rss_kib();
+        assert!(rss_before > 0, "VmRSS unreadable");
 
         // 100 kbit/s each way for our flow: about a quarter of what we send.
         let squeeze = janus_tests::squeeze::Squeeze::udp_port(port, 100).unwrap();
@@ -841,7 +836,7 @@ fn a_squeezed_path_drops_packets_janus_reports_slowlink_the_bitrate_falls_and_co
             squeezed.push(echoed_kbps(&e, &video, window, &mut slow));
         }
         let dropped = squeeze.dropped().unwrap();
-        let rss_squeezed = rss_kib();
+        let rss_squeezed = janus_tests::rss_kib();
         drop(squeeze);
         let janus_slow = slow.clone();
 
@@ -895,13 +890,7 @@ fn a_handle_nobody_reads_drops_and_counts_frames_but_keeps_every_data_message_an
         handle,
     };
     connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
-    let tracks = e.peer().call(|pc, _| pc.local_tracks()).unwrap();
-    let audio = tracks
-        .iter()
-        .find(|t| t.kind == TrackKind::Audio)
-        .unwrap()
-        .mid
-        .clone();
+    let audio = audio_mid(e.peer());
 
     // Nobody reads for four seconds: 100 frames echoed into a queue of 32, 20 data
     // messages among the last 40 (sent from another thread: a send waits while the connection
