@@ -27,6 +27,7 @@
 #[cfg(doctest)]
 pub struct ReadmeExamples;
 
+pub mod bench;
 mod config;
 mod error;
 pub mod http;
@@ -58,14 +59,5 @@ pub use token::{TOKEN_REALM, signed_token};
 /// This process's resident memory in KiB (`VmRSS` of `/proc/self/status`), for tests that
 /// show memory stays bounded; 0 when it cannot be read.
 pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    bench::status_kib("self", "VmRSS:") as u64
 }

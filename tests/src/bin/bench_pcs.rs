@@ -13,39 +13,14 @@
 //! 100 RTP ports, so the 500 calls do not fit yet.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use janus_proto::ClientConfig;
 use janus_tests::Janus;
+use janus_tests::bench::{pin, self_cpu_us, status_kib};
 use janusctl::echotest;
 use serde_json::json;
-
-fn cpu_s() -> f64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
-}
-
-/// A line of /proc/self/status, KiB.
-fn status_kib(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0)
-}
-
-fn pin(pid: &str, cpu: &str) {
-    let ok = Command::new("taskset")
-        .args(["-a", "-p", "-c", cpu, pid])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        println!("(could not pin {pid} to CPU {cpu}; figures are unpinned)");
-    }
-}
 
 fn main() {
     let out_path = std::env::args()
@@ -72,8 +47,8 @@ fn main() {
     options.duration = Duration::from_secs(5);
     options.wait = Duration::from_secs(20);
     let options = Arc::new(options);
-    let rss0 = status_kib("VmRSS:");
-    let (c0, t0) = (cpu_s(), Instant::now());
+    let rss0 = status_kib("self", "VmRSS:");
+    let (c0, t0) = (self_cpu_us() / 1e6, Instant::now());
     let reports = rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..pcs {
@@ -82,8 +57,8 @@ fn main() {
         }
         tasks.join_all().await
     });
-    let (cpu, wall) = (cpu_s() - c0, t0.elapsed().as_secs_f64());
-    let peak = status_kib("VmHWM:");
+    let (cpu, wall) = (self_cpu_us() / 1e6 - c0, t0.elapsed().as_secs_f64());
+    let peak = status_kib("self", "VmHWM:");
     let passed = reports.iter().filter(|r| r.passed()).count();
     let mut up: Vec<f64> = reports.iter().filter_map(|r| r.webrtcup_ms).collect();
     up.sort_by(f64::total_cmp);

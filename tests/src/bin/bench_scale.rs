@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use janus_proto::ClientConfig;
 use janus_tests::Janus;
+use janus_tests::bench::{percentile, status_kib};
 use serde_json::{Value, json};
 
 const SESSION_TIMEOUT: u32 = 20;
@@ -31,25 +32,8 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// VmRSS of a process, KiB.
-fn rss_kib(pid: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0)
-}
-
 fn mem(janus_pid: &str) -> Value {
-    json!({"rss_kib": rss_kib("self"), "janus_rss_kib": rss_kib(janus_pid)})
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    json!({"rss_kib": status_kib("self", "VmRSS:"), "janus_rss_kib": status_kib(janus_pid, "VmRSS:")})
 }
 
 fn main() {

@@ -14,7 +14,6 @@
 //! workers pinned to the client's CPU with the rest of the process).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
-use std::process::Command;
 use std::time::Instant;
 
 use std::future::Future;
@@ -23,6 +22,7 @@ use std::sync::Arc;
 use janus_blocking::{Client, Handle, Session};
 use janus_proto::ClientConfig;
 use janus_tests::Janus;
+use janus_tests::bench::{percentile, pin, self_cpu_us};
 use serde_json::{Value, json};
 
 const N_SETUP: usize = 50;
@@ -30,14 +30,6 @@ const N_SEQ: usize = 2000;
 const N_CONC: usize = 20_000;
 const CONC: usize = 50;
 const RUNS: usize = 5;
-
-/// CPU time (user + system) of this process, all threads, in microseconds, from
-/// `CLOCK_PROCESS_CPUTIME_ID` (nanosecond resolution, like the anchors' `process.cpuUsage()`):
-/// the 10 ms tick of `/proc/self/stat` would be a quarter of a 2,000-request loop at 20 us.
-fn self_cpu_us() -> f64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-    t.tv_sec as f64 * 1e6 + t.tv_nsec as f64 / 1e3
-}
 
 /// CPU time (user + system) of another process, from /proc, in microseconds: 10 ms ticks, so
 /// Janus's figure (which no goal uses) is coarse on the short loops, as it is for the anchors.
@@ -61,14 +53,6 @@ struct Loop {
     p99_us: f64,
     client_cpu_us: f64,
     janus_cpu_us: f64,
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
 }
 
 fn measure(janus_pid: &str, n: usize, run: impl FnOnce() -> Vec<f64>) -> Loop {
@@ -119,16 +103,6 @@ fn report(label: &str, (l, runs): &(Loop, Vec<f64>)) -> Value {
     );
     json!({"rps_median": l.rps, "rps_runs": runs, "lat_median_us": l.median_us, "lat_p99_us": l.p99_us,
            "client_cpu_us_per_req": l.client_cpu_us, "janus_cpu_us_per_req": l.janus_cpu_us})
-}
-
-fn pin(pid: &str, cpu: &str) {
-    let ok = Command::new("taskset")
-        .args(["-a", "-p", "-c", cpu, pid])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        println!("(could not pin {pid} to CPU {cpu}; figures are unpinned)");
-    }
 }
 
 fn bench_transport(janus: &Janus, url: &str) -> Value {

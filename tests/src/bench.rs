@@ -1,0 +1,44 @@
+//! What the benchmark binaries (`tests/src/bin/bench_*.rs`) share: pinning a process to a
+//! CPU, this process's CPU time, a process's memory, percentiles. One copy, so that every
+//! figure in the report is measured the same way.
+#![allow(clippy::print_stdout)]
+
+use std::process::Command;
+
+/// Pins every thread of process `pid` to CPU `cpu` (`taskset`, as the anchors' `PIN=1`
+/// does); says so when it cannot, since the figures are then unpinned.
+pub fn pin(pid: &str, cpu: &str) {
+    let ok = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpu, pid])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("(could not pin {pid} to CPU {cpu}; figures are unpinned)");
+    }
+}
+
+/// This process's CPU time (user + system) in microseconds, at the clock's resolution
+/// (`CLOCK_PROCESS_CPUTIME_ID`, not /proc's 10 ms ticks).
+pub fn self_cpu_us() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as f64 * 1e6 + t.tv_nsec as f64 / 1e3
+}
+
+/// A KiB line (`VmRSS:`, `VmHWM:`, ...) of `/proc/<pid>/status` (`pid` may be `self`); 0
+/// when it cannot be read.
+pub fn status_kib(pid: &str, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// The `p` quantile (0 to 1) of sorted figures, nearest rank; 0 for none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
