@@ -2,8 +2,8 @@
 //! when every worker is busy (a long poll may hold one for 30 s, so no fixed size fits) and
 //! shrinks when workers stay idle; the core's bounded pending table bounds it.
 //!
-//! The HTTP/1.1 exchange itself is written here, on `httparse` (responses, chunk sizes)
-//! and rustls, with keep-alive connections per origin: the long-poll GET must carry the
+//! The HTTP/1.1 exchange itself is written here, on rustls and the sans-IO answer reader of
+//! `http_response` (on `httparse`), with keep-alive connections per origin: the long-poll GET must carry the
 //! `apisecret` and the token in its query (Janus's `janus_http.c` reads them from
 //! `MHD_GET_ARGUMENT_KIND` only, no header or body), and ureq logs the whole request line
 //! with its query at DEBUG when TRACE is on (`ureq::run`, `DebugUri`/`DebugRequest`), so a user
@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use janus_proto::{HttpMethod, HttpRequest};
 
 use crate::driver::Wake;
+use crate::http_response::{Decoded, ResponseDecoder};
 
 /// A worker idle this long ends.
 const IDLE_EXIT: Duration = Duration::from_secs(60);
@@ -292,11 +293,6 @@ fn perform(agent: &Agent, url: &str, req: &HttpRequest, max_body: usize) -> Http
     }
 }
 
-/// Most response headers looked at; Janus sends about ten.
-const MAX_HEADERS: usize = 64;
-/// A response head larger than this is refused.
-const MAX_HEAD: usize = 64 * 1024;
-
 /// One request and its answer on `conn`, which goes back to the pool when both ends agree
 /// to keep it and the answer was read whole.
 #[allow(clippy::too_many_arguments)]
@@ -345,116 +341,38 @@ fn exchange(
         .and_then(|()| conn.flush())
         .map_err(|e| stale_or(&e))?;
 
-    // The head.
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut decoder = ResponseDecoder::new(max_body);
     let mut chunk = [0u8; 16 * 1024];
-    let (status, head_len, length, chunked, close) = loop {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        match resp.parse(&buf) {
-            Ok(httparse::Status::Complete(n)) => {
-                let status = resp.code.unwrap_or(0);
-                let mut length = None;
-                let mut chunked = false;
-                let mut close = resp.version == Some(0);
-                for h in resp.headers.iter() {
-                    let value = String::from_utf8_lossy(h.value);
-                    if h.name.eq_ignore_ascii_case("content-length") {
-                        length = Some(value.trim().parse::<usize>().map_err(|_| {
-                            Failure::Other("bad Content-Length in the answer".into())
-                        })?);
-                    } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                        chunked = value.to_ascii_lowercase().contains("chunked");
-                    } else if h.name.eq_ignore_ascii_case("connection") {
-                        let v = value.to_ascii_lowercase();
-                        close = v.contains("close") || (close && !v.contains("keep-alive"));
-                    }
-                }
-                break (status, n, length, chunked, close);
-            }
-            Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => {}
-            Ok(httparse::Status::Partial) => {
-                return Err(Failure::Other("answer head too large".into()));
-            }
-            Err(e) => return Err(Failure::Other(format!("bad answer: {e}"))),
-        }
+    let answer = loop {
         conn.until(deadline)?;
         match conn.read(&mut chunk) {
-            Ok(0) if buf.is_empty() && reused => return Err(Failure::Stale),
-            Ok(0) => return Err(Failure::Other("connection closed before the answer".into())),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Ok(0) if !decoder.started() && reused => return Err(Failure::Stale),
+            Ok(0) => break decoder.end().map_err(|e| Failure::Other(e.to_string()))?,
+            Ok(n) => match decoder.feed(&chunk[..n]) {
+                Ok(Decoded::Done(answer)) => break answer,
+                Ok(Decoded::NeedMore) => {}
+                Err(e) => return Err(Failure::Other(e.to_string())),
+            },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if buf.is_empty() && reused && e.kind() != io::ErrorKind::WouldBlock => {
+            Err(e) if !decoder.started() && reused && e.kind() != io::ErrorKind::WouldBlock => {
                 return Err(Failure::Stale);
             }
             Err(e) => return Err(io_failure(&e)),
         }
     };
-    buf.drain(..head_len);
-
-    // The body: Content-Length, chunked, or until the server closes.
-    let no_body = status == 204 || status == 304 || (100..200).contains(&status);
-    let mut body = Vec::new();
-    let mut whole = true;
-    if no_body {
-    } else if chunked {
-        let mut raw = buf;
-        loop {
-            match httparse::parse_chunk_size(&raw) {
-                Ok(httparse::Status::Complete((n, size))) => {
-                    let size = usize::try_from(size).unwrap_or(usize::MAX);
-                    if size == 0 {
-                        // Trailers are not used by Janus: the last CRLF ends the answer.
-                        if raw[n..].starts_with(b"\r\n") {
-                            break;
-                        }
-                    } else if raw.len() >= n.saturating_add(size).saturating_add(2) {
-                        body.extend_from_slice(&raw[n..n + size]);
-                        raw.drain(..n + size + 2);
-                        if body.len() >= max_body {
-                            whole = false;
-                            break;
-                        }
-                        continue;
-                    }
-                }
-                Ok(httparse::Status::Partial) => {}
-                Err(_) => return Err(Failure::Other("bad chunk in the answer".into())),
-            }
-            conn.until(deadline)?;
-            match conn.read(&mut chunk) {
-                Ok(0) => return Err(Failure::Other("connection closed inside the answer".into())),
-                Ok(n) => raw.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_failure(&e)),
-            }
-        }
-    } else {
-        body = buf;
-        let want = length.unwrap_or(usize::MAX).min(max_body);
-        while body.len() < want {
-            conn.until(deadline)?;
-            match conn.read(&mut chunk) {
-                Ok(0) if length.is_none() => break,
-                Ok(0) => return Err(Failure::Other("connection closed inside the answer".into())),
-                Ok(n) => body.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_failure(&e)),
-            }
-        }
-        whole = length.is_some_and(|l| body.len() == l && l < max_body);
-    }
-    if whole && !close {
+    if answer.reusable {
         agent.give_back(origin.clone(), conn);
     }
-    if body.len() >= max_body {
+    if answer.truncated {
         // Over the limit: the core fails it by its length, whatever the bytes.
-        body.truncate(max_body);
-        return Ok((status, String::from_utf8_lossy(&body).into_owned()));
+        return Ok((
+            answer.status,
+            String::from_utf8_lossy(&answer.body).into_owned(),
+        ));
     }
-    let body =
-        String::from_utf8(body).map_err(|e| Failure::Other(format!("response body: {e}")))?;
-    Ok((status, body))
+    let body = String::from_utf8(answer.body)
+        .map_err(|e| Failure::Other(format!("response body: {e}")))?;
+    Ok((answer.status, body))
 }
 
 #[cfg(test)]

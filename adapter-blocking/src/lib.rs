@@ -13,6 +13,7 @@
 mod client;
 mod driver;
 mod http;
+mod http_response;
 mod peer;
 pub mod plugins;
 mod tls;
@@ -25,3 +26,15 @@ pub use janus_rtc as rtc;
 /// What a call can fail with: the same type in both adapters.
 pub use janus_rtc::ClientError as Error;
 pub use peer::{Connection, Peer};
+
+/// Entry points for the fuzz targets (`fuzz/`), behind the `fuzzing` feature: not API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// An HTTP/1.1 answer's bytes, split into reads as the first byte says, with a body
+    /// limit from the second: the same outcome in any split, bounded memory. The answer's
+    /// status and body, when it is one.
+    pub fn http_response(data: &[u8]) -> Option<(u16, String)> {
+        crate::http_response::fuzz_decode(data)
+    }
+}

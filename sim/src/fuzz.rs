@@ -10,6 +10,8 @@
 //! - [`client_inputs`]: a [`Client`] driven by arbitrary commands and inputs ([`Op`]) never
 //!   panics, every drain ends in `Timeout` within a bounded number of outputs, and no
 //!   transaction completes twice or without having been returned by a call;
+//! - [`http_answer`]: any status and body (from the `http_response` target's decoder) as
+//!   the answer to a long poll and to a request: never a panic, no double completion;
 //! - [`plugin_events`]: plugin data decodes or fails cleanly, and the decoder agrees with
 //!   [`PluginData::error`];
 //! - [`rtc_inputs`]: arbitrary bytes into a [`PeerConnection`] as an offer and an answer
@@ -81,6 +83,25 @@ pub fn incoming_json(start: Instant, data: &[u8]) {
             });
         }
     }
+}
+
+/// An answer as a hostile HTTP server might give it (any status, any body, as
+/// `janus_blocking`'s reader decoded it) to a connected HTTP client: as the answer to its
+/// long poll, and as the answer to a request (`keepalive`) made after it. Never a panic;
+/// every transaction completes at most once; the outputs end with a deadline.
+pub fn http_answer(start: Instant, status: u16, body: &str) {
+    let mut rig = Rig::connected(start, false);
+    if let Some(id) = rig.poll_id() {
+        rig.input(|now| Input::HttpResponse(now, id, HttpResponse { status, body }));
+    }
+    rig.call(|c, now| c.keepalive(now, SessionId(1)));
+    if let Some(i) = rig.http.iter().rposition(|(_, poll)| !poll) {
+        let (id, _) = rig.http.remove(i);
+        rig.input(|now| Input::HttpResponse(now, id, HttpResponse { status, body }));
+    }
+    // And whatever comes next: the client's timers run out cleanly.
+    rig.now += Duration::from_secs(60);
+    rig.input(Input::Timeout);
 }
 
 // ------------------------------------------------------------------ plugin_events
