@@ -44,6 +44,12 @@ pub struct PeerConfig {
     /// checked again, even when the other side comes back: the way back is an ICE restart,
     /// as in janus.js (`Handle::restart_ice` in the adapters).
     pub ice_failed_after: Option<Duration>,
+    /// Estimate the send bandwidth from Janus's transport-wide congestion feedback (str0m's
+    /// estimator), starting at this many bit/s; the estimates come as
+    /// [`Event::BandwidthEstimate`](crate::Event::BandwidthEstimate). `None` (the default):
+    /// off. On, str0m also paces what we send and may pad and probe to find more bandwidth,
+    /// as a browser does. Janus's REMB is reported either way.
+    pub bandwidth_estimation: Option<u64>,
 }
 
 impl Default for PeerConfig {
@@ -58,6 +64,7 @@ impl Default for PeerConfig {
             vp9: false,
             dtmf: true,
             ice_failed_after: Some(Duration::from_secs(15)),
+            bandwidth_estimation: None,
         }
     }
 }

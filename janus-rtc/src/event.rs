@@ -60,6 +60,29 @@ pub struct DataMessage {
     pub data: Vec<u8>,
 }
 
+/// What Janus, or the path to it, lets us send: see
+/// [`PeerConnection::target_bitrate`](crate::PeerConnection::target_bitrate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BandwidthEstimate {
+    /// Janus's REMB for a track we send: the plugin's cap (the EchoTest's or VideoRoom's
+    /// `bitrate`) or Janus's own estimate.
+    Remb {
+        /// The track's mid.
+        mid: String,
+        /// Bit/s.
+        bitrate: u64,
+    },
+    /// Our estimate of the connection's send bandwidth, from Janus's transport-wide
+    /// congestion feedback ([`PeerConfig::bandwidth_estimation`](crate::PeerConfig::bandwidth_estimation)).
+    Twcc {
+        /// Bit/s.
+        bitrate: u64,
+        /// Whether the estimator may probe for more (it needs a video track sending).
+        can_probe: bool,
+    },
+}
+
 /// What a [`PeerConnection`](crate::PeerConnection) tells the application.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -98,6 +121,11 @@ pub enum Event {
         /// The track's mid.
         mid: String,
     },
+    /// A send-bandwidth estimate changed (a new REMB value from Janus for a track, or our
+    /// TWCC estimate moved by more than 1/16). The latest of each is kept:
+    /// [`PeerConnection::remb`](crate::PeerConnection::remb),
+    /// [`twcc_estimate`](crate::PeerConnection::twcc_estimate).
+    BandwidthEstimate(BandwidthEstimate),
     /// A data channel opened (janus.js `ondataopen(label, protocol)`), ours or Janus's.
     DataOpen {
         /// Its label.

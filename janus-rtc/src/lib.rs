@@ -120,7 +120,7 @@ mod track;
 pub use client_error::ClientError;
 pub use config::PeerConfig;
 pub use error::Error;
-pub use event::{DataMessage, Event, IceState, MediaFrame};
+pub use event::{BandwidthEstimate, DataMessage, Event, IceState, MediaFrame};
 pub use handle::{HandleConnection, HandleEvent, HandleOutput};
 pub use io::{Input, Output, Transmit};
 pub use level::AudioLevel;

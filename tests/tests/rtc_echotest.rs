@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use janus_blocking::rtc::{Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind};
+use janus_blocking::rtc::{
+    BandwidthEstimate, Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind,
+};
 use janus_blocking::{Client, Connection, Events, Handle, Peer, Session};
 use janus_proto::{ClientConfig, Event};
 use janus_tests::Janus;
@@ -949,4 +951,49 @@ fn a_handle_nobody_reads_drops_and_counts_frames_but_keeps_every_data_message_an
     // Not every echoed frame is read or counted: while the queue is full the connection
     // reads nothing, and frames that waited in the socket meanwhile may not all make it.
     assert!(frames > 0, "no frame read after the pause");
+}
+
+/// The next REMB Janus sends for `mid`, as the connection announced it.
+fn next_remb(e: &Echo, mid: &str) -> u64 {
+    let event = e
+        .events()
+        .wait_for(WAIT, |ev| match ev {
+            HandleEvent::Rtc(RtcEvent::BandwidthEstimate(BandwidthEstimate::Remb {
+                mid: m,
+                bitrate,
+            })) if m == mid => Some(bitrate),
+            _ => None,
+        })
+        .unwrap();
+    event
+}
+
+#[test]
+fn the_echotest_bitrate_cap_arrives_as_a_remb_estimate_and_caps_the_target_with_ours() {
+    let e = echo_with(PeerConfig::default());
+    connect(&e, &[Track::audio(), Track::video()]);
+    let (audio, video) = mids(e.peer());
+    while_sending(&e, &audio, Some(&video), || {
+        // The EchoTest sends a REMB with its cap when the cap changes (janus_echotest.c).
+        let reply = e.handle.message(json!({"bitrate": 128_000}), None).unwrap();
+        assert_eq!(reply.data.data["result"], "ok", "{reply:?}");
+        assert_eq!(next_remb(&e, &video), 128_000);
+        let seen = e.peer().call({
+            let video = video.clone();
+            move |pc, _| (pc.remb(&video), pc.target_bitrate(&video))
+        });
+        assert_eq!(seen.unwrap(), (Some(128_000), Some(128_000)));
+
+        // A higher cap from Janus, and a lower one of our own (janus.js setMaxBitrate).
+        e.handle.message(json!({"bitrate": 512_000}), None).unwrap();
+        assert_eq!(next_remb(&e, &video), 512_000);
+        let target = e.peer().call({
+            let video = video.clone();
+            move |pc, _| {
+                pc.set_max_bitrate(Some(300_000));
+                (pc.max_bitrate(), pc.target_bitrate(&video))
+            }
+        });
+        assert_eq!(target.unwrap(), (Some(300_000), Some(300_000)));
+    });
 }

@@ -11,7 +11,8 @@
 //!   track lists;
 //! - [`data`]: data channels;
 //! - [`dtmf`]: DTMF tones out (RFC 4733 telephone events) and in;
-//! - [`level`]: RFC 6464 audio levels out (per frame) and in (per remote track).
+//! - [`level`]: RFC 6464 audio levels out (per frame) and in (per remote track);
+//! - [`bandwidth`]: REMB and TWCC estimates, the application's cap, the target bitrate.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use str0m::{IceConnectionState, Rtc};
 
 use crate::{AudioLevel, Error, Event, IceState, Input, Output, PeerConfig, TrackInfo};
 
+mod bandwidth;
 mod candidates;
 mod data;
 mod dtmf;
@@ -75,6 +77,8 @@ pub struct PeerConnection {
     /// Per sent audio mid: when the last frame was written and its RTP time, so that a
     /// tone lands on the same RTP timeline.
     audio_clock: BTreeMap<String, (Instant, u64)>,
+    /// The latest send-bandwidth estimates and the application's cap.
+    estimates: bandwidth::Estimates,
     queue: VecDeque<Output>,
     deadline: Instant,
     /// The latest instant an input brought.
@@ -121,6 +125,9 @@ impl PeerConnection {
                 FormatParams::default(),
             );
         }
+        if let Some(initial) = config.bandwidth_estimation {
+            builder = builder.enable_bwe(Some(str0m::bwe::Bitrate::from(initial)));
+        }
         let rtc = builder.build(now);
         Self {
             rtc,
@@ -139,6 +146,7 @@ impl PeerConnection {
             audio_clock: BTreeMap::new(),
             levels_out: BTreeMap::new(),
             levels_in: BTreeMap::new(),
+            estimates: bandwidth::Estimates::default(),
             queue: VecDeque::new(),
             deadline: now,
             now,
@@ -331,6 +339,7 @@ impl PeerConnection {
             str0m::Event::KeyframeRequest(k) => Some(Event::KeyframeRequest {
                 mid: k.mid.to_string(),
             }),
+            str0m::Event::EgressBitrateEstimate(kind) => self.on_estimate(kind),
             str0m::Event::Closed => {
                 self.finish();
                 None
