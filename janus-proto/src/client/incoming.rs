@@ -64,6 +64,22 @@ impl Client {
                     p.http = None;
                 }
                 match Incoming::parse(resp.body) {
+                    // Janus answers a POST with that request's transaction (or none, for a
+                    // body it could not read): an answer naming another one is not this
+                    // request's, and must not complete it (nor the other, answered by its own
+                    // POST or long poll).
+                    Ok(msg) if msg.transaction().is_some_and(|t| *t != tx) => {
+                        let why = format!(
+                            "HTTP {}: the answer names another request's transaction",
+                            resp.status
+                        );
+                        warn!(status = resp.status, "HTTP answer for another transaction");
+                        if self.is_probe(&tx) {
+                            self.server_failed(now, &why);
+                        } else {
+                            self.finish(&tx, Err(RequestError::Malformed(why)));
+                        }
+                    }
                     Ok(msg) if self.admin_reply(&msg, Some(&tx), resp.body) => {}
                     Ok(msg) => self.on_message(now, msg, Some(tx), None),
                     Err(e) => {
