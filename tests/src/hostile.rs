@@ -124,8 +124,12 @@ struct State {
     polls: VecDeque<Answer>,
     /// Messages for the client: written to the WebSocket, or the next long poll's answer.
     events: VecDeque<Vec<u8>>,
+    /// Bytes to write on the open WebSocket as they are (no framing).
+    raw: VecDeque<Vec<u8>>,
     /// Close codes to send on the open WebSocket.
     closes: VecDeque<u16>,
+    /// The WebSocket handshake's answer and the HTTP `info` answer go one byte per this.
+    slow_start: Option<Duration>,
     websockets: usize,
     claims: usize,
     polls_seen: usize,
@@ -204,6 +208,19 @@ impl Hostile {
         st.events.push_back(message);
         drop(st);
         self.shared.changed.notify_all();
+    }
+
+    /// Writes these bytes on the open WebSocket as they are, unframed (a frame of the
+    /// test's own making, malformed or not).
+    pub fn push_raw(&self, bytes: &[u8]) {
+        self.shared.lock().raw.push_back(bytes.to_vec());
+        self.shared.changed.notify_all();
+    }
+
+    /// From now on (`Some`), the answer to a WebSocket upgrade and to an HTTP `info` (the
+    /// probe of a connect) go out one byte per `per_byte`; `None` ends that.
+    pub fn slow_start(&self, per_byte: Option<Duration>) {
+        self.shared.lock().slow_start = per_byte;
     }
 
     /// Closes the open WebSocket with this close code.
@@ -475,11 +492,21 @@ fn websocket(
         format!("{key}{WS_GUID}").as_bytes(),
     );
     let accept = base64::engine::general_purpose::STANDARD.encode(accept.as_ref());
-    write!(
-        stream,
+    let answer = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: janus-protocol\r\n\r\n"
-    )?;
+    );
+    let slow_start = shared.lock().slow_start;
+    match slow_start {
+        Some(per_byte) => slow(
+            &mut stream,
+            answer.as_bytes(),
+            per_byte,
+            Duration::MAX,
+            shared,
+        )?,
+        None => stream.write_all(answer.as_bytes())?,
+    }
     {
         let mut st = shared.lock();
         st.websockets += 1;
@@ -491,15 +518,19 @@ fn websocket(
             return Ok(());
         }
         // The script first: pushes and closes.
-        let (events, close) = {
+        let (events, raw, close) = {
             let mut st = shared.lock();
             (
                 st.events.drain(..).collect::<Vec<_>>(),
+                st.raw.drain(..).collect::<Vec<_>>(),
                 st.closes.pop_front(),
             )
         };
         for e in events {
             stream.write_all(&frame(0x1, &e))?;
+        }
+        for bytes in raw {
+            stream.write_all(&bytes)?;
         }
         if let Some(code) = close {
             let mut payload = code.to_be_bytes().to_vec();
@@ -630,9 +661,9 @@ fn slow(
     dribble: Duration,
     shared: &Shared,
 ) -> io::Result<()> {
-    let until = Instant::now() + dribble;
+    let until = Instant::now().checked_add(dribble);
     let mut sent = 0;
-    while sent < bytes.len() && Instant::now() < until && !shared.stopped() {
+    while sent < bytes.len() && until.is_none_or(|u| Instant::now() < u) && !shared.stopped() {
         stream.write_all(&bytes[sent..=sent])?;
         sent += 1;
         thread::sleep(per_byte);
@@ -672,7 +703,13 @@ fn http(
             if let Some(h) = segments.get(1).and_then(|s| s.parse::<u64>().ok()) {
                 req["handle_id"] = h.into();
             }
+            let slow_start = shared.lock().slow_start;
             match plan(shared, &req) {
+                Plan::Send(messages) if req["janus"] == "info" && slow_start.is_some() => {
+                    let whole = response(200, &[], &messages.concat());
+                    let per_byte = slow_start.unwrap_or_default();
+                    slow(&mut stream, &whole, per_byte, Duration::MAX, shared)?;
+                }
                 Plan::Send(mut messages) => {
                     let body = messages.pop().unwrap_or_default();
                     if !messages.is_empty() {

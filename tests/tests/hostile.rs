@@ -350,6 +350,44 @@ fn slowloris<A: Api>(t: Transport) {
     still_works(&c, &what);
 }
 
+fn slow_start<A: Api>(t: Transport) {
+    let server = Hostile::start().unwrap();
+    server.slow_start(Some(Duration::from_secs(1)));
+    let what = format!("{t:?}: a connect answered at one byte per second");
+    let started = Instant::now();
+    let Err(err) = A::connect(config(&url(&server, t)).connect_timeout(DEADLINE)) else {
+        panic!("{what}: connected");
+    };
+    let took = started.elapsed();
+    eprintln!("{what}: {err} after {took:?}");
+    assert!(matches!(err, Error::Unreachable(_)), "{what}: {err:?}");
+    assert!(
+        took >= DEADLINE && took < DEADLINE + Duration::from_secs(2),
+        "{what}: not ended at its deadline ({took:?})"
+    );
+    server.slow_start(None);
+    let c = A::connect(config(&url(&server, t))).unwrap();
+    still_works(&c, &what);
+}
+
+fn huge_frame_header<A: Api>() {
+    let server = Hostile::start().unwrap();
+    let c = A::connect(config(&server.ws_url())).unwrap();
+    let what = "a frame header announcing a TiB";
+    let claims = server.claims();
+    let rss_before = janus_tests::rss_kib();
+    // FIN + text, 64-bit length 2^40, then nothing.
+    server.push_raw(&[0x81, 127, 0, 0, 1, 0, 0, 0, 0, 0]);
+    let why = reconnected_and_reclaimed(&server, &c, what, claims);
+    let rss_after = janus_tests::rss_kib();
+    eprintln!("{what}: {why}; RSS {rss_before} -> {rss_after} KiB");
+    assert!(
+        rss_after < rss_before + 4 * 1024,
+        "{what}: RSS grew from {rss_before} to {rss_after} KiB"
+    );
+    still_works(&c, what);
+}
+
 fn unknown_janus_type<A: Api>(t: Transport) {
     let server = Hostile::start().unwrap();
     let c = A::connect(config(&url(&server, t))).unwrap();
@@ -622,6 +660,70 @@ fn http_status_on_long_poll<A: Api>() {
     still_works(&c, what);
 }
 
+/// After a long poll answered with `answer`, the next poll goes out and brings events.
+fn poll_survives<A: Api>(server: &Hostile, c: &A, answer: Answer, what: &str) {
+    let polls = server.polls();
+    server.answer_next_poll(answer);
+    let started = Instant::now();
+    while server.polls() < polls + 2 {
+        assert!(
+            started.elapsed() < WAIT,
+            "{what}: no poll after the failed one"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.push(br#"{"janus":"surprise","session_id":$SESSION}"#);
+    let session = c.session_id();
+    wait_for(
+        what,
+        |t| c.session_event(t),
+        |e| matches!(e, Event::Unknown { session: Some(s), .. } if *s == session).then_some(()),
+    );
+    still_works(c, what);
+}
+
+fn garbage_on_long_poll<A: Api>() {
+    let server = Hostile::start().unwrap();
+    let c = A::connect(config(&server.http_url()).long_poll_timeout(DEADLINE)).unwrap();
+    let what = "a truncated long-poll answer";
+    poll_survives(
+        &server,
+        &c,
+        Answer::Raw(br#"[{"janus":"event","sess"#.to_vec()),
+        what,
+    );
+    let what = "a long-poll answer that is not UTF-8";
+    poll_survives(
+        &server,
+        &c,
+        Answer::Raw(b"[{\"janus\":\"\xff\"}]".to_vec()),
+        what,
+    );
+    let what = "a long-poll answer over the cap";
+    let mut big = br#"[{"janus":"keepalive","x":""#.to_vec();
+    big.resize(big.len() + 2 * CAP, b'x');
+    big.extend_from_slice(br#""}]"#);
+    poll_survives(&server, &c, Answer::Raw(big), what);
+    // One byte a second: the poll's own timeout ends it.
+    let what = "a long-poll answer at one byte per second";
+    let rss_before = janus_tests::rss_kib();
+    poll_survives(
+        &server,
+        &c,
+        Answer::Slow {
+            per_byte: Duration::from_secs(1),
+            dribble: DEADLINE + Duration::from_secs(2),
+        },
+        what,
+    );
+    let rss_after = janus_tests::rss_kib();
+    eprintln!("{what}: RSS {rss_before} -> {rss_after} KiB");
+    assert!(
+        rss_after < rss_before + 4 * 1024,
+        "{what}: RSS grew from {rss_before} to {rss_after} KiB"
+    );
+}
+
 fn redirects<A: Api>() {
     let server = Hostile::start().unwrap();
     let mut c = A::connect(config(&server.http_url())).unwrap();
@@ -700,6 +802,12 @@ both_adapters! {
         => slowloris(Transport::Ws);
     http_an_answer_at_one_byte_per_second_times_out_at_the_deadline_with_flat_memory
         => slowloris(Transport::Http);
+    ws_an_upgrade_answered_at_one_byte_per_second_fails_the_connect_at_its_deadline
+        => slow_start(Transport::Ws);
+    http_an_info_answered_at_one_byte_per_second_fails_the_connect_at_its_deadline
+        => slow_start(Transport::Http);
+    ws_a_frame_header_announcing_a_terabyte_drops_the_websocket_without_allocating_it
+        => huge_frame_header;
     ws_an_unknown_janus_type_reaches_its_session_as_an_unknown_event
         => unknown_janus_type(Transport::Ws);
     http_an_unknown_janus_type_reaches_its_session_as_an_unknown_event
@@ -724,6 +832,8 @@ both_adapters! {
         => http_status_on_requests;
     http_500_502_on_a_long_poll_are_retried_three_lose_the_session_and_404_is_not_found
         => http_status_on_long_poll;
+    http_a_truncated_non_utf8_oversized_or_slow_long_poll_answer_is_a_failed_poll_retried
+        => garbage_on_long_poll;
     http_redirects_are_not_followed_a_request_fails_malformed_a_poll_is_retried
         => redirects;
 }
