@@ -214,7 +214,10 @@ pub enum Event {
         reason: SessionLostReason,
     },
     /// A plugin spoke on its own (janus.js `onmessage`), or spoke again on a transaction
-    /// already answered.
+    /// already answered, or on one this client never sent: `tx` is then that transaction,
+    /// and no request is completed by it. (A `success`, `ack` or `pong` with such a
+    /// transaction answers nothing and is skipped.) An event for a handle this client does
+    /// not know, in a live session, goes to that session's queue in both adapters.
     PluginEvent {
         /// The handle.
         handle: HandleRef,

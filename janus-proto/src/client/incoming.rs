@@ -155,6 +155,17 @@ impl Client {
             .filter(|t| self.pending.contains_key(t))
             .or(http_tx);
         match msg {
+            // An answer whose transaction is not pending (never sent, or already completed:
+            // a second answer) answers nothing: it is skipped, and never taken for the answer
+            // of another request.
+            Incoming::Ack { .. }
+            | Incoming::Success { .. }
+            | Incoming::Pong { .. }
+            | Incoming::ServerInfo { .. }
+                if tx.is_none() =>
+            {
+                debug!("answer to no pending request skipped");
+            }
             Incoming::Ack { hint, .. } => {
                 if let Some(tx) = tx {
                     self.on_ack(now, &tx, hint);
