@@ -7,6 +7,22 @@
 //!
 //! No real Janus here (real Janus is the truth for real behaviour, in the other binaries): the
 //! fake one listens on 127.0.0.1 and needs no namespace.
+//!
+//! The documented outcomes, as asserted:
+//!
+//! | the server sends | WebSocket | HTTP |
+//! |---|---|---|
+//! | truncated JSON | frame skipped, the request `TimedOut` | `Malformed`; on a poll, a failed poll |
+//! | not UTF-8 | drop, reconnect, claim; `TransportLost` | `TransportLost`; a failed poll |
+//! | over `max_message_size` (or a header announcing 1 TiB) | drop, reconnect, claim | `TooLarge`; a failed poll |
+//! | one byte per second | `TimedOut` at the deadline, RSS flat | the same; a poll ends at its timeout |
+//! | a connect answered one byte per second | `Unreachable` at `connect_timeout` | `Unreachable` at the probe's deadline |
+//! | an unknown `janus` type | `Event::Unknown` on its session's queue (the client's without one) | on its session's queue |
+//! | a transaction never sent, a second answer | `success` skipped, `event` a `PluginEvent` with that transaction; the request gets its own answer | the same on the poll; a POST body naming another transaction is `Malformed` |
+//! | an event for an unknown handle | `PluginEvent` on the session's queue | the same |
+//! | a close frame, any code | `Dropped("closed by the server: <code> ..")`, reconnect, claim; without reconnect `GaveUp` and `SessionLost(TransportLost)` | - |
+//! | 404, 500, 502 | - | on a request `Malformed("HTTP <code>: ..")`; on a poll 500/502 a failed poll (three in a row: `SessionLost(TransportLost)`), 404 `SessionLost(NotFound)` |
+//! | a redirect (301, 302, 307) | - | not followed: `Malformed`; on a poll a failed poll |
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::{Duration, Instant};
