@@ -375,8 +375,8 @@ impl Driver {
                     // Route as we go so that a full queue pauses reading at once.
                     let _ = self.drain();
                 }
-                Ok(tungstenite::Message::Close(_)) => {
-                    self.ws_failed(&tungstenite::Error::ConnectionClosed);
+                Ok(tungstenite::Message::Close(frame)) => {
+                    self.ws_lost(&ws::closed_by_server(frame.as_ref()));
                     return;
                 }
                 Ok(_) => {}
@@ -395,12 +395,16 @@ impl Driver {
                 return;
             }
         }
+        self.ws_lost(&e.to_string());
+    }
+
+    /// The WebSocket is gone (`why` is for logs and `DisconnectReason::Dropped`).
+    fn ws_lost(&mut self, why: &str) {
         if self.ws.is_none() {
             return;
         }
         self.close_ws();
-        self.core
-            .handle_input(Input::Closed(Instant::now(), &e.to_string()));
+        self.core.handle_input(Input::Closed(Instant::now(), why));
     }
 
     fn close_ws(&mut self) {

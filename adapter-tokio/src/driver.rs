@@ -215,7 +215,9 @@ impl Driver {
             Wake::Ws(WsIo::Frame(Message::Text(text))) => {
                 self.core.handle_input(Input::Frame(now, text.as_str()));
             }
-            Wake::Ws(WsIo::Frame(Message::Close(_))) => self.ws_failed("closed by the server"),
+            Wake::Ws(WsIo::Frame(Message::Close(frame))) => {
+                self.ws_failed(&ws::closed_by_server(frame.as_ref()));
+            }
             // Pings are answered by tungstenite; Janus sends no binary frames.
             Wake::Ws(WsIo::Frame(_)) => {}
             Wake::Ws(WsIo::Failed(e)) => self.ws_failed(&e.to_string()),

@@ -53,6 +53,11 @@ impl Roots {
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         reqwest::Client::builder()
             .use_preconfigured_tls(tls)
+            // Redirects are the core's to judge, and it does not follow them
+            // (`RequestError::Malformed`): followed, a POST would carry the `apisecret` and
+            // token to a server nobody configured, and a long poll its query with both.
+            // janus-blocking's client follows none either.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Tls(e.without_url().to_string()))
     }

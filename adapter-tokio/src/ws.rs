@@ -165,3 +165,19 @@ impl Ws {
         let _ = Pin::new(&mut self.socket).poll_close(&mut cx);
     }
 }
+
+/// What the driver tells the core when the server closed the WebSocket: the close code and
+/// reason, whichever they are (every code is a drop, followed by a reconnect). The same
+/// text in both adapters.
+pub(crate) fn closed_by_server(
+    frame: Option<&tokio_tungstenite::tungstenite::protocol::CloseFrame>,
+) -> String {
+    match frame {
+        Some(f) => format!(
+            "closed by the server: {} {}",
+            u16::from(f.code),
+            f.reason.as_str()
+        ),
+        None => "closed by the server: no close code".into(),
+    }
+}

@@ -173,18 +173,36 @@ pub enum RequestError {
     #[error(transparent)]
     Plugin(#[from] PluginError),
     /// No reply arrived in time. `acked` says whether Janus had acknowledged it.
+    ///
+    /// Also the end of a request whose answer came on a WebSocket as a frame that is not
+    /// JSON (truncated, say): such a frame names no transaction that could be failed, so it
+    /// is logged and skipped, and the request waits for its deadline. A server that sends
+    /// its answer slower than the deadline (one byte a second) ends here too, on both
+    /// transports; the connection is kept, and the late answer, once whole, answers nothing.
     #[error("request timed out (acked: {acked})")]
     TimedOut {
         /// Whether an `ack` had arrived before the deadline.
         acked: bool,
     },
     /// The transport went away with the request in flight; Janus may or may not have acted on it.
+    ///
+    /// This includes an answer the transport could not read as text: a WebSocket text frame
+    /// that is not UTF-8 fails the connection (RFC 6455 section 8.1: the client reconnects and
+    /// claims its sessions, as after any drop), and an HTTP answer whose body is not UTF-8
+    /// fails that exchange only.
     #[error("transport lost with the request in flight")]
     TransportLost,
     /// The session the request belonged to ended first.
     #[error("session {0} ended with the request in flight")]
     SessionLost(SessionId),
-    /// The reply could not be understood.
+    /// The reply could not be understood: over HTTP, a body that is not a Janus message (a
+    /// truncated one, a proxy's `404`, `500` or `502` page: the text starts with `HTTP
+    /// <status>`), or one naming another request's transaction. Redirects (`301`, `302`,
+    /// `307`, ...) are not followed, by either adapter: they end here too, since following
+    /// one would send the request, and its `apisecret` and token, somewhere not configured.
+    /// On a long poll the same answers count as a failed poll instead
+    /// ([`ClientConfig::max_poll_failures`](crate::ClientConfig::max_poll_failures); a `404`
+    /// loses the session as [`SessionLostReason::NotFound`](crate::SessionLostReason::NotFound)).
     #[error("malformed reply: {0}")]
     Malformed(String),
     /// The reply was larger than [`ClientConfig::max_message_size`](crate::ClientConfig::max_message_size)

@@ -139,7 +139,15 @@ impl fmt::Display for SessionLostReason {
 pub enum DisconnectReason {
     /// No server of the list answered.
     Unreachable,
-    /// The WebSocket dropped; a reconnect follows.
+    /// The WebSocket dropped: the server closed it (with whatever close code: 1000, 1001,
+    /// 1011, 4000, ... all mean the same here), the connection failed, or a message was over
+    /// [`ClientConfig::max_message_size`](crate::ClientConfig::max_message_size) or was a
+    /// text frame that is not UTF-8. A reconnect follows, then a `claim` of every session
+    /// ([`Event::SessionReclaimed`] each), unless
+    /// [`Reconnect::max_rounds`](crate::Reconnect::max_rounds) is 0: then
+    /// [`DisconnectReason::GaveUp`] follows at once and the sessions are lost. The text is
+    /// for logs; after a close frame of the server both adapters write `closed by the server:
+    /// <code> <reason>`.
     Dropped(String),
     /// The WebSocket dropped and every reconnect round failed.
     GaveUp,
@@ -206,7 +214,10 @@ pub enum Event {
         reason: SessionLostReason,
     },
     /// A plugin spoke on its own (janus.js `onmessage`), or spoke again on a transaction
-    /// already answered.
+    /// already answered, or on one this client never sent: `tx` is then that transaction,
+    /// and no request is completed by it. (A `success`, `ack` or `pong` with such a
+    /// transaction answers nothing and is skipped.) An event for a handle this client does
+    /// not know, in a live session, goes to that session's queue in both adapters.
     PluginEvent {
         /// The handle.
         handle: HandleRef,

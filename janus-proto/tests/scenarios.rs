@@ -598,6 +598,28 @@ fn poll_404_means_the_session_is_gone() {
 }
 
 #[test]
+fn an_http_answer_naming_another_transaction_does_not_complete_the_post_it_answers() {
+    let mut w = World::http();
+    let s = w.create_session(3);
+    let h = w.attach(s, 4);
+    let first = w.client.message(w.now, h, json!({}), None).unwrap();
+    w.drain();
+    let (wire, via) = w.next_request("message");
+    w.respond(via, janus::echotest_event(&wire, 3, 4));
+    assert!(w.completed(&first).is_ok());
+    // The next POST is answered with the first one's transaction (a stale or forged answer).
+    let tx = w.client.message(w.now, h, json!({}), None).unwrap();
+    w.drain();
+    let (_, via) = w.next_request("message");
+    w.respond(via, janus::echotest_event(&wire, 3, 4));
+    assert!(
+        matches!(w.completed(&tx), Err(RequestError::Malformed(why)) if why.contains("another")),
+        "{:?}",
+        w.events
+    );
+}
+
+#[test]
 fn destroying_an_http_session_cancels_its_long_poll() {
     let mut w = World::http();
     let s = w.create_session(3);

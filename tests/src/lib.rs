@@ -30,6 +30,7 @@ pub struct ReadmeExamples;
 pub mod bench;
 mod config;
 mod error;
+pub mod hostile;
 pub mod http;
 mod janus;
 pub mod media;

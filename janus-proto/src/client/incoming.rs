@@ -64,6 +64,22 @@ impl Client {
                     p.http = None;
                 }
                 match Incoming::parse(resp.body) {
+                    // Janus answers a POST with that request's transaction (or none, for a
+                    // body it could not read): an answer naming another one is not this
+                    // request's, and must not complete it (nor the other, answered by its own
+                    // POST or long poll).
+                    Ok(msg) if msg.transaction().is_some_and(|t| *t != tx) => {
+                        let why = format!(
+                            "HTTP {}: the answer names another request's transaction",
+                            resp.status
+                        );
+                        warn!(status = resp.status, "HTTP answer for another transaction");
+                        if self.is_probe(&tx) {
+                            self.server_failed(now, &why);
+                        } else {
+                            self.finish(&tx, Err(RequestError::Malformed(why)));
+                        }
+                    }
                     Ok(msg) if self.admin_reply(&msg, Some(&tx), resp.body) => {}
                     Ok(msg) => self.on_message(now, msg, Some(tx), None),
                     Err(e) => {
@@ -139,6 +155,17 @@ impl Client {
             .filter(|t| self.pending.contains_key(t))
             .or(http_tx);
         match msg {
+            // An answer whose transaction is not pending (never sent, or already completed:
+            // a second answer) answers nothing: it is skipped, and never taken for the answer
+            // of another request.
+            Incoming::Ack { .. }
+            | Incoming::Success { .. }
+            | Incoming::Pong { .. }
+            | Incoming::ServerInfo { .. }
+                if tx.is_none() =>
+            {
+                debug!("answer to no pending request skipped");
+            }
             Incoming::Ack { hint, .. } => {
                 if let Some(tx) = tx {
                     self.on_ack(now, &tx, hint);
