@@ -955,8 +955,7 @@ fn a_handle_nobody_reads_drops_and_counts_frames_but_keeps_every_data_message_an
 
 /// The next REMB Janus sends for `mid`, as the connection announced it.
 fn next_remb(e: &Echo, mid: &str) -> u64 {
-    let event = e
-        .events()
+    e.events()
         .wait_for(WAIT, |ev| match ev {
             HandleEvent::Rtc(RtcEvent::BandwidthEstimate(BandwidthEstimate::Remb {
                 mid: m,
@@ -964,8 +963,7 @@ fn next_remb(e: &Echo, mid: &str) -> u64 {
             })) if m == mid => Some(bitrate),
             _ => None,
         })
-        .unwrap();
-    event
+        .unwrap()
 }
 
 #[test]
