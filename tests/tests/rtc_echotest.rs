@@ -995,3 +995,80 @@ fn the_echotest_bitrate_cap_arrives_as_a_remb_estimate_and_caps_the_target_with_
         assert_eq!(target.unwrap(), (Some(300_000), Some(300_000)));
     });
 }
+
+/// Our TWCC estimates (bit/s) announced within `window`, frames and other events dropped.
+fn twcc_estimates(e: &Echo, window: Duration) -> Vec<u64> {
+    let until = Instant::now() + window;
+    let mut seen = Vec::new();
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        if let Ok(HandleEvent::Rtc(RtcEvent::BandwidthEstimate(BandwidthEstimate::Twcc {
+            bitrate,
+            ..
+        }))) = e.events().recv_timeout(left)
+        {
+            seen.push(bitrate);
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_twcc_estimate_follows_a_squeeze_of_the_path_down_and_back_up() {
+    let config = PeerConfig {
+        bandwidth_estimation: Some(1_000_000),
+        ..PeerConfig::default()
+    };
+    let e = echo_with(config);
+    connect(&e, &[Track::audio(), Track::video()]);
+    let (audio, video) = mids(e.peer());
+    let port = e.peer().local_addr().port();
+    let estimate = || e.peer().call(|pc, _| pc.twcc_estimate()).unwrap();
+    while_sending(&e, &audio, Some(&video), || {
+        // About 430 kbit/s of media against a start of 1 Mbit/s: Janus's feedback shows no
+        // congestion, and the estimate holds.
+        let open = twcc_estimates(&e, Duration::from_secs(3));
+        let before = estimate().expect("no TWCC estimate: no feedback from Janus");
+
+        // 100 kbit/s for our flow: the estimate falls (it lags the squeeze: the queue in
+        // the shaper drains after it), then climbs again once the path is open.
+        let squeeze = janus_tests::squeeze::Squeeze::udp_port(port, 100).unwrap();
+        let squeezed = twcc_estimates(&e, Duration::from_secs(5));
+        drop(squeeze);
+        let mut after = Vec::new();
+        for _ in 0..10 {
+            after.extend(twcc_estimates(&e, Duration::from_secs(2)));
+            let low = squeezed
+                .iter()
+                .chain(&after)
+                .copied()
+                .min()
+                .unwrap_or(before);
+            if after.last().is_some_and(|&last| last > low * 3) {
+                break;
+            }
+        }
+        eprintln!(
+            "TWCC estimates (bit/s): open {open:?} (holding {before}), squeezed {squeezed:?}, \
+             after {after:?}"
+        );
+        let low = squeezed.iter().chain(&after).copied().min().unwrap();
+        assert!(
+            low * 2 < before,
+            "the estimate did not fall: {before} -> {low}"
+        );
+        assert!(
+            low < 200_000,
+            "the estimate stayed above the squeeze: {low}"
+        );
+        let last = *after.last().expect("no estimate after the squeeze");
+        assert!(
+            last > low * 3,
+            "the estimate did not climb back: {low} -> {last}"
+        );
+        assert_eq!(
+            estimate(),
+            Some(last),
+            "the latest estimate is the last announced"
+        );
+    });
+}
