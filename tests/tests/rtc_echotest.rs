@@ -1057,8 +1057,8 @@ fn the_twcc_estimate_follows_a_squeeze_of_the_path_down_and_back_up() {
             "the estimate did not fall: {before} -> {low}"
         );
         assert!(
-            low < 200_000,
-            "the estimate stayed above the squeeze: {low}"
+            low < 350_000,
+            "the estimate stayed above what we send: {low}"
         );
         let last = *after.last().expect("no estimate after the squeeze");
         assert!(
