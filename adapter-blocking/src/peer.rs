@@ -141,6 +141,7 @@ impl Connection {
             janus,
             outlet,
             trickles: Vec::new(),
+            restart: None,
             outbox: Outbox::new(),
             dropped: Arc::clone(&dropped),
         };
@@ -535,6 +536,27 @@ impl Outlet {
     }
 }
 
+impl Outlet {
+    /// Sends an automatic ICE restart offer to Janus in a `message` with `body`; its
+    /// outcome comes on the returned channel. A standalone connection has no handle to
+    /// send it on: the policy is the handle's.
+    fn restart_ice(&self, body: Value, offer: Jsep) -> Option<Receiver<Outcome>> {
+        let Self::Handle(s) = self else {
+            warn!("ICE restart policy ignored: a standalone Peer has no handle to send it");
+            return None;
+        };
+        let (reply, outcome) = sync_channel(1);
+        let op = Op::Message {
+            handle: s.handle,
+            body,
+            jsep: Some(offer),
+        };
+        s.wake
+            .send(Wake::Cmd(Command { op, reply }))
+            .then_some(outcome)
+    }
+}
+
 struct MediaThread {
     hc: HandleConnection,
     socket: mio::net::UdpSocket,
@@ -545,6 +567,9 @@ struct MediaThread {
     outlet: Outlet,
     /// Our trickle requests whose outcome has not come yet.
     trickles: Vec<Receiver<Outcome>>,
+    /// The reply to our automatic ICE restart, while it is out (looked at every
+    /// [`BLOCKED_RETRY`]: nothing wakes the poll when it comes).
+    restart: Option<Receiver<Outcome>>,
     /// Events waiting for room in the application's queue.
     outbox: Outbox,
     dropped: Arc<AtomicU64>,
@@ -561,8 +586,9 @@ impl MediaThread {
             let now = Instant::now();
             let mut wait = deadline.saturating_duration_since(now).max(MIN_WAIT);
             let blocked = self.outbox.is_blocked();
-            if blocked {
-                // Nothing new is read until the application makes room: look again soon.
+            if blocked || self.restart.is_some() {
+                // Nothing new is read until the application makes room, or a reply is
+                // due that wakes nothing: look again soon.
                 wait = wait.min(BLOCKED_RETRY);
             }
             if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
@@ -607,6 +633,7 @@ impl MediaThread {
                 }
             }
             self.check_trickles();
+            self.check_restart();
             let now = Instant::now();
             if now >= deadline {
                 // A timeout never fails.
@@ -636,6 +663,24 @@ impl MediaThread {
         }
     }
 
+    /// Applies the answer to our automatic ICE restart once its reply came.
+    fn check_restart(&mut self) {
+        let Some(rx) = &self.restart else {
+            return;
+        };
+        let answer = match rx.try_recv() {
+            Ok(outcome) => outcome
+                .result
+                .ok()
+                .and_then(|r| r.into_plugin().ok())
+                .and_then(|p| p.jsep),
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => None,
+        };
+        self.restart = None;
+        self.hc.restart_answered(answer);
+    }
+
     /// Logs trickle requests that Janus refused.
     fn check_trickles(&mut self) {
         self.trickles.retain(|outcome| match outcome.try_recv() {
@@ -663,6 +708,10 @@ impl MediaThread {
                 }
                 HandleOutput::Trickle(candidates) => {
                     self.trickles.extend(self.outlet.trickle(candidates));
+                }
+                HandleOutput::RestartIce { body, offer } => {
+                    self.restart = self.outlet.restart_ice(body, offer);
+                    self.hc.jsep_sent();
                 }
                 HandleOutput::Event(e) => {
                     let outlet = &self.outlet;

@@ -21,7 +21,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
-use crate::driver::{Command, Op};
+use crate::driver::{Command, Op, Outcome};
 use crate::{Error, Events, Handle, PluginReply};
 
 /// Calls waiting for the connection's task.
@@ -144,6 +144,7 @@ impl Connection {
             outlet,
             outbox: Outbox::new(),
             dropped: Arc::clone(&dropped),
+            restart: None,
         };
         tokio::spawn(task.run());
         Ok(Self {
@@ -544,6 +545,33 @@ impl Outlet {
     }
 }
 
+impl Outlet {
+    /// Sends an automatic ICE restart offer to Janus in a `message` with `body`; its
+    /// outcome comes on the returned channel. A standalone connection has no handle to
+    /// send it on: the policy is the handle's.
+    fn restart_ice(&self, body: Value, offer: Jsep) -> Option<oneshot::Receiver<Outcome>> {
+        let Self::Handle(s) = self else {
+            warn!("ICE restart policy ignored: a standalone Peer has no handle to send it");
+            return None;
+        };
+        let (reply, outcome) = oneshot::channel();
+        let op = Op::Message {
+            handle: s.handle,
+            body,
+            jsep: Some(offer),
+        };
+        let commands = s.commands.clone();
+        match commands.try_send(Command { op, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(command)) => {
+                tokio::spawn(async move { commands.send(command).await });
+            }
+            Err(TrySendError::Closed(_)) => return None,
+        }
+        Some(outcome)
+    }
+}
+
 /// The task: owns the socket and the connection. Dropping the [`Connection`] closes its
 /// calls, which ends the task at its next wake-up; an event waiting for room ends it at
 /// once when nobody is left to read it. A handle's connection also ends when the handle's
@@ -558,6 +586,8 @@ struct MediaTask {
     /// Events waiting for room in the application's queue.
     outbox: Outbox,
     dropped: Arc<AtomicU64>,
+    /// The reply to our automatic ICE restart, while it is out.
+    restart: Option<oneshot::Receiver<Outcome>>,
 }
 
 impl MediaTask {
@@ -579,6 +609,12 @@ impl MediaTask {
             let janus = async {
                 match self.janus.as_mut() {
                     Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let restart = async {
+                match self.restart.as_mut() {
+                    Some(rx) => rx.await,
                     None => std::future::pending().await,
                 }
             };
@@ -611,6 +647,15 @@ impl MediaTask {
                         break;
                     }
                 },
+                outcome = restart => {
+                    self.restart = None;
+                    let answer = outcome
+                        .ok()
+                        .and_then(|o| o.result.ok())
+                        .and_then(|r| r.into_plugin().ok())
+                        .and_then(|p| p.jsep);
+                    self.hc.restart_answered(answer);
+                }
                 () = &mut sleep => {}
             }
             // The deadline is checked against the clock, not trusted from the timer.
@@ -645,6 +690,10 @@ impl MediaTask {
                     }
                 }
                 HandleOutput::Trickle(candidates) => self.outlet.trickle(candidates),
+                HandleOutput::RestartIce { body, offer } => {
+                    self.restart = self.outlet.restart_ice(body, offer);
+                    self.hc.jsep_sent();
+                }
                 HandleOutput::Event(e) => {
                     let outlet = &self.outlet;
                     if self.outbox.push(e, &mut |e| outlet.offer(e)).ok()? {

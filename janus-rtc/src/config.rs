@@ -2,6 +2,33 @@
 
 use std::time::Duration;
 
+/// Restarting ICE on its own when it failed ([`PeerConfig::restart_ice`]): what janus.js
+/// applications do by hand on `iceState` `failed` (`createOffer({iceRestart: true})` and a
+/// `message` with it). For a handle's connection that offers (EchoTest, VideoRoom
+/// publisher, VideoCall, SIP); where Janus offers (a subscriber), the plugin's own restart
+/// request is the application's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceRestartPolicy {
+    /// The plugin message the restart offer goes with: `{}` for the EchoTest,
+    /// `{"request": "configure"}` for a VideoRoom publisher.
+    pub body: serde_json::Value,
+    /// A restart that has not connected ICE by then is tried again.
+    pub retry_after: Duration,
+    /// Restarts in a row that did not connect, before the connection stays failed.
+    pub max_attempts: u32,
+}
+
+impl IceRestartPolicy {
+    /// Restarts with `body`, again every 5 s while ICE does not connect, 10 times at most.
+    pub fn with_body(body: serde_json::Value) -> Self {
+        Self {
+            body,
+            retry_after: Duration::from_secs(5),
+            max_attempts: 10,
+        }
+    }
+}
+
 /// Settings of a [`PeerConnection`](crate::PeerConnection).
 ///
 /// ```
@@ -50,6 +77,11 @@ pub struct PeerConfig {
     /// off. On, str0m also paces what we send and may pad and probe to find more bandwidth,
     /// as a browser does. Janus's REMB is reported either way.
     pub bandwidth_estimation: Option<u64>,
+    /// Restart ICE when it failed, without the application
+    /// ([`HandleOutput::RestartIce`](crate::HandleOutput::RestartIce)). `None` (the
+    /// default): [`IceState::Failed`](crate::IceState::Failed) is reported, and a restart is
+    /// the application's, as in janus.js.
+    pub restart_ice: Option<IceRestartPolicy>,
 }
 
 impl Default for PeerConfig {
@@ -65,6 +97,7 @@ impl Default for PeerConfig {
             dtmf: true,
             ice_failed_after: Some(Duration::from_secs(15)),
             bandwidth_estimation: None,
+            restart_ice: None,
         }
     }
 }

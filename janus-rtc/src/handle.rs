@@ -21,6 +21,12 @@
 //!   starts a new [`PeerConnection`] on the same addresses (janus.js `hangup` then
 //!   `createOffer` on the same handle).
 //!
+//! - **ICE that failed restarts on its own** when [`PeerConfig::restart_ice`] asks for it:
+//!   a restart offer comes out as [`HandleOutput::RestartIce`], for the adapter to send as a
+//!   `message` with the policy's body and to hand the reply's answer back
+//!   ([`handle_remote_jsep`](HandleConnection::handle_remote_jsep)); one that has not
+//!   connected within its `retry_after` is tried again, up to `max_attempts` in a row.
+//!
 //! The offer -> `message` with JSEP -> answer exchange itself is three calls an adapter
 //! makes around its request: [`create_offer`](HandleConnection::create_offer), then
 //! [`jsep_sent`](HandleConnection::jsep_sent) and
@@ -116,6 +122,17 @@ pub enum HandleOutput {
     Trickle(Vec<Trickle>),
     /// Something the application hears about.
     Event(HandleEvent),
+    /// ICE failed and [`PeerConfig::restart_ice`] is set: send `offer` to Janus in a
+    /// `message` on this handle with `body`, call
+    /// [`jsep_sent`](HandleConnection::jsep_sent), and give the reply's answer to
+    /// [`handle_remote_jsep`](HandleConnection::handle_remote_jsep). A failed request needs
+    /// nothing more: the restart is tried again after the policy's `retry_after`.
+    RestartIce {
+        /// The policy's plugin message.
+        body: serde_json::Value,
+        /// The restart offer.
+        offer: Jsep,
+    },
     /// Nothing more now: call `handle_input(Input::Timeout(..))` at this instant, or
     /// earlier when another input arrives.
     Timeout(Instant),
@@ -141,6 +158,14 @@ pub struct HandleConnection {
     /// Janus's candidates that came before its answer (its trickle and the reply to our
     /// `message` travel separately, so they may): applied right after the answer.
     early: Vec<Trickle>,
+    /// Automatic ICE restarts since ICE last connected.
+    restarts: u32,
+    /// When the last automatic restart is tried again if ICE has not connected by then.
+    retry_at: Option<Instant>,
+    /// ICE failed: the automatic restart comes out next.
+    restart_due: bool,
+    /// The latest instant an input brought.
+    now: Instant,
 }
 
 impl HandleConnection {
@@ -156,6 +181,10 @@ impl HandleConnection {
             after_batch: None,
             awaiting_answer: false,
             early: Vec::new(),
+            restarts: 0,
+            retry_at: None,
+            restart_due: false,
+            now,
         }
     }
 
@@ -269,7 +298,71 @@ impl HandleConnection {
 
     /// A datagram or time passing: see [`PeerConnection::handle_input`].
     pub fn handle_input(&mut self, input: Input<'_>) -> Result<(), Error> {
+        let now = match input {
+            Input::Receive(now, ..) | Input::Timeout(now) => now,
+        };
+        self.now = self.now.max(now);
+        if self.retry_at.is_some_and(|at| at <= now) {
+            self.retry_at = None;
+            self.restart_ice(now);
+        }
         self.pc.handle_input(input)
+    }
+
+    /// The reply to a [`HandleOutput::RestartIce`] `message`: its answer (`None` when the
+    /// request failed or carried none; the restart is tried again after the policy's
+    /// `retry_after`).
+    pub fn restart_answered(&mut self, answer: Option<Jsep>) {
+        match answer {
+            Some(answer) => {
+                if let Err(e) = self.handle_remote_jsep(&answer) {
+                    tracing::debug!(error = %e, "ICE restart answer refused");
+                }
+            }
+            None => tracing::debug!("ICE restart got no answer; tried again later"),
+        }
+    }
+
+    /// The automatic restart ([`PeerConfig::restart_ice`]), when it has attempts left.
+    fn restart_ice(&mut self, now: Instant) {
+        let Some(policy) = self.config.restart_ice.clone() else {
+            return;
+        };
+        if self.restarts >= policy.max_attempts || self.pc.is_closed() {
+            return;
+        }
+        self.restarts += 1;
+        self.retry_at = Some(now + policy.retry_after);
+        match self.create_offer(now, &[], true) {
+            Ok(offer) => {
+                tracing::debug!(attempt = self.restarts, "ICE failed: restarting it");
+                self.queue.push_back(HandleOutput::RestartIce {
+                    body: policy.body,
+                    offer,
+                });
+            }
+            Err(e) => self
+                .queue
+                .push_back(HandleOutput::Event(HandleEvent::Rtc(Event::Failed(e)))),
+        }
+    }
+
+    /// Keeps the restart policy's count: ICE that connects starts it again, ICE that
+    /// failed restarts.
+    fn watch_ice(&mut self, out: &HandleOutput) {
+        match out {
+            HandleOutput::Event(HandleEvent::Rtc(Event::IceState(
+                crate::IceState::Connected | crate::IceState::Completed,
+            ))) => {
+                self.restarts = 0;
+                self.retry_at = None;
+            }
+            HandleOutput::Event(HandleEvent::Rtc(Event::IceState(crate::IceState::Failed))) => {
+                // After the event: the application hears `Failed`, then the restart.
+                self.restart_due = true;
+            }
+            _ => {}
+        }
     }
 
     /// Closes the connection (janus.js `hangup`; the `hangup` request is the adapter's).
@@ -279,6 +372,9 @@ impl HandleConnection {
 
     /// The next output.
     pub fn poll_output(&mut self) -> HandleOutput {
+        if std::mem::take(&mut self.restart_due) {
+            self.restart_ice(self.now);
+        }
         match self.queue.pop_front() {
             Some(out) => out,
             None => self.next_from_pc(),
@@ -300,8 +396,11 @@ impl HandleConnection {
                 }
                 Output::Transmit(t) => HandleOutput::Transmit(t),
                 Output::Event(e) => HandleOutput::Event(HandleEvent::Rtc(e)),
-                Output::Timeout(at) => HandleOutput::Timeout(at),
+                Output::Timeout(at) => {
+                    HandleOutput::Timeout(self.retry_at.map_or(at, |retry| retry.min(at)))
+                }
             };
+            self.watch_ice(&out);
             if candidates.is_empty() {
                 return out;
             }

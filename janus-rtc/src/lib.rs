@@ -118,7 +118,7 @@ mod sdp;
 mod track;
 
 pub use client_error::ClientError;
-pub use config::PeerConfig;
+pub use config::{IceRestartPolicy, PeerConfig};
 pub use error::Error;
 pub use event::{BandwidthEstimate, DataMessage, Event, IceState, MediaFrame};
 pub use handle::{HandleConnection, HandleEvent, HandleOutput};

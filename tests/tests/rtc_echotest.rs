@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use janus_blocking::rtc::{
-    BandwidthEstimate, Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind,
+    BandwidthEstimate, Event as RtcEvent, HandleEvent, IceRestartPolicy, IceState, PeerConfig,
+    Track, TrackKind,
 };
 use janus_blocking::{Client, Connection, Events, Handle, Peer, Session};
 use janus_proto::{ClientConfig, Event};
@@ -1071,4 +1072,41 @@ fn the_twcc_estimate_follows_a_squeeze_of_the_path_down_and_back_up() {
             "the latest estimate is the last announced"
         );
     });
+}
+
+#[test]
+fn with_the_restart_policy_failed_ice_restarts_by_itself_once_janus_answers_again() {
+    let e = echo_with(PeerConfig {
+        ice_failed_after: Some(Duration::from_secs(1)),
+        restart_ice: Some(IceRestartPolicy::with_body(json!({}))),
+        ..PeerConfig::default()
+    });
+    connect(&e, &[Track::audio(), Track::data("echo")]).expect("a data channel");
+    data_round_trip(&e, "before the freeze");
+    let frozen = e._janus.freeze().unwrap();
+    let mut states = Vec::new();
+    e.events()
+        .wait_for(Duration::from_secs(60), |ev| {
+            if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                states.push(s);
+            }
+            states.contains(&IceState::Failed).then_some(())
+        })
+        .unwrap_or_else(|err| panic!("ICE states {states:?}: {err}"));
+
+    // The restart offer went out when ICE failed, to a Janus still frozen: it reads it
+    // once it runs again, and the connection comes back with no call from the test.
+    drop(frozen);
+    let after = ice_states_until(&e, |s| {
+        s.iter()
+            .any(|s| matches!(s, IceState::Connected | IceState::Completed))
+    });
+    eprintln!("ICE: {states:?}, then by itself {after:?}");
+    assert!(
+        after.contains(&IceState::Checking),
+        "no new checks: {after:?}"
+    );
+    for i in 0..5 {
+        data_round_trip(&e, &format!("after the automatic restart {i}"));
+    }
 }

@@ -21,7 +21,8 @@ use janus_tests::rtc::{
 use janus_tests::{Janus, JanusBuilder};
 use janus_tokio::plugins::videocall::User;
 use janus_tokio::rtc::{
-    Error as RtcError, Event as RtcEvent, HandleEvent, IceState, PeerConfig, Track, TrackKind,
+    Error as RtcError, Event as RtcEvent, HandleEvent, IceRestartPolicy, IceState, PeerConfig,
+    Track, TrackKind,
 };
 use janus_tokio::{Client, Connection, Error, Events, Handle, Peer, Session};
 use serde_json::{Value, json};
@@ -1248,6 +1249,41 @@ async fn dropping_a_handle_ends_its_connection_task_even_with_its_event_queue_fu
         }
         drop(handle);
         wait_until(|| tasks() <= before).await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_restart_policy_failed_ice_restarts_by_itself_once_janus_answers_again() {
+    within(async {
+        let e = echo_with(PeerConfig {
+            ice_failed_after: Some(Duration::from_secs(1)),
+            restart_ice: Some(IceRestartPolicy::with_body(json!({}))),
+            ..PeerConfig::default()
+        })
+        .await;
+        connect_echo(&e, &[Track::audio(), Track::data("echo")])
+            .await
+            .expect("a data channel");
+        data_round_trip(&e, "before the freeze").await;
+        let frozen = e._janus.freeze().unwrap();
+        let mut states = Vec::new();
+        e.events()
+            .wait_for(Duration::from_secs(60), |ev| {
+                if let HandleEvent::Rtc(RtcEvent::IceState(s)) = ev {
+                    states.push(s);
+                }
+                states.contains(&IceState::Failed).then_some(())
+            })
+            .await
+            .unwrap_or_else(|err| panic!("ICE states {states:?}: {err}"));
+        // The restart went out when ICE failed; Janus reads it once it runs again.
+        drop(frozen);
+        let after = ice_states_until(e.events(), janus_tests::rtc::checked_and_connected).await;
+        eprintln!("ICE: {states:?}, then by itself {after:?}");
+        for i in 0..5 {
+            data_round_trip(&e, &format!("after the automatic restart {i}")).await;
+        }
     })
     .await;
 }
