@@ -2,7 +2,7 @@
 //! plays Janus's part, in memory and simulated time: candidates wait for the JSEP, Janus's
 //! events come out in their place, a hangup closes and a new offer starts over, answers
 //! follow the tracks asked for, an offer without tracks renegotiates, and ICE that stays
-//! disconnected is reported failed.
+//! disconnected is reported failed, and the restart policy restarts it on time.
 #![allow(clippy::unwrap_used, missing_docs)]
 // The base instant of the simulated time; nothing else reads the clock.
 #![allow(clippy::disallowed_methods)]
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use janus_proto::{Event as JanusEvent, HandleId, HandleRef, SessionId, Trickle};
 use janus_rtc::{
-    Event, HandleConnection, HandleEvent, HandleOutput, IceState, Input, Output, PeerConfig,
-    PeerConnection, Track, TrackKind,
+    Event, HandleConnection, HandleEvent, HandleOutput, IceRestartPolicy, IceState, Input, Output,
+    PeerConfig, PeerConnection, Track, TrackKind,
 };
 
 const OURS: &str = "10.0.0.1:1000";
@@ -34,21 +34,28 @@ struct World {
     janus_candidates: Vec<Trickle>,
     /// Datagrams get through (off: the network between us is cut).
     linked: bool,
+    /// Automatic ICE restart offers that came out, with when.
+    restarts: Vec<(Instant, janus_proto::Jsep)>,
 }
 
 impl World {
     fn new() -> Self {
+        Self::with(PeerConfig::default())
+    }
+
+    fn with(config: PeerConfig) -> Self {
         let now = Instant::now();
         let addr = |a: &str| a.parse::<SocketAddr>().unwrap();
         Self {
             now,
-            ours: HandleConnection::new(PeerConfig::default(), now, &[addr(OURS)]),
+            ours: HandleConnection::new(config, now, &[addr(OURS)]),
             janus: PeerConnection::new(PeerConfig::default(), now, &[addr(JANUS)]),
             events: Vec::new(),
             trickled: Vec::new(),
             janus_events: Vec::new(),
             janus_candidates: Vec::new(),
             linked: true,
+            restarts: Vec::new(),
         }
     }
 
@@ -80,6 +87,10 @@ impl World {
                 HandleOutput::Transmit(_) => {}
                 HandleOutput::Trickle(batch) => self.trickled.push(batch),
                 HandleOutput::Event(e) => self.events.push(e),
+                HandleOutput::RestartIce { offer, .. } => {
+                    self.ours.jsep_sent();
+                    self.restarts.push((self.now, offer));
+                }
                 HandleOutput::Timeout(at) => break at,
             }
         };
@@ -387,4 +398,63 @@ fn janus_ice_failed_and_media_events_pass_through_in_order_with_the_connection_s
     );
     // Janus's ICE failure is news, not a hangup: only its `hangup` closes ours.
     assert!(!w.ours.connection().is_closed());
+}
+
+#[test]
+fn with_the_restart_policy_failed_ice_restarts_retries_on_time_gives_up_then_reconnects() {
+    let mut w = World::with(PeerConfig {
+        ice_failed_after: Some(Duration::from_secs(2)),
+        restart_ice: Some(IceRestartPolicy {
+            body: serde_json::json!({"request": "configure"}),
+            retry_after: Duration::from_secs(5),
+            max_attempts: 3,
+        }),
+        ..PeerConfig::default()
+    });
+    w.offer_and_connect(&[Track::audio()]);
+    w.linked = false;
+    let cut = w.now;
+    while w.now < cut + Duration::from_secs(90) {
+        w.run(1);
+    }
+    // Failed first, then the restart; again every 5 s while cut, three times in all.
+    let failed = w
+        .rtc_events()
+        .iter()
+        .position(|e| matches!(e, Event::IceState(IceState::Failed)));
+    assert!(failed.is_some(), "never failed");
+    assert_eq!(
+        w.restarts.len(),
+        3,
+        "{:?}",
+        w.restarts.iter().map(|r| r.0 - cut).collect::<Vec<_>>()
+    );
+    for pair in w.restarts.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(
+            gap >= Duration::from_secs(5) && gap < Duration::from_secs(6),
+            "{gap:?}"
+        );
+    }
+    for (_, offer) in &w.restarts {
+        assert!(offer.sdp.contains("a=ice-ufrag"), "an offer");
+    }
+
+    // The path is back: "Janus" answers the last restart and ICE connects again.
+    w.linked = true;
+    let (_, offer) = w.restarts.last().unwrap().clone();
+    let answer = w.janus.create_answer(&offer, &[]).unwrap();
+    w.ours.restart_answered(Some(answer));
+    w.run(1);
+    w.trickle();
+    w.run(200);
+    assert!(w.ours.connection().is_connected());
+    let last_state = w.rtc_events().iter().rev().find_map(|e| match e {
+        Event::IceState(s) => Some(*s),
+        _ => None,
+    });
+    assert!(
+        matches!(last_state, Some(IceState::Connected | IceState::Completed)),
+        "{last_state:?}"
+    );
 }
