@@ -79,6 +79,22 @@ impl Default for PeerConfig {
 }
 
 impl PeerConfig {
+    /// The host names (with their ports) of [`ice_servers`](Self::ice_servers) URLs that
+    /// are not IP literals: what an adapter resolves before
+    /// [`resolve_ice_servers`](Self::resolve_ice_servers), when it resolves asynchronously.
+    pub fn ice_server_names(&self) -> Vec<(String, u16)> {
+        let mut names = Vec::new();
+        for url in self.ice_servers.iter().flat_map(|s| &s.urls) {
+            if let Ok(parsed) = IceServerUrl::parse(url) {
+                let name = (parsed.host.clone(), parsed.port);
+                if parsed.addr().is_none() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
     /// Replaces the host names of [`ice_servers`](Self::ice_servers) URLs with addresses,
     /// asking `resolve(host, port)`; the core itself takes IP literals only (resolving is
     /// I/O), so both adapters call this with their resolver before they build a connection.

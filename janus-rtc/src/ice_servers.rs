@@ -363,6 +363,46 @@ mod tests {
     }
 
     #[test]
+    fn names_are_listed_and_replaced_by_what_the_resolver_says() {
+        let mut config = crate::PeerConfig {
+            ice_servers: vec![
+                IceServer::turn("turn:turn.test:3479?transport=udp", "u", "c"),
+                IceServer {
+                    urls: vec![
+                        "stun:turn.test:3479".into(),
+                        "stun:127.0.0.3".into(),
+                        "stun:gone.test".into(),
+                        "bad".into(),
+                    ],
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            config.ice_server_names(),
+            [
+                ("turn.test".to_owned(), 3479),
+                ("gone.test".to_owned(), 3478)
+            ]
+        );
+        config.resolve_ice_servers(|host, _| (host == "turn.test").then(|| [127, 0, 0, 3].into()));
+        assert_eq!(
+            config.ice_servers[0].urls,
+            ["turn:127.0.0.3:3479?transport=udp"]
+        );
+        assert_eq!(
+            config.ice_servers[1].urls,
+            [
+                "stun:127.0.0.3:3479",
+                "stun:127.0.0.3",
+                "stun:gone.test",
+                "bad"
+            ]
+        );
+    }
+
+    #[test]
     fn debug_shows_the_username_but_never_the_credential() {
         let server = IceServer::turn("turn:127.0.0.3", "alice", "hunter2-secret");
         let shown = format!("{server:?}");

@@ -1,6 +1,7 @@
 //! `iceServers` against a real coturn (the harness's `Coturn`, on 127.0.0.3 inside the test
-//! namespace, one long-term credential) and the real EchoTest, through the tokio adapter
-//! (the adapters needed no change: gathering and relaying are `janus-rtc`'s): server-reflexive
+//! namespace, one long-term credential) and the real EchoTest, through the tokio adapter and
+//! once through the blocking one (gathering and relaying are `janus-rtc`'s; the adapters only
+//! resolve host names): server-reflexive
 //! and relayed candidates gathered and trickled to Janus; with the transport policy `relay`,
 //! audio, video and data through coturn only, the selected pair on Janus's side (Admin API
 //! `handle_info`) a relayed one; wrong credentials as a typed error within a bounded time.
@@ -361,4 +362,81 @@ async fn wrong_turn_credentials_are_a_401_allocation_error_and_a_relay_only_conn
         assert!(!format!("{refused:?}{failed:?}").contains("not-the-password"));
     })
     .await;
+}
+
+/// The blocking adapter (it resolves host names of its own, the rest is the core's): with
+/// policy relay, audio and data through coturn, a relayed selected pair on Janus's side.
+#[test]
+fn blocking_peer_with_policy_relay_echoes_audio_and_data_through_coturn() {
+    use janus_blocking::rtc::{Event as BEvent, HandleEvent as BHandleEvent};
+    let coturn = Coturn::start(USER, PASSWORD).unwrap();
+    let janus = Janus::builder().admin_api(ADMIN_SECRET).launch().unwrap();
+    let client = janus_blocking::Client::connect(
+        ClientConfig::new([janus.ws_url()])
+            .unwrap()
+            .request_timeout(WAIT),
+    )
+    .unwrap();
+    let admin = janus_blocking::Client::connect(
+        ClientConfig::new([janus.admin_http_url().unwrap()])
+            .unwrap()
+            .admin_api(Some(ADMIN_SECRET))
+            .request_timeout(WAIT),
+    )
+    .unwrap();
+    let session = client.create_session().unwrap();
+    let mut handle = session.attach(ECHOTEST).unwrap();
+    let config = PeerConfig {
+        ice_servers: vec![IceServer::turn(
+            coturn.turn_url(),
+            coturn.username(),
+            coturn.password(),
+        )],
+        ice_transport_policy: IceTransportPolicy::Relay,
+        ..PeerConfig::default()
+    };
+    handle.add_peer(config, janus.media_ip().into()).unwrap();
+    handle
+        .offer(
+            json!({"audio": true, "data": true}),
+            &[Track::audio(), Track::data("echo")],
+        )
+        .unwrap();
+    handle
+        .events()
+        .wait_for(WAIT, pick::up_with_data())
+        .unwrap_or_else(|e| panic!("not up through coturn: {e}\n{}", coturn.report()));
+    let peer = handle.peer().unwrap();
+    let audio = peer.local_tracks().unwrap()[0].mid.clone();
+    let mut echoed = 0;
+    for n in 0..100u32 {
+        let a = audio_frame(n);
+        peer.write_frame(&audio, a.rtp_time, &a.data).unwrap();
+        std::thread::sleep(TICK);
+        while let Ok(e) = handle.events().recv_timeout(Duration::from_millis(1)) {
+            if let BHandleEvent::Rtc(BEvent::Media(f)) = e {
+                let n = janus_tests::media::frame_number(&f.data).unwrap();
+                assert_eq!(&*f.data, &sent_frame(true, n)[..], "frame {n}");
+                echoed += 1;
+            }
+        }
+    }
+    assert!(echoed >= 60, "audio echoed through coturn: {echoed}");
+    peer.send_data("echo", false, b"relayed").unwrap();
+    handle
+        .events()
+        .wait_for(WAIT, pick::echo_of("relayed"))
+        .unwrap();
+    let ice = admin
+        .admin(&HandleInfo::new(handle.id()))
+        .unwrap()
+        .info
+        .webrtc
+        .and_then(|w| w.ice)
+        .unwrap();
+    let pair = ice.selected_pair.unwrap_or_default();
+    assert!(
+        pair.contains(&format!("{TURN_IP}:")) && pair.contains("relay"),
+        "selected pair {pair:?}"
+    );
 }
