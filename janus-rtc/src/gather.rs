@@ -597,3 +597,163 @@ fn to_ours<T: AsRef<[u8]>>(t: &StunTransmit<T>) -> Transmit {
         contents: t.data.as_ref().to_vec(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use janus_proto::Trickle;
+
+    use crate::{
+        Error, Event, IceServer, IceServerError, IceTransportPolicy, Output, PeerConfig,
+        PeerConnection, Track,
+    };
+
+    /// Drains the connection; returns what it sent (destinations), said, and its deadline.
+    fn drain(pc: &mut PeerConnection) -> (Vec<std::net::SocketAddr>, Vec<Event>, Instant) {
+        let (mut sent, mut events) = (Vec::new(), Vec::new());
+        loop {
+            match pc.poll_output() {
+                Output::Transmit(t) => sent.push(t.destination),
+                Output::Event(e) => events.push(e),
+                Output::Timeout(at) => return (sent, events, at),
+            }
+        }
+    }
+
+    fn config(servers: Vec<IceServer>, policy: IceTransportPolicy) -> PeerConfig {
+        PeerConfig {
+            ice_servers: servers,
+            ice_transport_policy: policy,
+            ..PeerConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_silent_stun_server_is_given_up_in_bounded_time_and_then_candidates_end() {
+        #[allow(clippy::disallowed_methods)] // any origin will do: time is simulated below
+        let start = Instant::now();
+        let server = "127.0.0.9:3478".parse().unwrap();
+        let local = "127.0.0.2:40000".parse().unwrap();
+        let servers = vec![IceServer::stun("stun:127.0.0.9:3478")];
+        let mut pc = PeerConnection::new(config(servers, IceTransportPolicy::All), start, &[local]);
+        let _offer = pc.create_offer(&[Track::audio()], false).unwrap();
+        let (sent, events, mut deadline) = drain(&mut pc);
+        assert!(
+            sent.contains(&server),
+            "the Binding goes out at once: {sent:?}"
+        );
+        // The host candidate trickles, its end waits for the server.
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::LocalCandidate(Trickle::Candidate(_))))
+        );
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::LocalCandidate(Trickle::Completed)))
+        );
+        let (mut bindings, mut told) = (1, Vec::new());
+        while deadline < start + Duration::from_secs(30)
+            && !told
+                .iter()
+                .any(|e| matches!(e, Event::LocalCandidate(Trickle::Completed)))
+        {
+            pc.handle_input(crate::Input::Timeout(deadline)).unwrap();
+            let (sent, events, next) = drain(&mut pc);
+            bindings += sent.iter().filter(|d| **d == server).count();
+            told.extend(events);
+            deadline = next.max(deadline + Duration::from_millis(1));
+        }
+        let gave_up = deadline.duration_since(start);
+        assert!(
+            gave_up < Duration::from_secs(12),
+            "given up after {gave_up:?}"
+        );
+        assert_eq!(bindings, 4, "one Binding and three retransmissions");
+        let error = told.iter().find_map(|e| match e {
+            Event::IceServerError { url, error } => Some((url.as_str(), error)),
+            _ => None,
+        });
+        assert_eq!(
+            error,
+            Some(("stun:127.0.0.9:3478", &IceServerError::Timeout))
+        );
+        assert!(
+            told.iter()
+                .any(|e| matches!(e, Event::IceGatheringComplete))
+        );
+        assert!(
+            !pc.is_closed(),
+            "policy all: the host candidate is still there"
+        );
+    }
+
+    #[test]
+    fn relay_only_without_turn_servers_fails_typed_and_offers_no_host_candidate() {
+        #[allow(clippy::disallowed_methods)]
+        let start = Instant::now();
+        let local = "127.0.0.2:40000".parse().unwrap();
+        let servers = vec![
+            IceServer::stun("stun:127.0.0.9"),
+            IceServer::turn("turn:turn.test", "u", "c"),
+        ];
+        let mut pc =
+            PeerConnection::new(config(servers, IceTransportPolicy::Relay), start, &[local]);
+        let (sent, events, _) = drain(&mut pc);
+        assert!(
+            sent.is_empty(),
+            "no Binding with policy relay, nothing to allocate: {sent:?}"
+        );
+        assert!(events.iter().any(|e| matches!(
+            e,
+            Event::IceServerError { error: IceServerError::Unresolved(host), .. } if host == "turn.test"
+        )));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::Failed(Error::NoRelayCandidate(_))))
+        );
+        assert!(matches!(events.last(), Some(Event::Closed)));
+        assert_eq!(
+            pc.create_offer(&[Track::audio()], false).unwrap_err(),
+            Error::Closed
+        );
+    }
+
+    #[test]
+    fn unsupported_and_uncredentialled_turn_urls_are_typed_errors() {
+        #[allow(clippy::disallowed_methods)]
+        let start = Instant::now();
+        let local = "127.0.0.2:40000".parse().unwrap();
+        let servers = vec![
+            IceServer::turn("turns:127.0.0.3", "u", "c"),
+            IceServer::turn("turn:127.0.0.3?transport=tcp", "u", "c"),
+            IceServer::stun("turn:127.0.0.3"),
+            IceServer::stun("nope:127.0.0.3"),
+        ];
+        let mut pc = PeerConnection::new(config(servers, IceTransportPolicy::All), start, &[local]);
+        let (_, events, _) = drain(&mut pc);
+        let errors: Vec<&IceServerError> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::IceServerError { error, .. } => Some(error),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(
+                errors[..],
+                [
+                    IceServerError::Unsupported(_),
+                    IceServerError::Unsupported(_),
+                    IceServerError::MissingCredentials,
+                    IceServerError::Url(Error::IceServerUrl(_)),
+                ]
+            ),
+            "{errors:?}"
+        );
+    }
+}
