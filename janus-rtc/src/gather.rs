@@ -5,6 +5,11 @@
 //! address goes to the TURN server in a Send indication, and what the TURN server passes on
 //! from a peer comes back to str0m as if received on the relayed address.
 //!
+//! Allocation and permission refreshes are the crate's, on the times its `poll` names (which
+//! join the connection's deadline). `turn-client-proto` 0.7 ignores a REFRESH answer whose
+//! lifetime is below 600 s, so a server granting shorter allocations keeps ours only until the
+//! first refresh (coturn's default, 600 s, is fine).
+//!
 //! Both crates are sans-IO like str0m, on their own `Instant` (nanoseconds from an origin):
 //! the origin here is the instant the connection was made. Everything goes out from the
 //! adapter's own sockets (the `local_addrs` of the connection), so the adapters only move
