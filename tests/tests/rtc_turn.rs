@@ -34,7 +34,7 @@ async fn within<T>(body: impl Future<Output = T>) -> T {
 }
 
 struct Call {
-    _janus: Janus,
+    janus: Janus,
     coturn: Coturn,
     _client: Client,
     admin: Client,
@@ -72,7 +72,7 @@ async fn call(config: impl FnOnce(&Coturn) -> PeerConfig) -> Call {
         .await
         .unwrap();
     Call {
-        _janus: janus,
+        janus,
         coturn,
         _client: client,
         admin,
@@ -439,4 +439,105 @@ fn blocking_peer_with_policy_relay_echoes_audio_and_data_through_coturn() {
         pair.contains(&format!("{TURN_IP}:")) && pair.contains("relay"),
         "selected pair {pair:?}"
     );
+}
+
+/// Every line a user with `RUST_LOG=trace` would see (ours, str0m's, stun-proto's and
+/// turn-client-proto's), and the Debug of the config and the events, through a relayed call
+/// and a refused allocation: the TURN credential is in none of them. (Each test is its own
+/// process under nextest, so the global subscriber is this test's.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_turn_credential_appears_in_no_trace_line_and_no_debug_output() {
+    use std::sync::{Mutex, OnceLock};
+    static LINES: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    struct Capture;
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            LINES
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap()
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(|| Capture)
+        .init();
+    within(async {
+        let mut shown = Vec::new();
+        let c = call(|coturn| {
+            let config = PeerConfig {
+                ice_servers: ice_servers(coturn, PASSWORD),
+                ice_transport_policy: IceTransportPolicy::Relay,
+                ..PeerConfig::default()
+            };
+            shown.push(format!("{config:?}"));
+            config
+        })
+        .await;
+        c.handle
+            .offer(json!({"data": true}), &[Track::data("echo")])
+            .await
+            .unwrap();
+        let up = c.handle.events().wait_for(WAIT, |e: HandleEvent| {
+            shown.push(format!("{e:?}"));
+            pick::data_open(e)
+        });
+        up.await.unwrap();
+        // A refused allocation too: the wrong credential must not show either.
+        let mut refused = Client::connect(ClientConfig::new([c.janus.ws_url()]).unwrap())
+            .await
+            .unwrap()
+            .create_session()
+            .await
+            .unwrap()
+            .attach(ECHOTEST)
+            .await
+            .unwrap();
+        let wrong = PeerConfig {
+            ice_servers: ice_servers(&c.coturn, "wrong-Xy9Qp2"),
+            ice_transport_policy: IceTransportPolicy::Relay,
+            ..PeerConfig::default()
+        };
+        shown.push(format!("{wrong:?}"));
+        refused.add_peer(wrong, MEDIA_IP.into()).await.unwrap();
+        let failed = refused.events().wait_for(WAIT, |e: HandleEvent| {
+            shown.push(format!("{e:?}"));
+            match e {
+                HandleEvent::Rtc(RtcEvent::Failed(e)) => Some(e.to_string()),
+                _ => None,
+            }
+        });
+        let failed = failed.await.unwrap();
+        shown.push(failed);
+        let log = String::from_utf8_lossy(&LINES.get_or_init(Default::default).lock().unwrap())
+            .into_owned();
+        for secret in [PASSWORD, "wrong-Xy9Qp2"] {
+            let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+            for text in shown.iter().chain([&log]) {
+                assert!(
+                    !text.contains(secret) && !text.to_lowercase().contains(&hex),
+                    "the credential shows: {}",
+                    text.lines().find(|l| l.contains(secret)).unwrap_or(text)
+                );
+            }
+        }
+        // The capture saw the STUN/TURN crates at work (else the absence proves nothing).
+        assert!(
+            log.contains("turn_client_proto"),
+            "no line from turn-client-proto"
+        );
+        assert!(log.contains("stun_proto"), "no line from stun-proto");
+        eprintln!(
+            "{} log lines, {} Debug texts checked",
+            log.lines().count(),
+            shown.len()
+        );
+    })
+    .await;
 }
