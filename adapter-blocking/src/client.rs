@@ -533,6 +533,7 @@ impl Handle {
     /// Gives the handle its WebRTC connection, on a UDP socket bound on `ip` (any free
     /// port; 127.0.0.2 in the test namespace), driven by a thread of its own. Its events
     /// join [`events`](Self::events), bounded by the client's event capacity.
+    /// Host names in `config.ice_servers` are resolved first (the system resolver, blocking).
     pub fn add_peer(&mut self, config: PeerConfig, ip: std::net::IpAddr) -> Result<(), Error> {
         if self.peer.is_some() {
             return Err(Error::PeerExists);
@@ -540,6 +541,7 @@ impl Handle {
         let (merged_tx, merged_rx) = sync_channel(self.inner.cap);
         // The socket first: a bind that fails leaves the handle as it was.
         let socket = crate::peer::bind(ip)?;
+        let config = crate::peer::resolve_ice_servers(config, ip);
         let janus = self.events.divert(merged_rx).ok_or(Error::PeerExists)?;
         let signalling = Signalling {
             wake: self.inner.wake.clone(),

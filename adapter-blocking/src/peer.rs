@@ -105,6 +105,21 @@ pub(crate) struct Signalling {
 }
 
 /// Binds a non-blocking UDP socket on `ip`, any free port.
+/// The host names of `config.ice_servers` replaced by addresses of `ip`'s family (the core
+/// takes IP literals only), with the system resolver; a name that does not resolve stays,
+/// and the connection reports it (`IceServerError::Unresolved`).
+pub(crate) fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> PeerConfig {
+    use std::net::ToSocketAddrs;
+    config.resolve_ice_servers(|host, port| match (host, port).to_socket_addrs() {
+        Ok(mut addrs) => addrs.find(|a| a.is_ipv4() == ip.is_ipv4()).map(|a| a.ip()),
+        Err(e) => {
+            tracing::debug!(%host, error = %e, "ICE server not resolved");
+            None
+        }
+    });
+    config
+}
+
 pub(crate) fn bind(ip: IpAddr) -> Result<mio::net::UdpSocket, Error> {
     let socket = std::net::UdpSocket::bind((ip, 0)).map_err(|e| Error::Io(e.to_string()))?;
     socket
@@ -345,7 +360,12 @@ impl Peer {
             candidates: candidates_tx,
         };
         Ok(Self {
-            connection: Connection::spawn(config, bind(ip)?, outlet, None)?,
+            connection: Connection::spawn(
+                resolve_ice_servers(config, ip),
+                bind(ip)?,
+                outlet,
+                None,
+            )?,
             events: Mutex::new(events),
             candidates: Mutex::new(candidates),
         })

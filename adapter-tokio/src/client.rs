@@ -532,7 +532,8 @@ impl Handle {
 
     /// Gives the handle its WebRTC connection, on a UDP socket bound on `ip` (any free
     /// port; 127.0.0.2 in the test namespace). Its events join [`events`](Self::events),
-    /// which stays bounded by the client's event capacity.
+    /// which stays bounded by the client's event capacity. Host names in
+    /// `config.ice_servers` are resolved first (tokio's resolver).
     ///
     /// # Panics
     ///
@@ -554,6 +555,7 @@ impl Handle {
         };
         // The socket first: a bind that fails leaves the handle as it was.
         let socket = crate::peer::bind(ip).await?;
+        let config = crate::peer::resolve_ice_servers(config, ip).await;
         let janus = self.events.divert(merged_rx).ok_or(Error::PeerExists)?;
         self.peer = Some(Connection::spawn_for_handle(
             config, socket, janus, signalling,

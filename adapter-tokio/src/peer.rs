@@ -119,6 +119,32 @@ pub(crate) struct Signalling {
 }
 
 /// Binds a UDP socket on `ip`, any free port.
+/// The host names of `config.ice_servers` replaced by addresses of `ip`'s family (the core
+/// takes IP literals only), looked up with tokio's resolver; a name that does not resolve
+/// stays, and the connection reports it (`IceServerError::Unresolved`).
+pub(crate) async fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> PeerConfig {
+    let mut resolved = Vec::new();
+    for (host, port) in config.ice_server_names() {
+        let found = match tokio::net::lookup_host((host.as_str(), port)).await {
+            Ok(mut addrs) => addrs.find(|a| a.is_ipv4() == ip.is_ipv4()),
+            Err(e) => {
+                debug!(%host, error = %e, "ICE server not resolved");
+                None
+            }
+        };
+        if let Some(addr) = found {
+            resolved.push((host, port, addr.ip()));
+        }
+    }
+    config.resolve_ice_servers(|host, port| {
+        resolved
+            .iter()
+            .find(|(h, p, _)| h == host && *p == port)
+            .map(|(_, _, ip)| *ip)
+    });
+    config
+}
+
 pub(crate) async fn bind(ip: IpAddr) -> Result<UdpSocket, Error> {
     UdpSocket::bind((ip, 0))
         .await
@@ -340,6 +366,7 @@ impl Peer {
         event_capacity: usize,
     ) -> Result<Self, Error> {
         let socket = bind(ip).await?;
+        let config = resolve_ice_servers(config, ip).await;
         let (events_tx, events) = mpsc::channel(event_capacity.max(1));
         let (candidates_tx, candidates) = mpsc::channel(CANDIDATES);
         let outlet = Outlet::Standalone {

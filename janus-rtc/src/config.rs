@@ -1,6 +1,9 @@
 //! How a [`PeerConnection`](crate::PeerConnection) is set up.
 
+use std::net::IpAddr;
 use std::time::Duration;
+
+use crate::{IceServer, IceServerUrl, IceTransportPolicy};
 
 /// Restarting ICE on its own when it failed ([`PeerConfig::restart_ice`]): what janus.js
 /// applications do by hand on `iceState` `failed` (`createOffer({iceRestart: true})` and a
@@ -82,6 +85,17 @@ pub struct PeerConfig {
     /// default): [`IceState::Failed`](crate::IceState::Failed) is reported, and a restart is
     /// the application's, as in janus.js.
     pub restart_ice: Option<IceRestartPolicy>,
+    /// STUN and TURN servers to gather candidates from (janus.js `iceServers`):
+    /// server-reflexive candidates from every server (a STUN Binding), relayed ones from
+    /// `turn:` URLs with a username and a credential (UDP allocations). Gathering starts
+    /// when the connection is made; what it finds is trickled like the host candidates (with
+    /// trickle off it is in the SDP of an offer made after
+    /// [`Event::IceGatheringComplete`](crate::Event::IceGatheringComplete)). Hosts must be IP
+    /// literals here: see [`resolve_ice_servers`](Self::resolve_ice_servers). A server that
+    /// gives nothing is an [`Event::IceServerError`](crate::Event::IceServerError).
+    pub ice_servers: Vec<IceServer>,
+    /// Which of our candidates ICE may use (janus.js `iceTransportPolicy`).
+    pub ice_transport_policy: IceTransportPolicy,
 }
 
 impl Default for PeerConfig {
@@ -98,6 +112,48 @@ impl Default for PeerConfig {
             ice_failed_after: Some(Duration::from_secs(15)),
             bandwidth_estimation: None,
             restart_ice: None,
+            ice_servers: Vec::new(),
+            ice_transport_policy: IceTransportPolicy::All,
+        }
+    }
+}
+
+impl PeerConfig {
+    /// The host names (with their ports) of [`ice_servers`](Self::ice_servers) URLs that
+    /// are not IP literals: what an adapter resolves before
+    /// [`resolve_ice_servers`](Self::resolve_ice_servers), when it resolves asynchronously.
+    pub fn ice_server_names(&self) -> Vec<(String, u16)> {
+        let mut names = Vec::new();
+        for url in self.ice_servers.iter().flat_map(|s| &s.urls) {
+            if let Ok(parsed) = IceServerUrl::parse(url) {
+                let name = (parsed.host.clone(), parsed.port);
+                if parsed.addr().is_none() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
+    /// Replaces the host names of [`ice_servers`](Self::ice_servers) URLs with addresses,
+    /// asking `resolve(host, port)`; the core itself takes IP literals only (resolving is
+    /// I/O), so both adapters call this with their resolver before they build a connection.
+    /// URLs that do not parse, that are IP literals already, or that `resolve` cannot
+    /// answer are left as they are (the connection reports them).
+    pub fn resolve_ice_servers(&mut self, mut resolve: impl FnMut(&str, u16) -> Option<IpAddr>) {
+        for server in &mut self.ice_servers {
+            for url in &mut server.urls {
+                let Ok(mut parsed) = IceServerUrl::parse(url) else {
+                    continue;
+                };
+                if parsed.addr().is_some() {
+                    continue;
+                }
+                if let Some(ip) = resolve(&parsed.host, parsed.port) {
+                    parsed.host = ip.to_string();
+                    *url = parsed.to_string();
+                }
+            }
         }
     }
 }

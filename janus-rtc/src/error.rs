@@ -40,6 +40,13 @@ pub enum Error {
     /// An audio level given for a track that is not audio.
     #[error("track {0} is not audio")]
     NotAudio(String),
+    /// An ICE server URL that does not parse (`stun:host[:port]`,
+    /// `turn:host[:port][?transport=udp|tcp]`, `turns:host[:port]`).
+    #[error("bad ICE server URL: {0}")]
+    IceServerUrl(String),
+    /// The transport policy is `relay` and no TURN server gave a relayed candidate.
+    #[error("no relayed candidate (ice_transport_policy relay): {0}")]
+    NoRelayCandidate(String),
     /// str0m refused the operation.
     #[error("webrtc: {0}")]
     Rtc(String),

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use janus_proto::Trickle;
 
-use crate::{AudioLevel, Error, TrackInfo};
+use crate::{AudioLevel, Error, IceServerError, TrackInfo};
 
 /// ICE connectivity, as janus.js `iceState` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,20 @@ pub enum BandwidthEstimate {
 pub enum Event {
     /// One of our candidates (then [`Trickle::Completed`]) to trickle to Janus.
     LocalCandidate(Trickle),
+    /// An ICE server of [`PeerConfig::ice_servers`](crate::PeerConfig::ice_servers) gave no
+    /// candidate: a bad or unresolved URL, no answer, or a refused TURN allocation (wrong
+    /// credentials are [`IceServerError::Allocation`] with code 401). Gathering goes on with
+    /// the other servers.
+    IceServerError {
+        /// The URL as configured.
+        url: String,
+        /// What went wrong.
+        error: IceServerError,
+    },
+    /// Every ICE server answered or gave up (the browser's `icegatheringstate` `complete`);
+    /// only told when [`PeerConfig::ice_servers`](crate::PeerConfig::ice_servers) is not
+    /// empty. With trickle off, an offer made after it carries every candidate.
+    IceGatheringComplete,
     /// ICE state change (janus.js `iceState`).
     IceState(IceState),
     /// ICE and DTLS are up: media and data may flow (Janus will say `webrtcup`).

@@ -109,7 +109,9 @@ mod client_error;
 mod config;
 mod error;
 mod event;
+mod gather;
 pub mod handle;
+mod ice_servers;
 mod io;
 mod level;
 pub mod outbox;
@@ -122,6 +124,9 @@ pub use config::{IceRestartPolicy, PeerConfig};
 pub use error::Error;
 pub use event::{BandwidthEstimate, DataMessage, Event, IceState, MediaFrame};
 pub use handle::{HandleConnection, HandleEvent, HandleOutput};
+pub use ice_servers::{
+    IceScheme, IceServer, IceServerError, IceServerTransport, IceServerUrl, IceTransportPolicy,
+};
 pub use io::{Input, Output, Transmit};
 pub use level::AudioLevel;
 pub use peer::PeerConnection;

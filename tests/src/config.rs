@@ -516,7 +516,7 @@ mod tests {
         written.expect("templates render");
         assert!(core.contains("rtp_port_range = \"20000-20099\""), "{core}");
         assert!(core.contains("api_secret = \"s\\\"x\""), "{core}");
-        assert!(core.contains("ice_enforce_list = \"v0\""), "{core}");
+        assert!(core.contains("ice_enforce_list = \"127.0.0.2\""), "{core}");
         assert!(core.contains("libjanus_lua.so"), "{core}");
     }
 

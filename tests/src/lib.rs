@@ -29,6 +29,7 @@ pub struct ReadmeExamples;
 
 pub mod bench;
 mod config;
+pub mod coturn;
 mod error;
 pub mod hostile;
 pub mod http;
@@ -53,7 +54,7 @@ pub use config::{JanusBuilder, JsonStyle};
 pub use error::{HarnessError, Result};
 pub use http::{HttpClient, HttpResponse, WebSocket};
 pub use janus::{Frozen, Janus, JanusVersion, janus_binary, skip};
-pub use netns::{MEDIA_INTERFACE, MEDIA_IP, require_namespace};
+pub use netns::{MEDIA_INTERFACE, MEDIA_IP, TURN_IP, require_namespace};
 pub use proxy::TcpProxy;
 pub use token::{TOKEN_REALM, signed_token};
 

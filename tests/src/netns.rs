@@ -1,8 +1,9 @@
 //! Detecting the test network namespace (see `cargo xtask netns`).
 //!
 //! Janus never offers a loopback ICE candidate, so WebRTC tests run Janus and the client inside a
-//! private network namespace that holds loopback plus a veth `v0` carrying 127.0.0.2. Nothing in
-//! that namespace routes anywhere else, so no test traffic can leave the machine.
+//! private network namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (and
+//! 127.0.0.3, the TURN server's own address; Janus gathers on 127.0.0.2 only). Nothing in that
+//! namespace routes anywhere else, so no test traffic can leave the machine.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
@@ -11,6 +12,13 @@ use crate::error::{HarnessError, Result};
 
 /// The address media sockets must bind: Janus's only ICE candidate is on it.
 pub const MEDIA_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+/// The address of the STUN/TURN server the harness runs ([`Coturn`](crate::coturn::Coturn)),
+/// on [`MEDIA_INTERFACE`] beside [`MEDIA_IP`]: a server on an address of its own, so that
+/// relayed traffic is told apart from direct traffic by address. On the same interface
+/// because Janus (libnice) sends only through the interface of its own address: to 127.0.0.3
+/// on another interface, `sendmsg` fails with EINVAL.
+pub const TURN_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 
 /// The veth interface that carries [`MEDIA_IP`] (Janus's `ice_enforce_list`).
 pub const MEDIA_INTERFACE: &str = "v0";
@@ -27,11 +35,12 @@ pub struct InterfaceAddr {
 }
 
 impl InterfaceAddr {
-    /// Whether this address is one the test namespace may hold: a loopback address, or
-    /// [`MEDIA_IP`] on [`MEDIA_INTERFACE`].
+    /// Whether this address is one the test namespace may hold: a loopback address on
+    /// `lo`, or [`MEDIA_IP`] or [`TURN_IP`] on [`MEDIA_INTERFACE`].
     pub fn is_allowed_in_namespace(&self) -> bool {
-        self.addr.is_loopback()
-            || (self.interface == MEDIA_INTERFACE && self.addr == IpAddr::V4(MEDIA_IP))
+        (self.interface == "lo" && self.addr.is_loopback())
+            || (self.interface == MEDIA_INTERFACE
+                && (self.addr == IpAddr::V4(MEDIA_IP) || self.addr == IpAddr::V4(TURN_IP)))
     }
 }
 
@@ -79,7 +88,7 @@ pub fn check_namespace(ip_addr_output: &str) -> Result<(), String> {
         .collect();
     if !foreign.is_empty() {
         return Err(format!(
-            "addresses other than loopback and {MEDIA_IP} are configured: {}",
+            "addresses other than loopback, {MEDIA_IP} and {TURN_IP} are configured: {}",
             foreign.join(", ")
         ));
     }
@@ -95,6 +104,23 @@ pub fn current_addrs() -> Result<Vec<InterfaceAddr>> {
 /// tests never run (or silently skip) outside it. The error names the command to use.
 pub fn require_namespace() -> Result<()> {
     check_namespace(&ip_addr_output()?).map_err(|reason| HarnessError::NotInNamespace { reason })
+}
+
+/// Fails unless this process runs inside the test namespace and [`TURN_IP`] is on
+/// [`MEDIA_INTERFACE`] (a namespace made by an older `cargo xtask netns` lacks it).
+pub fn require_turn_address() -> Result<()> {
+    require_namespace()?;
+    let addrs = current_addrs()?;
+    if addrs
+        .iter()
+        .any(|a| a.interface == MEDIA_INTERFACE && a.addr == IpAddr::V4(TURN_IP))
+    {
+        Ok(())
+    } else {
+        Err(HarnessError::NotInNamespace {
+            reason: format!("no {TURN_IP} on {MEDIA_INTERFACE} for the TURN server"),
+        })
+    }
 }
 
 fn ip_addr_output() -> Result<String> {
@@ -130,6 +156,7 @@ mod tests {
 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
 1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever
 3: v0    inet 127.0.0.2/32 scope host v0\\       valid_lft forever preferred_lft forever
+3: v0    inet 127.0.0.3/32 scope host v0\\       valid_lft forever preferred_lft forever
 ";
 
     const HOST: &str = "\
@@ -165,6 +192,18 @@ mod tests {
     }
 
     #[test]
+    fn loopback_addresses_off_lo_and_others_on_v0_are_rejected() {
+        for line in [
+            "3: v0    inet 127.0.0.9/32 scope host v0\\ valid_lft forever",
+            "4: v1    inet 127.0.0.3/32 scope host v1\\ valid_lft forever",
+            "5: t0    inet 127.0.0.3/32 scope host t0\\ valid_lft forever",
+        ] {
+            let both = format!("{IN_NAMESPACE}{line}\n");
+            assert!(check_namespace(&both).is_err(), "{line}");
+        }
+    }
+
+    #[test]
     fn empty_output_is_rejected() {
         assert!(check_namespace("").is_err());
     }
@@ -172,8 +211,11 @@ mod tests {
     #[test]
     fn parser_reads_names_families_and_prefixes() {
         let addrs = parse_ip_addr(&format!("{IN_NAMESPACE}4: v1@v0    link/ether\n"));
-        assert_eq!(addrs.len(), 3);
-        assert_eq!(addrs[2].interface, "v0");
+        assert_eq!(addrs.len(), 4);
+        assert_eq!(
+            (addrs[2].interface.as_str(), addrs[3].interface.as_str()),
+            ("v0", "v0")
+        );
         assert_eq!(addrs[2].addr, IpAddr::V4(MEDIA_IP));
         assert_eq!(addrs[2].prefix, 32);
         assert_eq!(addrs[1].addr, IpAddr::V6(std::net::Ipv6Addr::LOCALHOST));

@@ -1,12 +1,13 @@
-//! The test namespace holds loopback and 127.0.0.2 on `v0`, nothing else, routes nowhere else,
-//! and carries UDP on 127.0.0.2 (what WebRTC media between Janus and a client needs).
+//! The test namespace holds loopback, 127.0.0.2 and 127.0.0.3 (the TURN server's) on `v0`,
+//! nothing else, routes nowhere else, and carries UDP on 127.0.0.2 (what WebRTC
+//! media between Janus and a client needs) and between 127.0.0.2 and 127.0.0.3 (relayed media).
 
 use std::net::{IpAddr, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
 
 use janus_tests::netns::current_addrs;
-use janus_tests::{MEDIA_INTERFACE, MEDIA_IP, require_namespace};
+use janus_tests::{MEDIA_INTERFACE, MEDIA_IP, TURN_IP, require_namespace};
 
 #[test]
 fn we_run_inside_the_test_namespace() {
@@ -26,6 +27,12 @@ fn only_loopback_addresses_and_the_media_address_are_configured() {
             .iter()
             .any(|a| a.interface == MEDIA_INTERFACE && a.addr == IpAddr::V4(MEDIA_IP)),
         "{MEDIA_IP} on {MEDIA_INTERFACE} missing: {addrs:?}"
+    );
+    assert!(
+        addrs
+            .iter()
+            .any(|a| a.interface == MEDIA_INTERFACE && a.addr == IpAddr::V4(TURN_IP)),
+        "{TURN_IP} on {MEDIA_INTERFACE} missing: {addrs:?}"
     );
     assert!(
         addrs
@@ -86,4 +93,28 @@ fn a_udp_datagram_between_two_sockets_on_the_media_address_arrives() {
     let (len, from) = b.recv_from(&mut buf).expect("the datagram arrives");
     assert_eq!(&buf[..len], b"ping over v0");
     assert_eq!(from, a.local_addr().expect("a's address"));
+}
+
+#[test]
+fn a_udp_datagram_goes_from_the_media_address_to_the_turn_address_and_back() {
+    let a = UdpSocket::bind((MEDIA_IP, 0)).expect("bind on 127.0.0.2");
+    let b = UdpSocket::bind((TURN_IP, 0)).expect("bind on 127.0.0.3");
+    for s in [&a, &b] {
+        s.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("read timeout");
+    }
+    let mut buf = [0u8; 64];
+    a.send_to(b"to the relay", b.local_addr().expect("b's address"))
+        .expect("send");
+    let (len, from) = b.recv_from(&mut buf).expect("the datagram arrives");
+    assert_eq!(
+        (&buf[..len], from),
+        (&b"to the relay"[..], a.local_addr().expect("a"))
+    );
+    b.send_to(b"back", from).expect("send back");
+    let (len, from) = a.recv_from(&mut buf).expect("the answer arrives");
+    assert_eq!(
+        (&buf[..len], from),
+        (&b"back"[..], b.local_addr().expect("b"))
+    );
 }

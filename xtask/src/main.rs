@@ -4,9 +4,10 @@
 //! - `cargo xtask test`: everything CI runs (fmt, clippy, docs, dependency fence, packaging,
 //!   all tests inside the test namespace, fuzz corpus runs).
 //! - `cargo xtask netns -- <cmd> [args..]`: run any command inside a fresh private network
-//!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (see README.md).
+//!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 and 127.0.0.3 (see
+//!   README.md).
 //! - `cargo xtask install`: install the Janus server (Debian package), iproute2, ffmpeg,
-//!   janus-tools and sip-tester (sipp) if missing.
+//!   janus-tools, sip-tester (sipp) and coturn if missing.
 //! - `cargo xtask bench [-- signalling|scale|webrtc|pcs|failover ..]`: run the anchors of `../shared/anchors`
 //!   and our benchmarks in the test namespace, write `target/bench/bench.md` and `bench.json`.
 //! - `cargo xtask janus-1.4`: build Janus 1.4.1 from `../shared/janus/` into a cache folder
@@ -24,6 +25,10 @@ const NETNS_INNER: &str = "__netns-inner";
 
 /// The media address of the test namespace; must match `janus_tests::MEDIA_IP`.
 const MEDIA_ADDR: &str = "127.0.0.2/32";
+/// The TURN server's own address (coturn, for the `iceServers` tests), on `v0` too: libnice
+/// sends only through the interface of its address, so Janus reaches nothing else (Janus
+/// gathers on 127.0.0.2 alone: `ice_enforce_list` names the address).
+const TURN_ADDR: &str = "127.0.0.3/32";
 
 /// A failed task: the message is printed, the exit code propagated.
 struct Failure {
@@ -48,8 +53,8 @@ usage: cargo xtask <task>
 tasks:
   demo                      install what is missing, build and run the demo in the test namespace
   test                      everything CI runs: install, fmt, clippy, build, all tests in the namespace
-  netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2)
-  install                   install janus, iproute2, ffmpeg, janus-tools, sipp (apt) when missing
+  netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2, .3)
+  install                   install janus, iproute2, ffmpeg, janus-tools, sipp, coturn (apt) when missing
   bench [-- PART..]         anchors + our benchmarks in the namespace, one table in target/bench/
                             (PART: signalling, scale, webrtc, pcs, failover; default all)
   janus-1.4                 build Janus 1.4.1 from ../shared/janus once (cached), print its binary
@@ -634,8 +639,14 @@ fn install() -> Result {
     if find_program("sipp").is_none() {
         packages.push("sip-tester");
     }
+    // The iceServers tests gather from a real STUN/TURN server.
+    if find_program("turnserver").is_none() {
+        packages.push("coturn");
+    }
     if packages.is_empty() {
-        eprintln!("xtask: janus, ip, unshare, ffprobe, janus-pp-rec and sipp are present");
+        eprintln!(
+            "xtask: janus, ip, unshare, ffprobe, janus-pp-rec, sipp and turnserver are present"
+        );
         return Ok(());
     }
     if !is_root() {
@@ -1000,13 +1011,15 @@ fn netns_inner(command: &[OsString]) -> Result {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| Failure::new("netns: no command given"))?;
-    let setup: [&[&str]; 7] = [
+    let setup: [&[&str]; 8] = [
         &["link", "set", "lo", "up"],
         &["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
-        // No IPv6 link-local addresses: the namespace holds loopback and 127.0.0.2, nothing else.
+        // No IPv6 link-local addresses: the namespace holds loopback, 127.0.0.2 and 127.0.0.3,
+        // nothing else.
         &["link", "set", "dev", "v0", "addrgenmode", "none"],
         &["link", "set", "dev", "v1", "addrgenmode", "none"],
         &["addr", "add", MEDIA_ADDR, "dev", "v0"],
+        &["addr", "add", TURN_ADDR, "dev", "v0"],
         &["link", "set", "v0", "up"],
         &["link", "set", "v1", "up"],
     ];

@@ -5,8 +5,9 @@
 //! concept, each an `impl PeerConnection` block of its own:
 //! - [`negotiation`]: `create_offer`, `create_answer`, `handle_remote_jsep`, and the track
 //!   events that follow a negotiation;
-//! - [`candidates`]: our host candidates and their trickle, Janus's trickled candidates and
-//!   the handle events that carry them (`handle_janus_event`);
+//! - [`candidates`]: our host candidates, those gathered from ICE servers, their trickle,
+//!   Janus's trickled candidates and the handle events that carry them
+//!   (`handle_janus_event`); the STUN/TURN side of gathering is `crate::gather`;
 //! - [`media`]: writing frames (simulcast layers too), received frames, mute, bitrate, the
 //!   track lists;
 //! - [`data`]: data channels;
@@ -23,8 +24,9 @@ use str0m::channel::ChannelId;
 use str0m::format::{Codec, FormatParams};
 use str0m::media::{Frequency, Mid, Pt};
 use str0m::net::{Protocol, Receive};
-use str0m::{IceConnectionState, Rtc};
+use str0m::{Candidate, IceConnectionState, Rtc};
 
+use crate::gather::{Gathered, Gatherer, Received};
 use crate::{AudioLevel, Error, Event, IceState, Input, Output, PeerConfig, TrackInfo};
 
 mod bandwidth;
@@ -85,6 +87,19 @@ pub struct PeerConnection {
     now: Instant,
     /// Since when ICE is disconnected, until it reports `Failed` (then `None`).
     disconnected_since: Option<Instant>,
+    /// STUN Bindings and TURN allocations of `config.ice_servers`.
+    gather: Gatherer,
+    /// Server-reflexive and relayed candidates gathered so far, in order.
+    gathered: Vec<Candidate>,
+    /// Gathered and not yet given to str0m (see `drain`).
+    fresh: Vec<Candidate>,
+    /// Once an offer or answer trickles: the mid its candidates go on (what is gathered
+    /// later trickles on it too).
+    trickle_mid: Option<Option<String>>,
+    /// The end of candidates waits for gathering to complete.
+    end_of_candidates_due: bool,
+    /// `IceGatheringComplete` was told (or there was nothing to gather).
+    gathering_done: bool,
     closed: bool,
 }
 
@@ -129,7 +144,13 @@ impl PeerConnection {
             builder = builder.enable_bwe(Some(str0m::bwe::Bitrate::from(initial)));
         }
         let rtc = builder.build(now);
-        Self {
+        let gather = Gatherer::new(
+            &config.ice_servers,
+            config.ice_transport_policy,
+            local_addrs,
+            now,
+        );
+        let mut pc = Self {
             rtc,
             config,
             local_addrs: local_addrs.to_vec(),
@@ -151,8 +172,17 @@ impl PeerConnection {
             deadline: now,
             now,
             disconnected_since: None,
+            gather,
+            gathered: Vec::new(),
+            fresh: Vec::new(),
+            trickle_mid: None,
+            end_of_candidates_due: false,
+            gathering_done: false,
             closed: false,
-        }
+        };
+        // The first Bindings and Allocates are out with the first drain.
+        pc.drain();
+        pc
     }
 
     // ------------------------------------------------------------------ input / output
@@ -171,12 +201,41 @@ impl PeerConnection {
         self.now = self.now.max(input.at());
         match input {
             Input::Receive(now, source, destination, contents) => {
-                let receive = Receive::new(Protocol::Udp, source, destination, contents)
-                    .map_err(|e| Error::Datagram(e.to_string()))?;
-                let result = self.rtc.handle_input(str0m::Input::Receive(now, receive));
-                self.after_input(result);
+                match self
+                    .gather
+                    .handle_receive(now, source, destination, contents)
+                {
+                    Received::Handled => self.drain(),
+                    Received::Relayed {
+                        peer,
+                        relayed,
+                        data,
+                    } => {
+                        // From the peer to our relayed address, as str0m sees it.
+                        let receive = Receive::new(Protocol::Udp, peer, relayed, &data)
+                            .map_err(|e| Error::Datagram(e.to_string()));
+                        match receive {
+                            Ok(receive) => {
+                                let result =
+                                    self.rtc.handle_input(str0m::Input::Receive(now, receive));
+                                self.after_input(result);
+                            }
+                            Err(e) => {
+                                self.drain();
+                                return Err(e);
+                            }
+                        }
+                    }
+                    Received::NotOurs => {
+                        let receive = Receive::new(Protocol::Udp, source, destination, contents)
+                            .map_err(|e| Error::Datagram(e.to_string()))?;
+                        let result = self.rtc.handle_input(str0m::Input::Receive(now, receive));
+                        self.after_input(result);
+                    }
+                }
             }
             Input::Timeout(now) => {
+                self.gather.handle_timeout(now);
                 let result = self.rtc.handle_input(str0m::Input::Timeout(now));
                 self.after_input(result);
                 self.send_due_dtmf(now);
@@ -191,7 +250,8 @@ impl PeerConnection {
     pub fn poll_output(&mut self) -> Output {
         self.queue.pop_front().unwrap_or_else(|| {
             let failing = self.ice_failure_due();
-            let soonest = [self.dtmf_out.front().map(|t| t.0), failing]
+            let gathering = (!self.closed).then(|| self.gather.deadline()).flatten();
+            let soonest = [self.dtmf_out.front().map(|t| t.0), failing, gathering]
                 .into_iter()
                 .flatten()
                 .fold(self.deadline, Instant::min);
@@ -254,8 +314,74 @@ impl PeerConnection {
         self.drain();
     }
 
-    /// Moves str0m's output into our queue until it names its next deadline.
+    /// Moves str0m's and gathering's output into our queue until str0m names its next
+    /// deadline; what gathering found goes to str0m (which may send at once: hence the
+    /// loop, bounded by the candidates gathered).
     fn drain(&mut self) {
+        loop {
+            self.drain_rtc();
+            self.pull_gather();
+            if self.closed || self.fresh.is_empty() {
+                break;
+            }
+            for candidate in std::mem::take(&mut self.fresh) {
+                self.add_gathered(candidate);
+            }
+        }
+        self.check_gathering_done();
+    }
+
+    /// Gathering's datagrams and errors to our queue, its candidates to `fresh`.
+    fn pull_gather(&mut self) {
+        while let Some(g) = self.gather.poll() {
+            match g {
+                Gathered::Transmit(t) => self.queue.push_back(Output::Transmit(t)),
+                Gathered::Candidate(c) => self.fresh.push(c),
+                Gathered::Error { url, error } => {
+                    if !self.closed {
+                        tracing::info!(%url, %error, "ICE server gave no candidate");
+                        self.queue
+                            .push_back(Output::Event(Event::IceServerError { url, error }));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells the end of gathering once, and fails a relay-only connection without a relay.
+    fn check_gathering_done(&mut self) {
+        if self.gathering_done || self.closed || !self.gather.is_complete() {
+            return;
+        }
+        self.gathering_done = true;
+        if !self.config.ice_servers.is_empty() {
+            self.queue
+                .push_back(Output::Event(Event::IceGatheringComplete));
+        }
+        if self.end_of_candidates_due {
+            self.end_of_candidates_due = false;
+            self.push_end_of_candidates();
+        }
+        if self.config.ice_transport_policy == crate::IceTransportPolicy::Relay
+            && self.gather.relay_count() == 0
+        {
+            let why = if self.config.ice_servers.is_empty() {
+                "no ICE servers configured"
+            } else {
+                "every TURN server failed (see the IceServerError events)"
+            };
+            self.queue
+                .push_back(Output::Event(Event::Failed(Error::NoRelayCandidate(
+                    why.to_owned(),
+                ))));
+            self.rtc.disconnect();
+            self.finish();
+        }
+    }
+
+    /// Moves str0m's output into our queue until it names its next deadline (its
+    /// datagrams from a relayed address go through the TURN server).
+    fn drain_rtc(&mut self) {
         loop {
             match self.rtc.poll_output() {
                 Ok(str0m::Output::Timeout(at)) => {
@@ -263,11 +389,14 @@ impl PeerConnection {
                     break;
                 }
                 Ok(str0m::Output::Transmit(t)) => {
-                    self.queue.push_back(Output::Transmit(crate::Transmit {
+                    let t = crate::Transmit {
                         source: t.source,
                         destination: t.destination,
                         contents: t.contents.into(),
-                    }));
+                    };
+                    if let Some(t) = self.gather.send(self.now, t) {
+                        self.queue.push_back(Output::Transmit(t));
+                    }
                 }
                 Ok(str0m::Output::Event(e)) => self.on_event(e),
                 Err(e) => {
@@ -283,6 +412,9 @@ impl PeerConnection {
     fn finish(&mut self) {
         if !self.closed {
             self.closed = true;
+            // TURN allocations are deleted (the Refresh with lifetime 0 goes out now).
+            self.gather.close(self.now);
+            self.pull_gather();
             self.dtmf_out.clear();
             self.disconnected_since = None;
             for (_, track) in std::mem::take(&mut self.local) {
