@@ -40,6 +40,10 @@ pub enum Error {
     /// An audio level given for a track that is not audio.
     #[error("track {0} is not audio")]
     NotAudio(String),
+    /// A [`FrameTransform`](crate::FrameTransform) refused a frame (the application's
+    /// words: a wrong key, a frame too short, ...).
+    #[error("frame transform: {0}")]
+    Transform(String),
     /// str0m refused the operation.
     #[error("webrtc: {0}")]
     Rtc(String),

@@ -336,7 +336,12 @@ impl HandleConnection {
 
     fn reopen(&mut self, now: Instant) {
         if self.pc.is_closed() {
+            // The end-to-end encryption transform is the handle's, as in janus.js.
+            let transform = self.pc.take_transform();
             self.pc = PeerConnection::new(self.config.clone(), now, &self.local_addrs);
+            if let Some(transform) = transform {
+                self.pc.set_transform(transform);
+            }
         }
     }
 }

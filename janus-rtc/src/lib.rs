@@ -116,6 +116,7 @@ pub mod outbox;
 mod peer;
 mod sdp;
 mod track;
+pub mod transform;
 
 pub use client_error::ClientError;
 pub use config::PeerConfig;
@@ -127,6 +128,7 @@ pub use level::AudioLevel;
 pub use peer::PeerConnection;
 pub use sdp::normalize_sdp;
 pub use track::{Track, TrackAction, TrackInfo, TrackKind};
+pub use transform::{FrameInfo, FrameTransform};
 
 /// The str0m version this crate drives, for what this crate does not wrap (codec details,
 /// keyframe detection, raw RTP).
