@@ -91,7 +91,9 @@
 //! [`PeerConnection::close`] here; `getLocalVolume` and `getRemoteVolume` are
 //! [`PeerConnection::local_volume`] and [`PeerConnection::remote_volume`], the RFC 6464
 //! levels written with [`PeerConnection::write_frame_with_level`] and received in
-//! [`MediaFrame::audio_level`].
+//! [`MediaFrame::audio_level`]. janus.js's `e2ee` with `senderTransforms` and
+//! `receiverTransforms` (insertable streams) is [`PeerConnection::set_transform`] with a
+//! [`FrameTransform`]: see [`transform`].
 //!
 //! ```
 //! use std::time::Instant;

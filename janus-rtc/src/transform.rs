@@ -37,6 +37,18 @@
 //! failure (a wrong key, a clear or damaged frame) drops the frame, counts it
 //! ([`PeerConnection::decrypt_failures`](crate::PeerConnection::decrypt_failures)) and
 //! reports [`Event::DecryptFailed`](crate::Event::DecryptFailed); it never panics.
+//!
+//! # What is not done
+//!
+//! - No scheme and no key management: SFrame, key exchange and rotation are the
+//!   application's (Janus has no part in them).
+//! - One transform per connection, not per track: a per-track scheme dispatches on
+//!   [`FrameInfo::mid`] (and copies the frames of a track it leaves clear).
+//! - Only frames are transformed. RTP headers and their extensions (the RFC 6464 audio
+//!   level, which Janus's talk detection reads), RFC 4733 DTMF events and data-channel
+//!   messages go as they are, as in browsers.
+//! - Setting or taking the transform changes no description already sent: renegotiate for
+//!   Janus to learn it.
 
 use crate::Error;
 

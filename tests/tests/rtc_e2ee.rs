@@ -101,8 +101,8 @@ fn peer(janus: &Janus, key: Option<&[u8]>) -> Peer {
     };
     let peer = Peer::bind(config, janus.media_ip().into(), 1024).unwrap();
     if let Some(key) = key {
-        let transform = Xor::boxed(key);
-        peer.call(move |pc, _| pc.set_transform(transform)).unwrap();
+        // `Send`: the transform moves to the connection's thread.
+        peer.set_transform(Xor::boxed(key)).unwrap();
     }
     peer
 }
@@ -266,7 +266,7 @@ fn a_subscriber_with_the_publishers_key_decodes_its_frames_and_one_without_sees_
             let plain = inner.spawn(|| receive(&without, enough));
             (keyed.join().unwrap(), plain.join().unwrap())
         });
-        assert_eq!(with_key.call(|pc, _| pc.decrypt_failures()).unwrap(), 0);
+        assert_eq!(with_key.decrypt_failures().unwrap(), 0);
         stop.store(true, Ordering::Relaxed);
         writer.join().unwrap();
         (keyed, plain)
@@ -332,7 +332,7 @@ fn a_subscriber_with_the_wrong_key_drops_and_counts_every_frame() {
         let _stop = StopOnDrop(&stop);
         let (_c, wrong) = subscribe(&session, &janus, &feed, Some(b"another key"));
         let got = receive(&wrong, |r| r.failed >= OPUS_FRAMES + VP8_FRAMES);
-        let counted = wrong.call(|pc, _| pc.decrypt_failures()).unwrap();
+        let counted = wrong.decrypt_failures().unwrap();
         stop.store(true, Ordering::Relaxed);
         writer.join().unwrap();
         (got, counted)
