@@ -79,3 +79,43 @@ impl PeerConnection {
         self.e2ee.failures
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use crate::{Error, FrameInfo, FrameTransform, PeerConfig, PeerConnection, Track};
+
+    struct Copy;
+
+    impl FrameTransform for Copy {
+        fn encrypt(&mut self, _: FrameInfo<'_>, d: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+            out.extend_from_slice(d);
+            Ok(())
+        }
+
+        fn decrypt(&mut self, _: FrameInfo<'_>, _: &[u8], _: &mut Vec<u8>) -> Result<(), Error> {
+            Err(Error::Transform("never".into()))
+        }
+    }
+
+    #[test]
+    fn descriptions_say_e2ee_while_a_transform_is_set() {
+        let addr = "127.0.0.2:40000".parse().expect("an address");
+        #[allow(clippy::disallowed_methods)] // any instant will do
+        let now = Instant::now();
+        let mut pc = PeerConnection::new(PeerConfig::default(), now, &[addr]);
+        pc.set_transform(Box::new(Copy));
+        assert!(pc.has_transform());
+        let offer = pc.create_offer(&[Track::audio()], false).expect("an offer");
+        assert_eq!(offer.e2ee, Some(true));
+
+        let mut plain = PeerConnection::new(PeerConfig::default(), now, &[addr]);
+        let offer = plain
+            .create_offer(&[Track::audio()], false)
+            .expect("an offer");
+        assert_eq!(offer.e2ee, None);
+        assert!(pc.take_transform().is_some() && !pc.has_transform());
+        assert_eq!(pc.decrypt_failures(), 0);
+    }
+}
