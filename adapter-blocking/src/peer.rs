@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
-    AudioLevel, Event, HandleConnection, HandleEvent, HandleOutput, Input, PeerConfig,
-    PeerConnection, Track, TrackInfo,
+    AudioLevel, Event, FrameTransform, HandleConnection, HandleEvent, HandleOutput, Input,
+    PeerConfig, PeerConnection, Track, TrackInfo,
 };
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
@@ -324,7 +324,20 @@ impl Connection {
         Ok(self.call(move |pc, _| pc.open_data_channel(&label, &protocol))??)
     }
 
-    /// Received frames dropped because the event queue was full.
+    /// Sets the end-to-end encryption transform (janus.js `e2ee`), before the offer or
+    /// answer: see [`PeerConnection::set_transform`] and [`janus_rtc::transform`].
+    pub fn set_transform(&self, transform: Box<dyn FrameTransform>) -> Result<(), Error> {
+        self.call(move |pc, _| pc.set_transform(transform))
+    }
+
+    /// Received frames the transform could not decrypt: see
+    /// [`PeerConnection::decrypt_failures`].
+    pub fn decrypt_failures(&self) -> Result<u64, Error> {
+        self.call(|pc, _| pc.decrypt_failures())
+    }
+
+    /// Received frames (and decrypt-failure reports) dropped because the event queue was
+    /// full.
     pub fn dropped_frames(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

@@ -27,18 +27,37 @@ pub struct Jsep {
     /// `false` when the sender does not trickle (all candidates are in the SDP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trickle: Option<bool>,
-    /// Other keys (`e2ee`, `rid_order`, `force_relay`, ...), kept as they came.
+    /// `true` when the media of this description is end-to-end encrypted by the endpoints
+    /// (janus.js `e2ee`, insertable streams): Janus then marks the handle, and the VideoRoom
+    /// marks the publisher, so that it never mixes encrypted and clear feeds in one
+    /// subscription, says `e2ee: true` in its offers to subscribers of that publisher, and
+    /// flags its recordings as encrypted. Janus 1.1.2 and 1.4.1 read it alike. Sent only when
+    /// `Some(true)`; absent reads as `None`.
+    #[serde(default, skip_serializing_if = "not_true")]
+    pub e2ee: Option<bool>,
+    /// Other keys (`rid_order`, `force_relay`, ...), kept as they came.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
+/// serde's test for [`Jsep::e2ee`]: Janus reads only `true`, so nothing else is sent.
+fn not_true(v: &Option<bool>) -> bool {
+    *v != Some(true)
+}
+
 impl Jsep {
+    /// Whether the description says its media is end-to-end encrypted (`"e2ee": true`).
+    pub fn is_e2ee(&self) -> bool {
+        self.e2ee == Some(true)
+    }
+
     /// An offer with this SDP.
     pub fn offer(sdp: impl Into<String>) -> Self {
         Self {
             kind: SdpType::Offer,
             sdp: sdp.into(),
             trickle: None,
+            e2ee: None,
             extra: Map::new(),
         }
     }
@@ -49,6 +68,7 @@ impl Jsep {
             kind: SdpType::Answer,
             sdp: sdp.into(),
             trickle: None,
+            e2ee: None,
             extra: Map::new(),
         }
     }
@@ -244,5 +264,32 @@ mod tests {
             Trickle::from_value(&Trickle::Completed.to_value()),
             Some(Trickle::Completed)
         );
+    }
+
+    #[test]
+    fn e2ee_is_sent_only_when_true_and_read_typed() {
+        let mut jsep = Jsep::offer("v=0");
+        assert!(
+            serde_json::to_value(&jsep)
+                .expect("a jsep serialises")
+                .get("e2ee")
+                .is_none()
+        );
+        jsep.e2ee = Some(false);
+        assert!(
+            serde_json::to_value(&jsep)
+                .expect("a jsep serialises")
+                .get("e2ee")
+                .is_none()
+        );
+        jsep.e2ee = Some(true);
+        let v = serde_json::to_value(&jsep).expect("a jsep serialises");
+        assert_eq!(v["e2ee"], true);
+        let back: Jsep = serde_json::from_value(v).expect("reads back");
+        assert!(back.is_e2ee() && back.extra.is_empty());
+        let plain: Jsep =
+            serde_json::from_value(serde_json::json!({"type": "answer", "sdp": "v=0"}))
+                .expect("a plain answer reads");
+        assert_eq!(plain.e2ee, None);
     }
 }

@@ -47,6 +47,10 @@ pub enum Error {
     /// The transport policy is `relay` and no TURN server gave a relayed candidate.
     #[error("no relayed candidate (ice_transport_policy relay): {0}")]
     NoRelayCandidate(String),
+    /// A [`FrameTransform`](crate::FrameTransform) refused a frame (the application's
+    /// words: a wrong key, a frame too short, ...).
+    #[error("frame transform: {0}")]
+    Transform(String),
     /// str0m refused the operation.
     #[error("webrtc: {0}")]
     Rtc(String),

@@ -140,6 +140,15 @@ pub enum Event {
     /// [`PeerConnection::remb`](crate::PeerConnection::remb),
     /// [`twcc_estimate`](crate::PeerConnection::twcc_estimate).
     BandwidthEstimate(BandwidthEstimate),
+    /// A received frame that the connection's [`FrameTransform`](crate::FrameTransform)
+    /// could not decrypt (a wrong key, a frame sent in the clear): it was dropped, and
+    /// counted in [`PeerConnection::decrypt_failures`](crate::PeerConnection::decrypt_failures).
+    DecryptFailed {
+        /// The track's mid.
+        mid: String,
+        /// What the transform said ([`Error::Transform`] as a rule).
+        error: Error,
+    },
     /// A data channel opened (janus.js `ondataopen(label, protocol)`), ours or Janus's.
     DataOpen {
         /// Its label.

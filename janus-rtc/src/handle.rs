@@ -87,11 +87,16 @@ impl From<janus_proto::Event> for HandleEvent {
 }
 
 impl HandleEvent {
-    /// Whether this is a received media frame: the one event that an adapter drops (and
-    /// counts) rather than waits for room in a full queue, since a late frame is worth
-    /// nothing; every other event waits, so that none is lost.
+    /// Whether this is a received media frame, or the report of one that did not decrypt:
+    /// the events that an adapter drops (and counts) rather than waits for room in a full
+    /// queue, since a late frame is worth nothing (and the decrypt failures stay counted in
+    /// [`PeerConnection::decrypt_failures`](crate::PeerConnection::decrypt_failures)); every
+    /// other event waits, so that none is lost.
     pub fn is_droppable(&self) -> bool {
-        matches!(self, Self::Rtc(Event::Media(_)))
+        matches!(
+            self,
+            Self::Rtc(Event::Media(_) | Event::DecryptFailed { .. })
+        )
     }
 
     /// The connection's event, if it is one.
@@ -435,7 +440,12 @@ impl HandleConnection {
 
     fn reopen(&mut self, now: Instant) {
         if self.pc.is_closed() {
+            // The end-to-end encryption transform is the handle's, as in janus.js.
+            let transform = self.pc.take_transform();
             self.pc = PeerConnection::new(self.config.clone(), now, &self.local_addrs);
+            if let Some(transform) = transform {
+                self.pc.set_transform(transform);
+            }
         }
     }
 }

@@ -91,7 +91,9 @@
 //! [`PeerConnection::close`] here; `getLocalVolume` and `getRemoteVolume` are
 //! [`PeerConnection::local_volume`] and [`PeerConnection::remote_volume`], the RFC 6464
 //! levels written with [`PeerConnection::write_frame_with_level`] and received in
-//! [`MediaFrame::audio_level`].
+//! [`MediaFrame::audio_level`]. janus.js's `e2ee` with `senderTransforms` and
+//! `receiverTransforms` (insertable streams) is [`PeerConnection::set_transform`] with a
+//! [`FrameTransform`]: see [`transform`].
 //!
 //! ```
 //! use std::time::Instant;
@@ -118,6 +120,7 @@ pub mod outbox;
 mod peer;
 mod sdp;
 mod track;
+pub mod transform;
 
 pub use client_error::ClientError;
 pub use config::{IceRestartPolicy, PeerConfig};
@@ -132,6 +135,7 @@ pub use level::AudioLevel;
 pub use peer::PeerConnection;
 pub use sdp::normalize_sdp;
 pub use track::{Track, TrackAction, TrackInfo, TrackKind};
+pub use transform::{FrameInfo, FrameTransform};
 
 /// The str0m version this crate drives, for what this crate does not wrap (codec details,
 /// keyframe detection, raw RTP).

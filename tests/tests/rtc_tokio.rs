@@ -1,7 +1,8 @@
 //! WebRTC through the tokio adapter: the scenarios of `rtc_echotest.rs`, `rtc_videocall.rs`
 //! and `rtc_videoroom.rs` with `janus_tokio::Peer` (a `janus-rtc` connection on a tokio UDP
 //! socket bound to the namespace's 127.0.0.2), signalling over WebSocket, plus the peer's
-//! task ending when the `Peer` is dropped. Every test runs under a time limit of its own;
+//! task ending when the `Peer` is dropped and an end-to-end encrypting peer (a
+//! `FrameTransform`, `jsep.e2ee`) whose frames the EchoTest returns for it to decrypt. Every test runs under a time limit of its own;
 //! senders are futures joined with the checks, stopped by a drop guard when a check fails.
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -1284,6 +1285,96 @@ async fn with_the_restart_policy_failed_ice_restarts_by_itself_once_janus_answer
         for i in 0..5 {
             data_round_trip(&e, &format!("after the automatic restart {i}")).await;
         }
+    })
+    .await;
+}
+
+/// NOT secure, tests only: every byte of the frame XOR one key byte, nothing left clear
+/// (a scheme may encrypt whole frames on a single, non-simulcast stream).
+struct WholeFrameXor(u8);
+
+impl janus_tokio::rtc::FrameTransform for WholeFrameXor {
+    fn encrypt(
+        &mut self,
+        _: janus_tokio::rtc::FrameInfo<'_>,
+        data: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RtcError> {
+        out.extend(data.iter().map(|b| b ^ self.0));
+        Ok(())
+    }
+
+    fn decrypt(
+        &mut self,
+        frame: janus_tokio::rtc::FrameInfo<'_>,
+        data: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RtcError> {
+        self.encrypt(frame, data, out)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypting_peer_gets_its_frames_back_from_the_echotest_decrypted() {
+    within(async {
+        let e = echo_with(PeerConfig::default()).await;
+        // `Send`: the boxed transform moves into the connection's task.
+        e.peer()
+            .set_transform(Box::new(WholeFrameXor(0x5a)))
+            .await
+            .unwrap();
+        let body = json!({"audio": true, "video": true});
+        let reply = e
+            .handle
+            .offer(body, &[Track::audio(), Track::video()])
+            .await
+            .unwrap();
+        // The EchoTest took our `"e2ee": true` and says it back.
+        let answer = reply.jsep.as_ref().unwrap();
+        assert!(answer.is_e2ee(), "{answer:?}");
+        both_up(&e.handle).await;
+        let audio = mid_of(e.peer(), TrackKind::Audio).await;
+        let video = mid_of(e.peer(), TrackKind::Video).await;
+        let sending = async {
+            let mut tick = tokio::time::interval(TICK);
+            for n in 0..100u32 {
+                tick.tick().await;
+                let a = audio_frame(n);
+                let _ = e.peer().write_frame(&audio, a.rtp_time, &a.data).await;
+                if let Some(v) = video_frame(n) {
+                    let _ = e.peer().write_frame(&video, v.rtp_time, &v.data).await;
+                }
+            }
+        };
+        let receiving = async {
+            let mut got = (BTreeSet::new(), BTreeSet::new());
+            let until = Instant::now() + TICK * 100 + Duration::from_secs(2);
+            while Instant::now() < until && (got.0.len() < 90 || got.1.len() < 45) {
+                let left = until.saturating_duration_since(Instant::now());
+                if let Ok(HandleEvent::Rtc(RtcEvent::Media(f))) =
+                    e.events().recv_timeout(left).await
+                {
+                    // Decrypted by the transform: the frame as written.
+                    let n = frame_number(&f.data).unwrap();
+                    let is_audio = f.mid == audio;
+                    assert_eq!(&*f.data, &sent_frame(is_audio, n)[..], "frame {n}");
+                    if is_audio {
+                        got.0.insert(n);
+                    } else {
+                        got.1.insert(n);
+                    }
+                }
+            }
+            got
+        };
+        let ((), got) = tokio::join!(sending, receiving);
+        eprintln!(
+            "echoed and decrypted: {} audio, {} video",
+            got.0.len(),
+            got.1.len()
+        );
+        assert!(got.0.len() >= 90 && got.1.len() >= 45, "{got:?}");
+        assert_eq!(e.peer().decrypt_failures().await.unwrap(), 0);
     })
     .await;
 }

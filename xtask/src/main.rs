@@ -150,12 +150,12 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom, VideoCall and TextRoom
-/// WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
+/// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom (end-to-end encryption
+/// too), VideoCall and TextRoom WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands, the Admin API, the faults and the secrets and sockets hygiene tests.
 /// (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 26] = [
+const TESTS_ON_NEW_JANUS: [&str; 27] = [
     "faults",
     "sip",
     "secrets_hygiene",
@@ -168,6 +168,7 @@ const TESTS_ON_NEW_JANUS: [&str; 26] = [
     "rtc_echotest",
     "rtc_tokio",
     "rtc_videoroom",
+    "rtc_e2ee",
     "rtc_videocall",
     "rtc_textroom",
     "videoroom",

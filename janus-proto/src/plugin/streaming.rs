@@ -1756,6 +1756,7 @@ mod tests {
             kind: crate::SdpType::Offer,
             sdp: "v=0".into(),
             trickle: None,
+            e2ee: None,
             extra: Map::new(),
         };
         let preparing = crate::PluginReply {

@@ -1384,6 +1384,7 @@ mod tests {
             kind: crate::SdpType::Offer,
             sdp: "v=0".into(),
             trickle: None,
+            e2ee: None,
             extra: Map::new(),
         };
         let ok = crate::PluginReply {

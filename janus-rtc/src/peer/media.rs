@@ -10,7 +10,7 @@ use str0m::stats::MediaIngressStats;
 
 use super::PeerConnection;
 use crate::event::MediaFrame;
-use crate::{AudioLevel, Error, Event, TrackInfo};
+use crate::{AudioLevel, Error, Event, FrameInfo, TrackInfo};
 
 /// The last receive-statistics sample of a mid, and the bitrate since the one before.
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +89,20 @@ impl PeerConnection {
         if audio {
             self.audio_clock.insert(mid.to_owned(), (now, rtp_time));
         }
-        let result = writer.write(params.pt(), now, MediaTime::new(rtp_time, clock), data);
+        let codec = params.spec().codec.to_string();
+        let info = FrameInfo {
+            mid,
+            codec: &codec,
+            rid,
+            rtp_time,
+        };
+        // The fields are disjoint: str0m's writer and our transform's output buffer.
+        let result = match self.e2ee.outgoing(info, data) {
+            Ok(bytes) => writer
+                .write(params.pt(), now, MediaTime::new(rtp_time, clock), bytes)
+                .map_err(Error::from),
+            Err(e) => Err(e),
+        };
         self.drain();
         result?;
         if let Some(level) = level {
@@ -170,6 +183,18 @@ impl PeerConnection {
             return self.on_telephone_event(mid, data.time.numer(), &tele);
         }
         let spec = data.params.spec();
+        let codec = spec.codec.to_string();
+        let info = FrameInfo {
+            mid: &mid,
+            codec: &codec,
+            rid: None,
+            rtp_time: data.time.numer(),
+        };
+        let frame = match self.e2ee.incoming(info, &data.data) {
+            None => Arc::clone(&data.data),
+            Some(Ok(clear)) => Arc::from(clear),
+            Some(Err(error)) => return Some(Event::DecryptFailed { mid, error }),
+        };
         let audio_level = data
             .ext_vals
             .audio_level
@@ -181,12 +206,12 @@ impl PeerConnection {
             audio_level,
             keyframe: data.is_keyframe(),
             mid,
-            codec: spec.codec.to_string(),
+            codec,
             rtp_time: data.time.numer(),
             clock_rate: spec.clock_rate.get(),
             network_time: data.network_time,
             contiguous: data.contiguous,
-            data: Arc::clone(&data.data),
+            data: frame,
         }))
     }
 

@@ -13,7 +13,8 @@
 //! - [`data`]: data channels;
 //! - [`dtmf`]: DTMF tones out (RFC 4733 telephone events) and in;
 //! - [`level`]: RFC 6464 audio levels out (per frame) and in (per remote track);
-//! - [`bandwidth`]: REMB and TWCC estimates, the application's cap, the target bitrate.
+//! - [`bandwidth`]: REMB and TWCC estimates, the application's cap, the target bitrate;
+//! - [`e2ee`]: the frame transform (end-to-end encryption) on every frame in and out.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ mod bandwidth;
 mod candidates;
 mod data;
 mod dtmf;
+mod e2ee;
 mod level;
 mod media;
 mod negotiation;
@@ -81,6 +83,8 @@ pub struct PeerConnection {
     audio_clock: BTreeMap<String, (Instant, u64)>,
     /// The latest send-bandwidth estimates and the application's cap.
     estimates: bandwidth::Estimates,
+    /// The end-to-end encryption transform and what it has dropped.
+    e2ee: e2ee::E2ee,
     queue: VecDeque<Output>,
     deadline: Instant,
     /// The latest instant an input brought.
@@ -112,6 +116,7 @@ impl std::fmt::Debug for PeerConnection {
             .field("channels", &self.data_channels())
             .field("connected", &self.rtc.is_connected())
             .field("closed", &self.closed)
+            .field("e2ee", &self.has_transform())
             .finish_non_exhaustive()
     }
 }
@@ -168,6 +173,7 @@ impl PeerConnection {
             levels_out: BTreeMap::new(),
             levels_in: BTreeMap::new(),
             estimates: bandwidth::Estimates::default(),
+            e2ee: e2ee::E2ee::default(),
             queue: VecDeque::new(),
             deadline: now,
             now,

@@ -133,6 +133,7 @@ impl PeerConnection {
         self.drain();
         let mut jsep = Jsep::offer(sdp);
         jsep.trickle = Some(trickle);
+        jsep.e2ee = self.has_transform().then_some(true);
         Ok(jsep)
     }
 
@@ -198,6 +199,7 @@ impl PeerConnection {
         self.refresh_tracks();
         let mut jsep = Jsep::answer(sdp);
         jsep.trickle = Some(trickle);
+        jsep.e2ee = self.has_transform().then_some(true);
         Ok(jsep)
     }
 
