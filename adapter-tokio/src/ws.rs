@@ -166,18 +166,13 @@ impl Ws {
     }
 }
 
-/// What the driver tells the core when the server closed the WebSocket: the close code and
-/// reason, whichever they are (every code is a drop, followed by a reconnect). The same
-/// text in both adapters.
+/// What the driver tells the core when the server closed the WebSocket (see
+/// [`DisconnectReason::closed_by_server`](janus_proto::DisconnectReason::closed_by_server)).
 pub(crate) fn closed_by_server(
     frame: Option<&tokio_tungstenite::tungstenite::protocol::CloseFrame>,
 ) -> String {
-    match frame {
-        Some(f) => format!(
-            "closed by the server: {} {}",
-            u16::from(f.code),
-            f.reason.as_str()
-        ),
-        None => "closed by the server: no close code".into(),
-    }
+    let close = frame.map(|f| (u16::from(f.code), f.reason.as_str()));
+    janus_proto::DisconnectReason::closed_by_server(close)
+        .text()
+        .to_owned()
 }

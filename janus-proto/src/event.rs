@@ -153,6 +153,32 @@ pub enum DisconnectReason {
     GaveUp,
 }
 
+impl DisconnectReason {
+    /// [`Dropped`](Self::Dropped) after the server's close frame (its code and reason), or
+    /// a close without one: the text both adapters give the core.
+    ///
+    /// ```
+    /// use janus_proto::DisconnectReason;
+    /// let reason = DisconnectReason::closed_by_server(Some((1011, "bye")));
+    /// assert_eq!(reason, DisconnectReason::Dropped("closed by the server: 1011 bye".into()));
+    /// ```
+    pub fn closed_by_server(close: Option<(u16, &str)>) -> Self {
+        Self::Dropped(match close {
+            Some((code, reason)) => format!("closed by the server: {code} {reason}"),
+            None => "closed by the server: no close code".into(),
+        })
+    }
+
+    /// The text of a [`Dropped`](Self::Dropped) (what an adapter hands the core), empty
+    /// for the others.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Dropped(text) => text,
+            _ => "",
+        }
+    }
+}
+
 /// Something the application should hear about.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

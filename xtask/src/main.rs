@@ -155,7 +155,7 @@ fn test() -> Result {
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands, the Admin API, the faults and the secrets and sockets hygiene tests.
 /// (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 27] = [
+const TESTS_ON_NEW_JANUS: [&str; 28] = [
     "faults",
     "sip",
     "secrets_hygiene",
@@ -169,6 +169,7 @@ const TESTS_ON_NEW_JANUS: [&str; 27] = [
     "rtc_tokio",
     "rtc_videoroom",
     "rtc_e2ee",
+    "rtc_turn",
     "rtc_videocall",
     "rtc_textroom",
     "videoroom",
