@@ -150,7 +150,7 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, the EchoTest, VideoRoom (end-to-end encryption
+/// source: signalling, auth, lifecycle, TLS, the EchoTest (and through coturn), VideoRoom (end-to-end encryption
 /// too), VideoCall and TextRoom WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands, the Admin API, the faults and the secrets and sockets hygiene tests.
