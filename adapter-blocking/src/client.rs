@@ -1,7 +1,9 @@
 //! The public face: `Client`, `Session`, `Handle` and their `Events`. Every call blocks
 //! until Janus answers (or the core's deadline passes); events wait in bounded queues.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, sync_channel};
+
+use flume::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -37,8 +39,8 @@ pub struct Events<E = Event> {
 /// [`HandleEvent`] type either way, no thread in between), or straight from their sender
 /// (a handle's connection thread, which merges both).
 enum Source<E> {
-    Janus(Receiver<Event>, fn(Event) -> E),
-    Direct(Receiver<E>),
+    Janus(flume::Receiver<Event>, fn(Event) -> E),
+    Direct(flume::Receiver<E>),
 }
 
 impl<E> std::fmt::Debug for Source<E> {
@@ -52,7 +54,10 @@ impl<E> std::fmt::Debug for Source<E> {
 
 impl<E> Source<E> {
     fn recv_timeout(&self, timeout: Option<Duration>) -> Result<E, RecvTimeoutError> {
-        fn wait<T>(rx: &Receiver<T>, timeout: Option<Duration>) -> Result<T, RecvTimeoutError> {
+        fn wait<T>(
+            rx: &flume::Receiver<T>,
+            timeout: Option<Duration>,
+        ) -> Result<T, RecvTimeoutError> {
             match timeout {
                 Some(t) => rx.recv_timeout(t),
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -73,7 +78,7 @@ impl<E> Source<E> {
 }
 
 impl Events {
-    pub(crate) fn new(rx: Receiver<Event>, room: Arc<Room>, bell: Arc<Bell>) -> Self {
+    pub(crate) fn new(rx: flume::Receiver<Event>, room: Arc<Room>, bell: Arc<Bell>) -> Self {
         Self {
             rx: Mutex::new(Source::Janus(rx, std::convert::identity)),
             room,
@@ -100,7 +105,7 @@ impl Events<HandleEvent> {
     /// Hands the driver's queue of Janus events (with what a reader of it owes the
     /// driver) to a connection's thread, which feeds this queue from `merged` from now on;
     /// `None` if it did so already.
-    fn divert(&mut self, merged: Receiver<HandleEvent>) -> Option<JanusQueue> {
+    fn divert(&mut self, merged: flume::Receiver<HandleEvent>) -> Option<JanusQueue> {
         let source = self.rx.get_mut().unwrap_or_else(PoisonError::into_inner);
         if matches!(source, Source::Direct(_)) {
             return None;
@@ -118,7 +123,7 @@ impl Events<HandleEvent> {
 
 /// A handle's queue of Janus events, read by its connection's thread.
 pub(crate) struct JanusQueue {
-    pub(crate) rx: Receiver<Event>,
+    pub(crate) rx: flume::Receiver<Event>,
     /// Told of every event taken, as any reader does (a paused driver waits for it).
     pub(crate) room: Arc<Room>,
     /// Rung by the driver for every event queued, to wake the thread's poll.
@@ -538,7 +543,7 @@ impl Handle {
         if self.peer.is_some() {
             return Err(Error::PeerExists);
         }
-        let (merged_tx, merged_rx) = sync_channel(self.inner.cap);
+        let (merged_tx, merged_rx) = flume::bounded(self.inner.cap);
         // The socket first: a bind that fails leaves the handle as it was.
         let socket = crate::peer::bind(ip)?;
         let config = crate::peer::resolve_ice_servers(config, ip);

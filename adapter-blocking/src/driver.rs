@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use janus_proto::router::{Connected, Mailboxes, Offer, Router};
@@ -420,7 +420,9 @@ impl Driver {
 
 // ------------------------------------------------------------------ event routing
 
-/// This adapter's queues for the core's [`Router`]: bounded std channels.
+/// This adapter's queues for the core's [`Router`]: bounded `flume` channels, which
+/// allocate only for the events they hold (std's `sync_channel(n)` allocates all n slots
+/// when made: 1024 events of ~160 bytes for every session and handle by default).
 pub(crate) struct Boxes {
     cap: usize,
     link: SharedLink,
@@ -430,7 +432,7 @@ pub(crate) struct Boxes {
 
 /// The driver's end of an event queue, with the bell its reader may hang there.
 pub(crate) struct Outbox {
-    tx: SyncSender<Event>,
+    tx: flume::Sender<Event>,
     bell: Arc<Bell>,
 }
 
@@ -448,7 +450,7 @@ impl Mailboxes for Boxes {
     type Waiter = SyncSender<Outcome>;
 
     fn queue(&mut self) -> (Outbox, Events) {
-        let (tx, rx) = sync_channel(self.cap);
+        let (tx, rx) = flume::bounded(self.cap);
         let bell = Arc::new(Bell::default());
         let outbox = Outbox {
             tx,
@@ -463,8 +465,8 @@ impl Mailboxes for Boxes {
                 queue.bell.ring();
                 Offer::Taken
             }
-            Err(TrySendError::Full(e)) => Offer::Full(e),
-            Err(TrySendError::Disconnected(_)) => Offer::Closed,
+            Err(flume::TrySendError::Full(e)) => Offer::Full(e),
+            Err(flume::TrySendError::Disconnected(_)) => Offer::Closed,
         }
     }
 
@@ -510,7 +512,7 @@ impl Bell {
     }
 }
 
-/// How a reader tells a paused driver that a queue has room: std channels cannot be waited
+/// How a reader tells a paused driver that a queue has room: the channels cannot be waited
 /// on for capacity, so every read while the driver is paused wakes its poll.
 #[derive(Debug)]
 pub(crate) struct Room {

@@ -6,7 +6,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -58,7 +58,7 @@ type Call = Box<dyn FnOnce(&mut HandleConnection, Instant) + Send>;
 /// derefs to.
 pub struct Peer {
     connection: Connection,
-    events: Mutex<Receiver<Event>>,
+    events: Mutex<flume::Receiver<Event>>,
     candidates: Mutex<Receiver<Trickle>>,
 }
 
@@ -101,7 +101,7 @@ impl std::fmt::Debug for Connection {
 pub(crate) struct Signalling {
     pub(crate) wake: WakeTx,
     pub(crate) handle: HandleRef,
-    pub(crate) merged: SyncSender<HandleEvent>,
+    pub(crate) merged: flume::Sender<HandleEvent>,
 }
 
 /// Binds a non-blocking UDP socket on `ip`, any free port.
@@ -366,7 +366,7 @@ impl Peer {
     /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
     /// starts the connection's thread. `event_capacity` bounds the event queue.
     pub fn bind(config: PeerConfig, ip: IpAddr, event_capacity: usize) -> Result<Self, Error> {
-        let (events_tx, events) = sync_channel(event_capacity.max(1));
+        let (events_tx, events) = flume::bounded(event_capacity.max(1));
         let (candidates_tx, candidates) = sync_channel(CANDIDATES);
         let outlet = Outlet::Standalone {
             events: events_tx,
@@ -471,8 +471,8 @@ impl Peer {
         lock(&self.events)
             .recv_timeout(timeout)
             .map_err(|e| match e {
-                std::sync::mpsc::RecvTimeoutError::Timeout => Error::Timeout,
-                std::sync::mpsc::RecvTimeoutError::Disconnected => Error::Closed,
+                flume::RecvTimeoutError::Timeout => Error::Timeout,
+                flume::RecvTimeoutError::Disconnected => Error::Closed,
             })
     }
 
@@ -498,7 +498,7 @@ impl Drop for Peer {
         // connection's own drop then ends and joins the thread.
         drop(std::mem::replace(
             &mut *lock(&self.events),
-            sync_channel(0).1,
+            flume::bounded(0).1,
         ));
     }
 }
@@ -512,7 +512,7 @@ enum Outlet {
     /// A [`Peer`] of its own: events to its queue (Janus's, which the application handed
     /// over, are its already), candidates for the application to trickle.
     Standalone {
-        events: SyncSender<Event>,
+        events: flume::Sender<Event>,
         candidates: SyncSender<Trickle>,
     },
     /// A handle's connection: every event to the handle's queue, candidates to Janus.
@@ -531,14 +531,14 @@ impl Outlet {
                 };
                 match events.try_send(e) {
                     Ok(()) => Offer::Taken,
-                    Err(TrySendError::Full(e)) => Offer::Full(HandleEvent::Rtc(e)),
-                    Err(TrySendError::Disconnected(_)) => Offer::Gone,
+                    Err(flume::TrySendError::Full(e)) => Offer::Full(HandleEvent::Rtc(e)),
+                    Err(flume::TrySendError::Disconnected(_)) => Offer::Gone,
                 }
             }
             Self::Handle(s) => match s.merged.try_send(event) {
                 Ok(()) => Offer::Taken,
-                Err(TrySendError::Full(e)) => Offer::Full(e),
-                Err(TrySendError::Disconnected(_)) => Offer::Gone,
+                Err(flume::TrySendError::Full(e)) => Offer::Full(e),
+                Err(flume::TrySendError::Disconnected(_)) => Offer::Gone,
             },
         }
     }
@@ -687,8 +687,8 @@ impl MediaThread {
                     q.room.taken();
                     self.hc.handle_janus_event(event);
                 }
-                Err(TryRecvError::Empty) => return true,
-                Err(TryRecvError::Disconnected) => {
+                Err(flume::TryRecvError::Empty) => return true,
+                Err(flume::TryRecvError::Disconnected) => {
                     self.janus = None;
                     return false;
                 }

@@ -23,6 +23,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use crate::Error;
 use crate::driver::{Command, Driver, Op, Outcome, SharedLink};
 use crate::peer::{Connection, Signalling};
+use crate::queue::DriverQueue;
 use crate::tls::Roots;
 
 /// Events of a client, a session or a handle, in the order Janus sent them.
@@ -38,19 +39,20 @@ pub struct Events<E = Event> {
     rx: Mutex<Source<E>>,
 }
 
-/// Where a queue's events come from: straight from their sender, or from the driver's
-/// queue of Janus events, each wrapped on the way out (a handle's queue before it carries
-/// a WebRTC connection: the same [`HandleEvent`] type either way, no task in between).
+/// Where a queue's events come from: the driver's queue of Janus events, each wrapped on
+/// the way out (a client's or session's queue, and a handle's before it carries a WebRTC
+/// connection: the same [`HandleEvent`] type either way, no task in between), or a
+/// connection's task (a [`Peer`](crate::Peer)'s, or a handle's that carries one).
 enum Source<E> {
-    Direct(mpsc::Receiver<E>),
-    Janus(mpsc::Receiver<Event>, fn(Event) -> E),
+    Driver(DriverQueue, fn(Event) -> E),
+    Task(flume::Receiver<E>),
 }
 
 impl<E> std::fmt::Debug for Source<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Direct(_) => "Direct",
-            Self::Janus(..) => "Janus",
+            Self::Driver(..) => "Driver",
+            Self::Task(_) => "Task",
         })
     }
 }
@@ -58,23 +60,38 @@ impl<E> std::fmt::Debug for Source<E> {
 impl<E> Source<E> {
     async fn recv(&mut self) -> Option<E> {
         match self {
-            Self::Direct(rx) => rx.recv().await,
-            Self::Janus(rx, wrap) => rx.recv().await.map(*wrap),
+            Self::Driver(q, wrap) => q.recv().await.map(*wrap),
+            Self::Task(rx) => rx.recv_async().await.ok(),
         }
     }
 
-    fn try_recv(&mut self) -> Result<E, mpsc::error::TryRecvError> {
+    /// The next event if one is queued; `Err(())` once the queue is closed and empty.
+    fn try_recv(&mut self) -> Result<Option<E>, ()> {
         match self {
-            Self::Direct(rx) => rx.try_recv(),
-            Self::Janus(rx, wrap) => rx.try_recv().map(*wrap),
+            Self::Driver(q, wrap) => q.try_recv().map(|e| e.map(*wrap)),
+            Self::Task(rx) => match rx.try_recv() {
+                Ok(e) => Ok(Some(e)),
+                Err(flume::TryRecvError::Empty) => Ok(None),
+                Err(flume::TryRecvError::Disconnected) => Err(()),
+            },
+        }
+    }
+}
+
+impl Events {
+    /// A client's or session's queue.
+    pub(crate) fn of_driver(q: DriverQueue) -> Self {
+        Self {
+            rx: Mutex::new(Source::Driver(q, std::convert::identity)),
         }
     }
 }
 
 impl<E> Events<E> {
-    pub(crate) fn new(rx: mpsc::Receiver<E>) -> Self {
+    /// A queue that a connection's task fills.
+    pub(crate) fn of_task(rx: flume::Receiver<E>) -> Self {
         Self {
-            rx: Mutex::new(Source::Direct(rx)),
+            rx: Mutex::new(Source::Task(rx)),
         }
     }
 
@@ -97,11 +114,7 @@ impl<E> Events<E> {
         let Ok(mut rx) = self.rx.try_lock() else {
             return Ok(None);
         };
-        match rx.try_recv() {
-            Ok(e) => Ok(Some(e)),
-            Err(mpsc::error::TryRecvError::Empty) => Ok(None),
-            Err(mpsc::error::TryRecvError::Disconnected) => Err(Error::Closed),
-        }
+        rx.try_recv().map_err(|()| Error::Closed)
     }
 
     /// Waits (up to `timeout`) for the first event that `pick` maps to `Some`, skipping others.
@@ -163,31 +176,31 @@ impl<E: Send> futures_core::Stream for EventStream<'_, E> {
 }
 
 impl Events<HandleEvent> {
-    /// A handle's queue of Janus's events, read as [`HandleEvent::Janus`].
-    fn of_handle(rx: mpsc::Receiver<Event>) -> Self {
+    /// A handle's queue of Janus events, read as [`HandleEvent::Janus`].
+    fn of_handle(q: DriverQueue) -> Self {
         Self {
-            rx: Mutex::new(Source::Janus(rx, HandleEvent::Janus)),
+            rx: Mutex::new(Source::Driver(q, HandleEvent::Janus)),
         }
     }
 
     /// The bound of the queue.
     fn capacity(&mut self) -> usize {
         match self.rx.get_mut() {
-            Source::Direct(rx) => rx.max_capacity(),
-            Source::Janus(rx, _) => rx.max_capacity(),
+            Source::Driver(q, _) => q.capacity(),
+            Source::Task(rx) => rx.capacity().unwrap_or(usize::MAX),
         }
     }
 
     /// Hands the driver's queue of Janus events to a connection's task, which will feed
     /// this queue from `merged` from now on; `None` if it did so already.
-    fn divert(&mut self, merged: mpsc::Receiver<HandleEvent>) -> Option<mpsc::Receiver<Event>> {
+    fn divert(&mut self, merged: flume::Receiver<HandleEvent>) -> Option<DriverQueue> {
         let source = self.rx.get_mut();
-        if matches!(source, Source::Direct(_)) {
+        if matches!(source, Source::Task(_)) {
             return None;
         }
-        match std::mem::replace(source, Source::Direct(merged)) {
-            Source::Janus(rx, _) => Some(rx),
-            Source::Direct(_) => None,
+        match std::mem::replace(source, Source::Task(merged)) {
+            Source::Driver(q, _) => Some(q),
+            Source::Task(_) => None,
         }
     }
 }
@@ -225,7 +238,7 @@ impl Builder {
         Ok(Client {
             commands: spawned.commands,
             releases: spawned.releases,
-            events: Arc::new(Events::new(spawned.client_events)),
+            events: Arc::new(Events::of_driver(spawned.client_events)),
             link: spawned.link,
         })
     }
@@ -373,7 +386,7 @@ impl Client {
         Ok(Session {
             id,
             commands: self.commands.clone(),
-            events: Events::new(rx),
+            events: Events::of_driver(rx),
             release: Arc::new(Release {
                 session: id,
                 releases: self.releases.clone(),
@@ -547,7 +560,7 @@ impl Handle {
             return Err(Error::PeerExists);
         }
         let capacity = self.events.capacity();
-        let (merged_tx, merged_rx) = mpsc::channel(capacity);
+        let (merged_tx, merged_rx) = flume::bounded(capacity);
         let signalling = Signalling {
             commands: self.commands.clone(),
             handle: self.handle,

@@ -14,7 +14,6 @@ use janus_proto::{
     DisconnectReason, Event, HttpResponse, Input, Output, Reply, RequestError, RequestId,
     SessionId, Transmit,
 };
-use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinError, JoinSet};
 use tokio_tungstenite::tungstenite::Message;
@@ -22,6 +21,7 @@ use tracing::{debug, warn};
 
 use crate::Error;
 use crate::http::{self, HttpResult};
+use crate::queue::{DriverQueue, Room};
 use crate::ws::{self, Socket, Ws, WsIo};
 
 /// The connection now, shared by the driver and the public handles.
@@ -39,7 +39,7 @@ pub(crate) struct Command {
 /// The end of a request, with the event queue of what it created (session or handle).
 pub(crate) struct Outcome {
     pub(crate) result: Result<Reply, Error>,
-    pub(crate) events: Option<mpsc::Receiver<Event>>,
+    pub(crate) events: Option<DriverQueue>,
 }
 
 /// What `connect` waits for.
@@ -50,7 +50,7 @@ pub(crate) struct Spawned {
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) releases: mpsc::UnboundedSender<SessionId>,
     pub(crate) link: SharedLink,
-    pub(crate) client_events: mpsc::Receiver<Event>,
+    pub(crate) client_events: DriverQueue,
     pub(crate) startup: oneshot::Receiver<Startup>,
 }
 
@@ -87,6 +87,8 @@ pub(crate) struct Driver {
     request_tasks: HashMap<tokio::task::Id, RequestId>,
     aborts: HashMap<RequestId, AbortHandle>,
     router: Router<Boxes>,
+    /// Rung when an event is taken from any of the router's queues.
+    room: Arc<Room>,
 }
 
 impl Driver {
@@ -102,8 +104,10 @@ impl Driver {
         let (releases_tx, releases) = mpsc::unbounded_channel();
         let (startup_tx, startup_rx) = oneshot::channel();
         let link = SharedLink::default();
+        let room = Arc::new(Room::default());
         let (router, client_events) = Router::new(Boxes {
             cap,
+            room: Arc::clone(&room),
             link: link.clone(),
             startup: Some(startup_tx),
         });
@@ -124,6 +128,7 @@ impl Driver {
             request_tasks: HashMap::new(),
             aborts: HashMap::new(),
             router,
+            room,
         };
         tokio::spawn(driver.run());
         Ok(Spawned {
@@ -174,7 +179,7 @@ impl Driver {
                 Some(done) = requests.join_next_with_id(), if !paused && !requests.is_empty() => {
                     Wake::Http(done)
                 }
-                () = room(full.as_ref()), if full.is_some() => Wake::Nothing,
+                () = self.room.wait(full.as_ref()), if full.is_some() => Wake::Nothing,
                 () = &mut sleep => Wake::Nothing,
             };
             self.on_wake(wake);
@@ -324,27 +329,30 @@ impl Driver {
 
 // ------------------------------------------------------------------ event routing
 
-/// This adapter's queues for the core's [`Router`]: bounded tokio channels.
+/// This adapter's queues for the core's [`Router`]: bounded `flume` channels (see
+/// [`crate::queue`]).
 pub(crate) struct Boxes {
     cap: usize,
+    /// Rung by the readers of every queue made here.
+    room: Arc<Room>,
     link: SharedLink,
     startup: Option<oneshot::Sender<Startup>>,
 }
 
 impl Mailboxes for Boxes {
-    type Queue = mpsc::Sender<Event>;
-    type Events = mpsc::Receiver<Event>;
+    type Queue = flume::Sender<Event>;
+    type Events = DriverQueue;
     type Waiter = oneshot::Sender<Outcome>;
 
     fn queue(&mut self) -> (Self::Queue, Self::Events) {
-        mpsc::channel(self.cap)
+        DriverQueue::new(self.cap, &self.room)
     }
 
     fn offer(queue: &Self::Queue, event: Event) -> Offer {
         match queue.try_send(event) {
             Ok(()) => Offer::Taken,
-            Err(TrySendError::Full(e)) => Offer::Full(e),
-            Err(TrySendError::Closed(_)) => Offer::Closed,
+            Err(flume::TrySendError::Full(e)) => Offer::Full(e),
+            Err(flume::TrySendError::Disconnected(_)) => Offer::Closed,
         }
     }
 
@@ -368,15 +376,6 @@ impl Mailboxes for Boxes {
 
     fn connection(&mut self, now: Option<&Connected>) {
         self.link.update(now);
-    }
-}
-
-/// Resolves once `queue` has room (or is closed); never without a queue.
-async fn room(queue: Option<&mpsc::Sender<Event>>) {
-    match queue {
-        // The permit is dropped at once: only the driver sends, so the room stays.
-        Some(q) => drop(q.reserve().await),
-        None => std::future::pending().await,
     }
 }
 

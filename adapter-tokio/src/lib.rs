@@ -56,6 +56,7 @@ mod driver;
 mod http;
 mod peer;
 pub mod plugins;
+mod queue;
 mod tls;
 mod ws;
 

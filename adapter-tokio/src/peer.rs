@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use crate::driver::{Command, Op, Outcome};
+use crate::queue::DriverQueue;
 use crate::{Error, Events, Handle, PluginReply};
 
 /// Calls waiting for the connection's task.
@@ -115,7 +116,7 @@ impl std::ops::Deref for Peer {
 pub(crate) struct Signalling {
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) handle: HandleRef,
-    pub(crate) merged: mpsc::Sender<HandleEvent>,
+    pub(crate) merged: flume::Sender<HandleEvent>,
 }
 
 /// Binds a UDP socket on `ip`, any free port.
@@ -156,7 +157,7 @@ impl Connection {
         config: PeerConfig,
         socket: UdpSocket,
         outlet: Outlet,
-        janus: Option<mpsc::Receiver<JanusEvent>>,
+        janus: Option<DriverQueue>,
     ) -> Result<Self, Error> {
         let local_addr = socket.local_addr().map_err(|e| Error::Io(e.to_string()))?;
         let (calls, calls_rx) = mpsc::channel(CALLS);
@@ -185,7 +186,7 @@ impl Connection {
     pub(crate) fn spawn_for_handle(
         config: PeerConfig,
         socket: UdpSocket,
-        janus: mpsc::Receiver<JanusEvent>,
+        janus: DriverQueue,
         signalling: Signalling,
     ) -> Result<Self, Error> {
         Self::spawn(config, socket, Outlet::Handle(signalling), Some(janus))
@@ -380,7 +381,7 @@ impl Peer {
     ) -> Result<Self, Error> {
         let socket = bind(ip).await?;
         let config = resolve_ice_servers(config, ip).await;
-        let (events_tx, events) = mpsc::channel(event_capacity.max(1));
+        let (events_tx, events) = flume::bounded(event_capacity.max(1));
         let (candidates_tx, candidates) = mpsc::channel(CANDIDATES);
         let outlet = Outlet::Standalone {
             events: events_tx,
@@ -388,7 +389,7 @@ impl Peer {
         };
         Ok(Self {
             connection: Connection::spawn(config, socket, outlet, None)?,
-            events: Events::new(events),
+            events: Events::of_task(events),
             candidates: std::sync::Mutex::new(candidates),
         })
     }
@@ -515,7 +516,7 @@ enum Outlet {
     /// A [`Peer`] of its own: events to its queue (Janus's, which the application handed
     /// over, are its already), candidates for the application to trickle.
     Standalone {
-        events: mpsc::Sender<Event>,
+        events: flume::Sender<Event>,
         candidates: mpsc::Sender<Trickle>,
     },
     /// A handle's connection: every event to the handle's queue, candidates to Janus.
@@ -534,14 +535,14 @@ impl Outlet {
                 };
                 match events.try_send(e) {
                     Ok(()) => Offer::Taken,
-                    Err(TrySendError::Full(e)) => Offer::Full(HandleEvent::Rtc(e)),
-                    Err(TrySendError::Closed(_)) => Offer::Gone,
+                    Err(flume::TrySendError::Full(e)) => Offer::Full(HandleEvent::Rtc(e)),
+                    Err(flume::TrySendError::Disconnected(_)) => Offer::Gone,
                 }
             }
             Self::Handle(s) => match s.merged.try_send(event) {
                 Ok(()) => Offer::Taken,
-                Err(TrySendError::Full(e)) => Offer::Full(e),
-                Err(TrySendError::Closed(_)) => Offer::Gone,
+                Err(flume::TrySendError::Full(e)) => Offer::Full(e),
+                Err(flume::TrySendError::Disconnected(_)) => Offer::Gone,
             },
         }
     }
@@ -621,7 +622,7 @@ struct MediaTask {
     socket: UdpSocket,
     local_addr: SocketAddr,
     calls: mpsc::Receiver<Call>,
-    janus: Option<mpsc::Receiver<JanusEvent>>,
+    janus: Option<DriverQueue>,
     outlet: Outlet,
     /// Events waiting for room in the application's queue.
     outbox: Outbox,

@@ -1,7 +1,7 @@
 //! What an answer does to its request: `ack`, `success`, `error`, and a plugin `event`, which
 //! completes the `message` it answers or is delivered as an event.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -17,7 +17,7 @@ use crate::timer::Timer;
 use super::Client;
 use super::long_poll::Poll;
 use super::request::{Origin, Verb};
-use super::session::{HandleEntry, Session, SessionState};
+use super::session::{HandleEntry, Handles, Session, SessionState};
 
 impl Client {
     pub(super) fn on_ack(&mut self, now: Instant, tx: &TransactionId, hint: Option<String>) {
@@ -81,7 +81,7 @@ impl Client {
                     s,
                     Session {
                         state: SessionState::Active,
-                        handles: BTreeMap::new(),
+                        handles: Handles::default(),
                         gone: VecDeque::new(),
                         poll: Poll::default(),
                     },

@@ -23,6 +23,28 @@ use janus_tests::Janus;
 use janus_tests::bench::{percentile, status_kib};
 use serde_json::{Value, json};
 
+// With `--features dhat-heap` every allocation is recorded: the figures then include the
+// live heap bytes per session+handle, and `target/bench/dhat-scale.json` (viewable in dhat's
+// viewer; its "at t-end" figures are the moment after creation) says where they were
+// allocated. Timings under the profiler mean nothing.
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+/// The heap profiler runs (it ends after the figures of the created sessions).
+#[cfg(feature = "dhat-heap")]
+static PROFILING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Bytes live on the heap, while the heap profiler runs.
+fn heap_bytes() -> Option<u64> {
+    #[cfg(feature = "dhat-heap")]
+    return PROFILING
+        .load(Ordering::Relaxed)
+        .then(|| dhat::HeapStats::get().curr_bytes as u64);
+    #[cfg(not(feature = "dhat-heap"))]
+    None
+}
+
 const SESSION_TIMEOUT: u32 = 20;
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -33,7 +55,8 @@ fn env_or(name: &str, default: usize) -> usize {
 }
 
 fn mem(janus_pid: &str) -> Value {
-    json!({"rss_kib": status_kib("self", "VmRSS:"), "janus_rss_kib": status_kib(janus_pid, "VmRSS:")})
+    json!({"rss_kib": status_kib("self", "VmRSS:"), "janus_rss_kib": status_kib(janus_pid, "VmRSS:"),
+           "heap_bytes": heap_bytes()})
 }
 
 fn main() {
@@ -41,6 +64,12 @@ fn main() {
         .nth(1)
         .unwrap_or_else(|| "target/bench/scale.json".into());
     let (n, conc, hold) = (env_or("N", 10_000), env_or("CONC", 50), env_or("HOLD", 30));
+    #[cfg(feature = "dhat-heap")]
+    let profiler = dhat::Profiler::builder()
+        .file_name("target/bench/dhat-scale.json")
+        .build();
+    #[cfg(feature = "dhat-heap")]
+    PROFILING.store(true, Ordering::Relaxed);
     let janus = Janus::builder()
         .session_timeout(SESSION_TIMEOUT)
         .launch()
@@ -118,6 +147,19 @@ fn main() {
         - out["mem_connected"]["rss_kib"].as_f64().unwrap())
         / pairs.len() as f64;
     out["rss_kib_per_pair"] = rss_per_pair.into();
+    if let (Some(after), Some(before)) = (heap_bytes(), out["mem_connected"]["heap_bytes"].as_u64())
+    {
+        let per = (after as f64 - before as f64) / pairs.len() as f64;
+        out["heap_bytes_per_pair"] = per.into();
+        println!("heap: {per:.0} bytes live per session+handle");
+    }
+    // The profile ends here, so that its "at t-end" figures are the live sessions and
+    // handles (its peak comes later, while they are torn down).
+    #[cfg(feature = "dhat-heap")]
+    {
+        PROFILING.store(false, Ordering::Relaxed);
+        drop(profiler);
+    }
     println!(
         "created {} sessions+handles in {create_ms:.0} ms (conc {conc}); per pair median {:.2} ms; \
          RSS {rss_per_pair:.2} KiB per session+handle",
