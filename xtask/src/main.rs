@@ -540,6 +540,19 @@ fn bench(parts: &[OsString]) -> Result {
                 &path_of(out.join("scale.json")),
             ]),
         );
+        part(
+            "ours: bench_scale (janus-blocking, 10,000 sessions on one WebSocket)",
+            &[out.join("scale-blocking.json")],
+            argv(&[
+                "env",
+                "ADAPTER=blocking",
+                "N=10000",
+                "CONC=50",
+                "HOLD=30",
+                &bin("bench_scale"),
+                &path_of(out.join("scale-blocking.json")),
+            ]),
+        );
     }
     if wanted("webrtc") {
         part(

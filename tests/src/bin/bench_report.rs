@@ -141,6 +141,7 @@ struct Inputs {
     janode_scale: Option<Value>,
     ours: Option<Value>,
     scale: Option<Value>,
+    scale_blocking: Option<Value>,
     webrtc: Option<Value>,
     failover: Option<Value>,
     pcs: Option<Value>,
@@ -179,6 +180,7 @@ fn load(dir: &Path) -> Inputs {
         janode_scale,
         ours: ours("signalling.json"),
         scale: ours("scale.json"),
+        scale_blocking: ours("scale-blocking.json"),
         webrtc: ours("webrtc.json"),
         failover: ours("failover.json"),
         pcs: ours("pcs.json"),
@@ -260,21 +262,20 @@ fn signalling_rows(inp: &Inputs, rows: &mut Vec<Row>) {
 
 fn scale_rows(inp: &Inputs, rows: &mut Vec<Row>) {
     let n = |v: &Value| v["N"].as_f64().filter(|n| *n > 0.0);
-    let ours = inp.scale.as_ref();
+    let both = [inp.scale_blocking.as_ref(), inp.scale.as_ref()];
+    let ours = |f: &dyn Fn(&Value) -> Option<f64>| both.map(|s| s.and_then(f));
     let janode = inp.janode_scale.as_ref();
-    let only_tokio = "the scale run drives janus-tokio (janus-blocking: not measured yet)";
-    let creation = ours.and_then(|s| s["create_total_ms"].as_f64());
+    let threads = "janus-blocking: 50 threads in flight, janus-tokio: 50 tasks";
     rows.push(Row {
         measure: "10,000 sessions + handles on one WS: creation time (50 in flight)".into(),
         unit: "ms",
-        ours: [None, creation],
+        ours: ours(&|s| s["create_total_ms"].as_f64()),
         anchor_name: "janode (run-scale.sh)".into(),
         anchor: janode.and_then(|j| j["create_total_ms"].as_f64()),
         goal: Goal::RatioBelow(1.0),
         goal_text: "< 1.0x".into(),
-        note: only_tokio.into(),
+        note: threads.into(),
     });
-    let rss = ours.and_then(|s| s["rss_kib_per_pair"].as_f64());
     let janode_rss = janode.and_then(|j| {
         let after = j.pointer("/mem_after_create/rss_MiB")?.as_f64()?;
         let before = j.pointer("/mem_connected/rss_MiB")?.as_f64()?;
@@ -283,34 +284,42 @@ fn scale_rows(inp: &Inputs, rows: &mut Vec<Row>) {
     rows.push(Row {
         measure: "10,000 sessions + handles: client RSS per session+handle".into(),
         unit: "KiB",
-        ours: [None, rss],
+        ours: ours(&|s| s["rss_kib_per_pair"].as_f64()),
         anchor_name: "janode (run-scale.sh)".into(),
         anchor: janode_rss,
         goal: Goal::RatioAtMost(0.1),
         goal_text: "<= 1/10".into(),
-        note: only_tokio.into(),
+        note: "(VmRSS after creation - VmRSS once connected) / N, as the anchor computes it; \
+               `--features dhat-heap` gives the live heap bytes per pair and where they are"
+            .into(),
     });
     let alive =
         |v: &Value| -> Option<f64> { Some(v.pointer("/verify/ok")?.as_f64()? / n(v)? * 100.0) };
-    let control = ours.map_or(String::new(), |s| {
-        format!(
-            "; ours after a {} s hold, session_timeout {} s; control sessions without keepalives \
-             timed out: {}/{}",
-            s["HOLD"],
-            s["session_timeout"],
-            s["verify"]["control_timed_out"],
-            s["verify"]["control"]
-        )
-    });
+    let control = both
+        .iter()
+        .flatten()
+        .map(|s| {
+            format!(
+                "{} after a {} s hold, session_timeout {} s: control sessions without \
+                 keepalives timed out: {}/{}",
+                s["adapter"].as_str().unwrap_or("?"),
+                s["HOLD"],
+                s["session_timeout"],
+                s["verify"]["control_timed_out"],
+                s["verify"]["control"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
     rows.push(Row {
         measure: "10,000 sessions + handles: alive after the hold (keepalive answered)".into(),
         unit: "%",
-        ours: [None, ours.and_then(alive)],
+        ours: ours(&alive),
         anchor_name: "janode (run-scale.sh)".into(),
         anchor: janode.and_then(alive),
         goal: Goal::None,
         goal_text: "all alive (100 %)".into(),
-        note: format!("{only_tokio}{control}"),
+        note: control,
     });
 }
 

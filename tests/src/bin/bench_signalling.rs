@@ -312,11 +312,20 @@ fn main() {
         println!("janus-blocking over {name} ({url})");
         results["janus-blocking"][name] = bench_transport(&janus, &url);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    // `TOKIO_WORKERS=0`: a current-thread runtime instead of the two workers.
+    let workers = std::env::var("TOKIO_WORKERS").map_or(2, |w| w.parse().unwrap());
+    let rt = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
     for (name, url) in [("http", janus.http_url()), ("ws", janus.ws_url())] {
         if !wanted("janus-tokio", name) {
             continue;
