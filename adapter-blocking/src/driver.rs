@@ -26,6 +26,8 @@ use crate::ws::{self, Socket};
 
 const WAKER: Token = Token(0);
 const WS: Token = Token(1);
+/// The HTTP connections' tokens start here.
+const HTTP: usize = 2;
 
 /// Something for the driver: from the application, a worker thread or a handshake.
 pub(crate) enum Wake {
@@ -130,7 +132,7 @@ impl Driver {
             poll,
             rx,
             wake: wake.clone(),
-            http: Http::new(Arc::clone(&tls), wake.clone()),
+            http: Http::new(Arc::clone(&tls), HTTP),
             tls,
             ws: None,
             ws_generation: 0,
@@ -160,10 +162,11 @@ impl Driver {
                 break;
             }
             // Frames left unread when a full queue paused reading raise no new readiness.
+            let wake_at = self.http.deadline().map_or(deadline, |h| h.min(deadline));
             let timeout = if self.ws_unread && !self.paused() {
                 Duration::ZERO
             } else {
-                deadline.saturating_duration_since(Instant::now())
+                wake_at.saturating_duration_since(Instant::now())
             };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != ErrorKind::Interrupted {
@@ -172,14 +175,26 @@ impl Driver {
                 }
             }
             let mut ws_writable = false;
+            let mut http_ready = Vec::new();
             for e in &events {
                 if e.token() == WS {
                     self.ws_unread |= e.is_readable() || e.is_read_closed() || e.is_error();
                     ws_writable |= e.is_writable();
+                } else if e.token() != WAKER {
+                    http_ready.push(e.token());
                 }
             }
             while let Ok(w) = self.rx.try_recv() {
                 self.on_wake(w);
+            }
+            // An answer read while a queue is full waits in `deferred`, as any other wake.
+            for token in http_ready {
+                if let Some((id, result)) = self.http.ready(self.poll.registry(), token) {
+                    self.on_wake(Wake::Http(id, result));
+                }
+            }
+            for (id, result) in self.http.expire(self.poll.registry(), Instant::now()) {
+                self.on_wake(Wake::Http(id, result));
             }
             if ws_writable {
                 self.flush_ws();
@@ -331,10 +346,16 @@ impl Driver {
                 let config = self.core.config();
                 let base = config.servers()[req.server].url.clone();
                 let max_body = config.message_size_limit().saturating_add(1);
-                self.http.send(&base, req, max_body);
+                let now = Instant::now();
+                if let Some(result) =
+                    self.http
+                        .send(self.poll.registry(), &base, &req, max_body, now)
+                {
+                    // Known at once (a bad URL, no route): handed over after this drain.
+                    self.deferred.push_back(Wake::Http(req.id, result));
+                }
             }
-            // A blocking request cannot be aborted; the core ignores its late answer.
-            Transmit::Cancel(_) => {}
+            Transmit::Cancel(id) => self.http.cancel(self.poll.registry(), id),
             Transmit::Disconnect => {
                 self.close_ws();
                 // A handshake still running on its thread is abandoned: its result is stale.
