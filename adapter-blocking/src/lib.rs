@@ -2,8 +2,8 @@
 //!
 //! One driver thread per [`Client`] owns the `janus-proto` core, the WebSocket and the
 //! timer, and waits in a single `mio` poll (no busy polling, no async runtime); HTTP requests
-//! run on worker threads (HTTP/1.1 on httparse, keep-alive connections), a pool that grows while every worker
-//! is busy (a held long poll occupies one) and shrinks when workers stay idle. TLS is rustls
+//! are non-blocking connections in that same poll (HTTP/1.1 on httparse, keep-alive
+//! connections per origin: a held long poll holds a connection, not a thread). TLS is rustls
 //! (ring). While an event queue is full the driver reads nothing from the server; the
 //! reader's next `recv` wakes it. Every decision is the core's: this crate moves bytes and wakes the core
 //! on time, then hands each event to the queue of the client, session or handle it is for.

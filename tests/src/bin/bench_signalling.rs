@@ -10,8 +10,8 @@
 //! sequential loops of `keepalive`, `info` and EchoTest `message` (ack, then the event);
 //! the same with 50 requests in flight; client and Janus CPU per request; and the issue's
 //! figure, one sequential loop of 1,000 EchoTest messages (msg/s). janus-blocking uses
-//! threads for the requests in flight, janus-tokio tasks on a two-worker runtime (both
-//! workers pinned to the client's CPU with the rest of the process).
+//! threads for the requests in flight, janus-tokio tasks on a current-thread runtime (the
+//! client has one pinned CPU; `TOKIO_WORKERS=2` runs two workers on it instead).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::time::Instant;
@@ -312,8 +312,9 @@ fn main() {
         println!("janus-blocking over {name} ({url})");
         results["janus-blocking"][name] = bench_transport(&janus, &url);
     }
-    // `TOKIO_WORKERS=0`: a current-thread runtime instead of the two workers.
-    let workers = std::env::var("TOKIO_WORKERS").map_or(2, |w| w.parse().unwrap());
+    // The client has one core: a current-thread runtime, as one would pick for one core
+    // (`TOKIO_WORKERS=2`: two workers on that core, which costs wake-ups across threads).
+    let workers = std::env::var("TOKIO_WORKERS").map_or(0, |w| w.parse().unwrap());
     let rt = if workers == 0 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
