@@ -321,7 +321,10 @@ wire_struct! {
 
 wire_struct! {
     /// `decline`: refuses the incoming call, or a transfer ([`Event::Transfer`]); answered
-    /// by [`Event::Declining`].
+    /// by [`Event::Declining`]. Janus (1.1.2 to 1.4.1) takes the INVITE's SIP handle only
+    /// after it sent `incomingcall`: a decline sent within moments of that event is answered
+    /// `declining` but never reaches the caller (Janus logs "NUA Handle for 200 OK still
+    /// null??"), so an automatic decline should wait a little first.
     request Decline = "decline" {
         required {}
         optional {

@@ -60,6 +60,8 @@ impl PeerConnection {
     /// Adds a host candidate per local address (none with the policy `relay`) and the
     /// candidates gathered so far; returns their `candidate:` lines.
     pub(super) fn add_local_candidates(&mut self) -> Vec<String> {
+        // A new description lists every candidate again (an ICE restart needs them all).
+        self.trickled.clear();
         let mut lines = Vec::with_capacity(self.local_addrs.len() + self.gathered.len());
         if self.config.ice_transport_policy == IceTransportPolicy::All {
             for addr in self.local_addrs.clone() {
@@ -117,6 +119,9 @@ impl PeerConnection {
     }
 
     fn push_candidate(&mut self, mid: Option<String>, candidate: String) {
+        if !self.trickled.insert(candidate.clone()) {
+            return;
+        }
         self.queue
             .push_back(Output::Event(Event::LocalCandidate(Trickle::Candidate(
                 IceCandidate {

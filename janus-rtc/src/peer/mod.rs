@@ -100,6 +100,10 @@ pub struct PeerConnection {
     /// Once an offer or answer trickles: the mid its candidates go on (what is gathered
     /// later trickles on it too).
     trickle_mid: Option<Option<String>>,
+    /// The `candidate:` lines trickled since the last full list (an offer or answer):
+    /// a candidate found twice (the same mapped address from a `stun:` and a `turn:` URL
+    /// of one server) goes out once.
+    trickled: std::collections::BTreeSet<String>,
     /// The end of candidates waits for gathering to complete.
     end_of_candidates_due: bool,
     /// `IceGatheringComplete` was told (or there was nothing to gather).
@@ -182,6 +186,7 @@ impl PeerConnection {
             gathered: Vec::new(),
             fresh: Vec::new(),
             trickle_mid: None,
+            trickled: std::collections::BTreeSet::new(),
             end_of_candidates_due: false,
             gathering_done: false,
             closed: false,
