@@ -157,12 +157,13 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, the EchoTest (and through coturn), VideoRoom (end-to-end encryption
+/// source: signalling, auth, lifecycle, TLS, the EchoTest (and through coturn, and on several
+/// local addresses, IPv4 and IPv6), VideoRoom (end-to-end encryption
 /// too), VideoCall and TextRoom WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands, the Admin API, the faults and the secrets and sockets hygiene tests.
 /// (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 28] = [
+const TESTS_ON_NEW_JANUS: [&str; 29] = [
     "faults",
     "sip",
     "secrets_hygiene",
@@ -177,6 +178,7 @@ const TESTS_ON_NEW_JANUS: [&str; 28] = [
     "rtc_videoroom",
     "rtc_e2ee",
     "rtc_turn",
+    "rtc_interfaces",
     "rtc_videocall",
     "rtc_textroom",
     "videoroom",
