@@ -539,14 +539,31 @@ impl Handle {
     /// port; 127.0.0.2 in the test namespace), driven by a thread of its own. Its events
     /// join [`events`](Self::events), bounded by the client's event capacity.
     /// Host names in `config.ice_servers` are resolved first (the system resolver, blocking).
+    /// The connection offers one host candidate, on `ip`: [`add_peer_on`](Self::add_peer_on)
+    /// takes several addresses.
     pub fn add_peer(&mut self, config: PeerConfig, ip: std::net::IpAddr) -> Result<(), Error> {
+        self.add_peer_on(config, &[ip])
+    }
+
+    /// [`add_peer`](Self::add_peer) on several local addresses, IPv4 and IPv6 alike: a UDP
+    /// socket on each (any free port), all in the one connection, which offers a host
+    /// candidate on every one of them and on nothing else; each datagram goes out of the
+    /// socket of the candidate pair ICE uses. [`crate::local_ips`] lists the machine's usable
+    /// addresses (no loopback, no link-local unless asked). Host names in
+    /// `config.ice_servers` resolve to the first address's family. An empty list is
+    /// [`Error::NoLocalAddress`].
+    pub fn add_peer_on(
+        &mut self,
+        config: PeerConfig,
+        ips: &[std::net::IpAddr],
+    ) -> Result<(), Error> {
         if self.peer.is_some() {
             return Err(Error::PeerExists);
         }
         let (merged_tx, merged_rx) = flume::bounded(self.inner.cap);
-        // The socket first: a bind that fails leaves the handle as it was.
-        let socket = crate::peer::bind(ip)?;
-        let config = crate::peer::resolve_ice_servers(config, ip);
+        // The sockets first: a bind that fails leaves the handle as it was.
+        let socket = crate::peer::bind(ips)?;
+        let config = crate::peer::resolve_ice_servers(config, ips[0]);
         let janus = self.events.divert(merged_rx).ok_or(Error::PeerExists)?;
         let signalling = Signalling {
             wake: self.inner.wake.clone(),

@@ -461,6 +461,9 @@ impl Drop for Outbox {
     fn drop(&mut self) {
         // The queue closes (handle detached, session gone): a reader waiting in its poll
         // learns it only when woken, and a closed connection has no deadline to wake it.
+        // The sender goes first: rung while it still lived, the reader could look, find the
+        // queue merely empty, and sleep for good (fields drop only after this function).
+        drop(std::mem::replace(&mut self.tx, flume::bounded(0).0));
         self.bell.ring();
     }
 }

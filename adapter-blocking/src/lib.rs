@@ -25,7 +25,7 @@ pub use janus_proto::PluginReply;
 pub use janus_rtc as rtc;
 /// What a call can fail with: the same type in both adapters.
 pub use janus_rtc::ClientError as Error;
-pub use peer::{Connection, Peer};
+pub use peer::{Connection, Peer, local_ips};
 
 /// Entry points for the fuzz targets (`fuzz/`), behind the `fuzzing` feature: not API.
 #[cfg(feature = "fuzzing")]

@@ -1,6 +1,6 @@
-//! WebRTC for a handle: a `janus-rtc` connection on a UDP socket, driven by a thread of
-//! its own (one `mio` poll for the socket, a waker for calls and for the handle's Janus
-//! events, and the connection's deadline). Every WebRTC decision, and the glue with the
+//! WebRTC for a handle: a `janus-rtc` connection on one UDP socket per local address,
+//! driven by a thread of its own (one `mio` poll for the sockets, a waker for calls and for
+//! the handle's Janus events, and the connection's deadline). Every WebRTC decision, and the glue with the
 //! handle, is `janus-rtc`'s ([`HandleConnection`]); this moves datagrams, calls, events and
 //! trickle requests.
 
@@ -15,7 +15,7 @@ use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
     AudioLevel, Event, FrameTransform, HandleConnection, HandleEvent, HandleOutput, Input,
-    PeerConfig, PeerConnection, Track, TrackInfo,
+    LocalAddrFilter, PeerConfig, PeerConnection, Track, TrackInfo, socket_for,
 };
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
@@ -26,7 +26,8 @@ use crate::driver::{Command, Op, Outcome, Wake, WakeTx};
 use crate::{Error, Handle, PluginReply};
 
 const WAKER: Token = Token(0);
-const UDP: Token = Token(1);
+/// The first socket's; socket `i` is `Token(1 + i)`.
+const UDP: usize = 1;
 /// Calls waiting for the media thread.
 const CALLS: usize = 64;
 /// Our candidates waiting to be trickled by hand.
@@ -65,7 +66,7 @@ pub struct Peer {
 impl std::fmt::Debug for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Peer")
-            .field("local_addr", &self.connection.local_addr)
+            .field("local_addrs", &self.connection.local_addrs)
             .finish_non_exhaustive()
     }
 }
@@ -84,14 +85,14 @@ pub struct Connection {
     calls: SyncSender<Call>,
     waker: Arc<mio::Waker>,
     dropped: Arc<AtomicU64>,
-    local_addr: SocketAddr,
+    local_addrs: Vec<SocketAddr>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
-            .field("local_addr", &self.local_addr)
+            .field("local_addrs", &self.local_addrs)
             .finish_non_exhaustive()
     }
 }
@@ -104,10 +105,10 @@ pub(crate) struct Signalling {
     pub(crate) merged: flume::Sender<HandleEvent>,
 }
 
-/// Binds a non-blocking UDP socket on `ip`, any free port.
 /// The host names of `config.ice_servers` replaced by addresses of `ip`'s family (the core
-/// takes IP literals only), with the system resolver; a name that does not resolve stays,
-/// and the connection reports it (`IceServerError::Unresolved`).
+/// takes IP literals only; the first local address's family, when there are several), with
+/// the system resolver; a name that does not resolve stays, and the connection reports it
+/// (`IceServerError::Unresolved`).
 pub(crate) fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> PeerConfig {
     use std::net::ToSocketAddrs;
     config.resolve_ice_servers(|host, port| match (host, port).to_socket_addrs() {
@@ -120,27 +121,60 @@ pub(crate) fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> PeerCon
     config
 }
 
-pub(crate) fn bind(ip: IpAddr) -> Result<mio::net::UdpSocket, Error> {
-    let socket = std::net::UdpSocket::bind((ip, 0)).map_err(|e| Error::Io(e.to_string()))?;
-    socket
-        .set_nonblocking(true)
-        .map_err(|e| Error::Io(e.to_string()))?;
-    Ok(mio::net::UdpSocket::from_std(socket))
+/// Binds a non-blocking UDP socket on each of `ips`, any free port (each address once).
+pub(crate) fn bind(ips: &[IpAddr]) -> Result<Vec<mio::net::UdpSocket>, Error> {
+    let mut sockets = Vec::with_capacity(ips.len());
+    let mut bound: Vec<IpAddr> = Vec::with_capacity(ips.len());
+    for &ip in ips {
+        if bound.contains(&ip) {
+            continue;
+        }
+        let socket = std::net::UdpSocket::bind((ip, 0))
+            .map_err(|e| Error::Io(format!("binding UDP on {ip}: {e}")))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| Error::Io(e.to_string()))?;
+        sockets.push(mio::net::UdpSocket::from_std(socket));
+        bound.push(ip);
+    }
+    if sockets.is_empty() {
+        return Err(Error::NoLocalAddress);
+    }
+    Ok(sockets)
+}
+
+/// The machine's addresses that `filter` keeps (janus-rtc's rule, [`LocalAddrFilter`]):
+/// by default every IPv4 and IPv6 address of every interface but loopback and link-local
+/// ones, IPv4 first. Give them to [`Peer::bind_on`] or [`Handle::add_peer_on`] to offer a
+/// host candidate on each.
+pub fn local_ips(filter: LocalAddrFilter) -> Result<Vec<IpAddr>, Error> {
+    let interfaces =
+        if_addrs::get_if_addrs().map_err(|e| Error::Io(format!("listing the interfaces: {e}")))?;
+    Ok(filter.select(interfaces.iter().map(if_addrs::Interface::ip)))
 }
 
 impl Connection {
     fn spawn(
         config: PeerConfig,
-        mut socket: mio::net::UdpSocket,
+        mut sockets: Vec<mio::net::UdpSocket>,
         outlet: Outlet,
         janus: Option<JanusQueue>,
     ) -> Result<Self, Error> {
         let io = |e: std::io::Error| Error::Io(e.to_string());
-        let local_addr = socket.local_addr().map_err(io)?;
-        let poll = Poll::new().map_err(io)?;
-        poll.registry()
-            .register(&mut socket, UDP, Interest::READABLE)
+        let local_addrs = sockets
+            .iter()
+            .map(mio::net::UdpSocket::local_addr)
+            .collect::<Result<Vec<_>, _>>()
             .map_err(io)?;
+        if local_addrs.is_empty() {
+            return Err(Error::NoLocalAddress);
+        }
+        let poll = Poll::new().map_err(io)?;
+        for (i, socket) in sockets.iter_mut().enumerate() {
+            poll.registry()
+                .register(socket, Token(UDP + i), Interest::READABLE)
+                .map_err(io)?;
+        }
         let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER).map_err(io)?);
         if let Some(q) = &janus {
             q.bell.hang(Arc::clone(&waker));
@@ -148,10 +182,10 @@ impl Connection {
         let (calls, calls_rx) = sync_channel::<Call>(CALLS);
         let dropped = Arc::new(AtomicU64::new(0));
         let mut media = MediaThread {
-            hc: HandleConnection::new(config, Instant::now(), &[local_addr]),
-            socket,
+            hc: HandleConnection::new(config, Instant::now(), &local_addrs),
+            sockets,
             poll,
-            local_addr,
+            local_addrs: local_addrs.clone(),
             calls: calls_rx,
             janus,
             outlet,
@@ -161,14 +195,14 @@ impl Connection {
             dropped: Arc::clone(&dropped),
         };
         let thread = std::thread::Builder::new()
-            .name(format!("janus-peer {local_addr}"))
+            .name(format!("janus-peer {}", local_addrs[0]))
             .spawn(move || media.run())
             .map_err(io)?;
         Ok(Self {
             calls,
             waker,
             dropped,
-            local_addr,
+            local_addrs,
             thread: Some(thread),
         })
     }
@@ -177,16 +211,23 @@ impl Connection {
     /// Janus's go to the handle's queue, its candidates to Janus.
     pub(crate) fn spawn_for_handle(
         config: PeerConfig,
-        socket: mio::net::UdpSocket,
+        sockets: Vec<mio::net::UdpSocket>,
         janus: JanusQueue,
         signalling: Signalling,
     ) -> Result<Self, Error> {
-        Self::spawn(config, socket, Outlet::Handle(signalling), Some(janus))
+        Self::spawn(config, sockets, Outlet::Handle(signalling), Some(janus))
     }
 
-    /// The UDP address our host candidate carries.
+    /// The UDP address of the first socket (the only one of a connection bound on one
+    /// address): our first host candidate.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.local_addrs[0]
+    }
+
+    /// The UDP addresses of all the connection's sockets, in the order of the addresses it
+    /// was bound on: a host candidate on each.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local_addrs
     }
 
     /// Runs `f` on the handle's connection state, on its thread.
@@ -366,6 +407,21 @@ impl Peer {
     /// Binds a UDP socket on `ip` (any free port; 127.0.0.2 in the test namespace) and
     /// starts the connection's thread. `event_capacity` bounds the event queue.
     pub fn bind(config: PeerConfig, ip: IpAddr, event_capacity: usize) -> Result<Self, Error> {
+        Self::bind_on(config, &[ip], event_capacity)
+    }
+
+    /// Binds a UDP socket on each of `ips` (any free port each; IPv4 and IPv6 alike) and
+    /// starts the connection's thread: the connection offers a host candidate on every one
+    /// of them, and on nothing else ([`local_ips`] lists the machine's usable addresses).
+    /// Each datagram goes out of the socket of the candidate ICE chose. Host names of
+    /// `config.ice_servers` resolve to the first address's family. An empty list is
+    /// [`Error::NoLocalAddress`].
+    pub fn bind_on(
+        config: PeerConfig,
+        ips: &[IpAddr],
+        event_capacity: usize,
+    ) -> Result<Self, Error> {
+        let sockets = bind(ips)?;
         let (events_tx, events) = flume::bounded(event_capacity.max(1));
         let (candidates_tx, candidates) = sync_channel(CANDIDATES);
         let outlet = Outlet::Standalone {
@@ -374,8 +430,8 @@ impl Peer {
         };
         Ok(Self {
             connection: Connection::spawn(
-                resolve_ice_servers(config, ip),
-                bind(ip)?,
+                resolve_ice_servers(config, ips[0]),
+                sockets,
                 outlet,
                 None,
             )?,
@@ -592,9 +648,10 @@ impl Outlet {
 
 struct MediaThread {
     hc: HandleConnection,
-    socket: mio::net::UdpSocket,
+    /// One per local address, in the order of `local_addrs`.
+    sockets: Vec<mio::net::UdpSocket>,
     poll: Poll,
-    local_addr: SocketAddr,
+    local_addrs: Vec<SocketAddr>,
     calls: Receiver<Call>,
     janus: Option<JanusQueue>,
     outlet: Outlet,
@@ -631,19 +688,21 @@ impl MediaThread {
                 }
             }
             if !blocked {
-                loop {
-                    match self.socket.recv_from(&mut buf) {
-                        Ok((n, from)) => {
-                            let input =
-                                Input::Receive(Instant::now(), from, self.local_addr, &buf[..n]);
-                            if let Err(e) = self.hc.handle_input(input) {
-                                debug!(error = %e, %from, "datagram ignored");
+                // Every socket, each until it would block (mio's readiness is edge-triggered).
+                for (socket, &local) in self.sockets.iter().zip(&self.local_addrs) {
+                    loop {
+                        match socket.recv_from(&mut buf) {
+                            Ok((n, from)) => {
+                                let input = Input::Receive(Instant::now(), from, local, &buf[..n]);
+                                if let Err(e) = self.hc.handle_input(input) {
+                                    debug!(error = %e, %from, "datagram ignored");
+                                }
                             }
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                        Err(e) => {
-                            debug!(error = %e, "recv failed");
-                            break;
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e) => {
+                                debug!(error = %e, %local, "recv failed");
+                                break;
+                            }
                         }
                     }
                 }
@@ -735,8 +794,12 @@ impl MediaThread {
             match self.hc.poll_output() {
                 HandleOutput::Timeout(at) => return Some(at),
                 HandleOutput::Transmit(t) => {
-                    if let Err(e) = self.socket.send_to(&t.contents, t.destination) {
-                        debug!(error = %e, to = %t.destination, "send failed");
+                    let Some(i) = socket_for(&self.local_addrs, &t) else {
+                        debug!(from = %t.source, to = %t.destination, "no socket for the source");
+                        continue;
+                    };
+                    if let Err(e) = self.sockets[i].send_to(&t.contents, t.destination) {
+                        debug!(error = %e, from = %t.source, to = %t.destination, "send failed");
                     }
                 }
                 HandleOutput::Trickle(candidates) => {

@@ -551,10 +551,32 @@ impl Handle {
     /// # Panics
     ///
     /// Outside a tokio runtime (the connection's task is spawned on the current one).
+    ///
+    /// The connection offers one host candidate, on `ip`: [`add_peer_on`](Self::add_peer_on)
+    /// takes several addresses.
     pub async fn add_peer(
         &mut self,
         config: PeerConfig,
         ip: std::net::IpAddr,
+    ) -> Result<(), Error> {
+        self.add_peer_on(config, &[ip]).await
+    }
+
+    /// [`add_peer`](Self::add_peer) on several local addresses, IPv4 and IPv6 alike: a UDP
+    /// socket on each (any free port), all in the one connection, which offers a host
+    /// candidate on every one of them and on nothing else; each datagram goes out of the
+    /// socket of the candidate pair ICE uses. [`crate::local_ips`] lists the machine's usable
+    /// addresses (no loopback, no link-local unless asked). Host names in
+    /// `config.ice_servers` resolve to the first address's family. An empty list is
+    /// [`Error::NoLocalAddress`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (the connection's task is spawned on the current one).
+    pub async fn add_peer_on(
+        &mut self,
+        config: PeerConfig,
+        ips: &[std::net::IpAddr],
     ) -> Result<(), Error> {
         if self.peer.is_some() {
             return Err(Error::PeerExists);
@@ -566,9 +588,9 @@ impl Handle {
             handle: self.handle,
             merged: merged_tx,
         };
-        // The socket first: a bind that fails leaves the handle as it was.
-        let socket = crate::peer::bind(ip).await?;
-        let config = crate::peer::resolve_ice_servers(config, ip).await;
+        // The sockets first: a bind that fails leaves the handle as it was.
+        let socket = crate::peer::bind(ips).await?;
+        let config = crate::peer::resolve_ice_servers(config, ips[0]).await;
         let janus = self.events.divert(merged_rx).ok_or(Error::PeerExists)?;
         self.peer = Some(Connection::spawn_for_handle(
             config, socket, janus, signalling,

@@ -66,4 +66,4 @@ pub use janus_proto::PluginReply;
 pub use janus_rtc as rtc;
 /// What a call can fail with: the same type in both adapters.
 pub use janus_rtc::ClientError as Error;
-pub use peer::{Connection, Peer};
+pub use peer::{Connection, Peer, local_ips};

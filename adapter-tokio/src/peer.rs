@@ -1,5 +1,5 @@
-//! WebRTC for a handle: a `janus-rtc` connection on a tokio UDP socket, driven by a task
-//! of its own that waits in one `select!` on the socket, the calls, the handle's Janus
+//! WebRTC for a handle: a `janus-rtc` connection on one tokio UDP socket per local
+//! address, driven by a task of its own that waits in one `select!` on the sockets, the calls, the handle's Janus
 //! events (when the handle owns it) and the connection's deadline. Every WebRTC decision,
 //! and the glue with the handle, is `janus-rtc`'s ([`HandleConnection`]); this moves
 //! datagrams, calls, events and trickle requests.
@@ -13,7 +13,7 @@ use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
     AudioLevel, Event, FrameTransform, HandleConnection, HandleEvent, HandleOutput, Input,
-    PeerConfig, PeerConnection, Track, TrackInfo,
+    LocalAddrFilter, PeerConfig, PeerConnection, Track, TrackInfo, socket_for,
 };
 use serde_json::Value;
 use tokio::net::UdpSocket;
@@ -82,7 +82,7 @@ pub struct Peer {
 impl std::fmt::Debug for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Peer")
-            .field("local_addr", &self.connection.local_addr)
+            .field("local_addrs", &self.connection.local_addrs)
             .finish_non_exhaustive()
     }
 }
@@ -92,13 +92,13 @@ impl std::fmt::Debug for Peer {
 pub struct Connection {
     calls: mpsc::Sender<Call>,
     dropped: Arc<AtomicU64>,
-    local_addr: SocketAddr,
+    local_addrs: Vec<SocketAddr>,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
-            .field("local_addr", &self.local_addr)
+            .field("local_addrs", &self.local_addrs)
             .finish_non_exhaustive()
     }
 }
@@ -119,9 +119,9 @@ pub(crate) struct Signalling {
     pub(crate) merged: flume::Sender<HandleEvent>,
 }
 
-/// Binds a UDP socket on `ip`, any free port.
 /// The host names of `config.ice_servers` replaced by addresses of `ip`'s family (the core
-/// takes IP literals only), looked up with tokio's resolver; a name that does not resolve
+/// takes IP literals only; the first local address's family, when there are several),
+/// looked up with tokio's resolver; a name that does not resolve
 /// stays, and the connection reports it (`IceServerError::Unresolved`).
 pub(crate) async fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> PeerConfig {
     let mut resolved = Vec::new();
@@ -146,26 +146,57 @@ pub(crate) async fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> P
     config
 }
 
-pub(crate) async fn bind(ip: IpAddr) -> Result<UdpSocket, Error> {
-    UdpSocket::bind((ip, 0))
-        .await
-        .map_err(|e| Error::Io(e.to_string()))
+/// Binds a UDP socket on each of `ips`, any free port (each address once).
+pub(crate) async fn bind(ips: &[IpAddr]) -> Result<Vec<UdpSocket>, Error> {
+    let mut sockets = Vec::with_capacity(ips.len());
+    let mut bound: Vec<IpAddr> = Vec::with_capacity(ips.len());
+    for &ip in ips {
+        if bound.contains(&ip) {
+            continue;
+        }
+        let socket = UdpSocket::bind((ip, 0))
+            .await
+            .map_err(|e| Error::Io(format!("binding UDP on {ip}: {e}")))?;
+        sockets.push(socket);
+        bound.push(ip);
+    }
+    if sockets.is_empty() {
+        return Err(Error::NoLocalAddress);
+    }
+    Ok(sockets)
+}
+
+/// The machine's addresses that `filter` keeps (janus-rtc's rule, [`LocalAddrFilter`]):
+/// by default every IPv4 and IPv6 address of every interface but loopback and link-local
+/// ones, IPv4 first. Give them to [`Peer::bind_on`] or [`Handle::add_peer_on`] to offer a
+/// host candidate on each. (One `getifaddrs` call: it does not wait on the network.)
+pub fn local_ips(filter: LocalAddrFilter) -> Result<Vec<IpAddr>, Error> {
+    let interfaces =
+        if_addrs::get_if_addrs().map_err(|e| Error::Io(format!("listing the interfaces: {e}")))?;
+    Ok(filter.select(interfaces.iter().map(if_addrs::Interface::ip)))
 }
 
 impl Connection {
     fn spawn(
         config: PeerConfig,
-        socket: UdpSocket,
+        sockets: Vec<UdpSocket>,
         outlet: Outlet,
         janus: Option<DriverQueue>,
     ) -> Result<Self, Error> {
-        let local_addr = socket.local_addr().map_err(|e| Error::Io(e.to_string()))?;
+        let local_addrs = sockets
+            .iter()
+            .map(UdpSocket::local_addr)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Io(e.to_string()))?;
+        if local_addrs.is_empty() {
+            return Err(Error::NoLocalAddress);
+        }
         let (calls, calls_rx) = mpsc::channel(CALLS);
         let dropped = Arc::new(AtomicU64::new(0));
         let task = MediaTask {
-            hc: HandleConnection::new(config, Instant::now(), &[local_addr]),
-            socket,
-            local_addr,
+            hc: HandleConnection::new(config, Instant::now(), &local_addrs),
+            sockets,
+            local_addrs: local_addrs.clone(),
             calls: calls_rx,
             janus,
             outlet,
@@ -177,7 +208,7 @@ impl Connection {
         Ok(Self {
             calls,
             dropped,
-            local_addr,
+            local_addrs,
         })
     }
 
@@ -185,16 +216,23 @@ impl Connection {
     /// Janus's go to the handle's queue, its candidates to Janus.
     pub(crate) fn spawn_for_handle(
         config: PeerConfig,
-        socket: UdpSocket,
+        sockets: Vec<UdpSocket>,
         janus: DriverQueue,
         signalling: Signalling,
     ) -> Result<Self, Error> {
-        Self::spawn(config, socket, Outlet::Handle(signalling), Some(janus))
+        Self::spawn(config, sockets, Outlet::Handle(signalling), Some(janus))
     }
 
-    /// The UDP address our host candidate carries.
+    /// The UDP address of the first socket (the only one of a connection bound on one
+    /// address): our first host candidate.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.local_addrs[0]
+    }
+
+    /// The UDP addresses of all the connection's sockets, in the order of the addresses it
+    /// was bound on: a host candidate on each.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local_addrs
     }
 
     /// Runs `f` on the handle's connection state, in its task.
@@ -379,8 +417,26 @@ impl Peer {
         ip: IpAddr,
         event_capacity: usize,
     ) -> Result<Self, Error> {
-        let socket = bind(ip).await?;
-        let config = resolve_ice_servers(config, ip).await;
+        Self::bind_on(config, &[ip], event_capacity).await
+    }
+
+    /// Binds a UDP socket on each of `ips` (any free port each; IPv4 and IPv6 alike) and
+    /// spawns the connection's task: the connection offers a host candidate on every one of
+    /// them, and on nothing else ([`local_ips`] lists the machine's usable addresses). Each
+    /// datagram goes out of the socket of the candidate ICE chose. Host names of
+    /// `config.ice_servers` resolve to the first address's family. An empty list is
+    /// [`Error::NoLocalAddress`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime (the task is spawned on the current one).
+    pub async fn bind_on(
+        config: PeerConfig,
+        ips: &[IpAddr],
+        event_capacity: usize,
+    ) -> Result<Self, Error> {
+        let sockets = bind(ips).await?;
+        let config = resolve_ice_servers(config, ips[0]).await;
         let (events_tx, events) = flume::bounded(event_capacity.max(1));
         let (candidates_tx, candidates) = mpsc::channel(CANDIDATES);
         let outlet = Outlet::Standalone {
@@ -388,7 +444,7 @@ impl Peer {
             candidates: candidates_tx,
         };
         Ok(Self {
-            connection: Connection::spawn(config, socket, outlet, None)?,
+            connection: Connection::spawn(config, sockets, outlet, None)?,
             events: Events::of_task(events),
             candidates: std::sync::Mutex::new(candidates),
         })
@@ -619,8 +675,9 @@ impl Outlet {
 /// Janus events end (detached, session gone).
 struct MediaTask {
     hc: HandleConnection,
-    socket: UdpSocket,
-    local_addr: SocketAddr,
+    /// One per local address, in the order of `local_addrs`.
+    sockets: Vec<UdpSocket>,
+    local_addrs: Vec<SocketAddr>,
     calls: mpsc::Receiver<Call>,
     janus: Option<DriverQueue>,
     outlet: Outlet,
@@ -660,15 +717,18 @@ impl MediaTask {
                 }
             };
             tokio::select! {
-                received = self.socket.recv_from(&mut buf), if !blocked => match received {
-                    Ok((n, from)) => {
-                        self.receive(from, &buf[..n]);
-                        // Take what else is queued without another trip through select!.
-                        while let Ok((n, from)) = self.socket.try_recv_from(&mut buf) {
-                            self.receive(from, &buf[..n]);
+                received = recv_any(&self.sockets, &mut buf), if !blocked => match received {
+                    (i, Ok((n, from))) => {
+                        self.receive(self.local_addrs[i], from, &buf[..n]);
+                        // Take what else is queued, on every socket, without another trip
+                        // through select!.
+                        for i in 0..self.sockets.len() {
+                            while let Ok((n, from)) = self.sockets[i].try_recv_from(&mut buf) {
+                                self.receive(self.local_addrs[i], from, &buf[..n]);
+                            }
                         }
                     }
-                    Err(e) => debug!(error = %e, "recv failed"),
+                    (i, Err(e)) => debug!(error = %e, local = %self.local_addrs[i], "recv failed"),
                 },
                 call = self.calls.recv() => {
                     let Some(call) = call else {
@@ -706,12 +766,12 @@ impl MediaTask {
                 let _ = self.hc.handle_input(Input::Timeout(now));
             }
         }
-        debug!(local = %self.local_addr, "peer task ends");
+        debug!(local = ?self.local_addrs, "peer task ends");
     }
 
-    /// One received datagram into the connection.
-    fn receive(&mut self, from: SocketAddr, datagram: &[u8]) {
-        let input = Input::Receive(Instant::now(), from, self.local_addr, datagram);
+    /// One datagram received on the socket bound to `local` into the connection.
+    fn receive(&mut self, local: SocketAddr, from: SocketAddr, datagram: &[u8]) {
+        let input = Input::Receive(Instant::now(), from, local, datagram);
         if let Err(e) = self.hc.handle_input(input) {
             debug!(error = %e, %from, "datagram ignored");
         }
@@ -726,8 +786,12 @@ impl MediaTask {
             match self.hc.poll_output() {
                 HandleOutput::Timeout(at) => return Some(at),
                 HandleOutput::Transmit(t) => {
-                    if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
-                        debug!(error = %e, to = %t.destination, "send failed");
+                    let Some(i) = socket_for(&self.local_addrs, &t) else {
+                        debug!(from = %t.source, to = %t.destination, "no socket for the source");
+                        continue;
+                    };
+                    if let Err(e) = self.sockets[i].send_to(&t.contents, t.destination).await {
+                        debug!(error = %e, from = %t.source, to = %t.destination, "send failed");
                     }
                 }
                 HandleOutput::Trickle(candidates) => self.outlet.trickle(candidates),
@@ -744,4 +808,27 @@ impl MediaTask {
             }
         }
     }
+}
+
+/// The first datagram to arrive on any of `sockets`, with the index of its socket. Every
+/// socket is polled on each wake-up (the first ready one wins; the caller then drains them
+/// all), so a busy socket cannot starve the others for long.
+async fn recv_any(
+    sockets: &[UdpSocket],
+    buf: &mut [u8],
+) -> (usize, std::io::Result<(usize, SocketAddr)>) {
+    std::future::poll_fn(|cx| {
+        for (i, socket) in sockets.iter().enumerate() {
+            let mut read = tokio::io::ReadBuf::new(buf);
+            match socket.poll_recv_from(cx, &mut read) {
+                std::task::Poll::Ready(Ok(from)) => {
+                    return std::task::Poll::Ready((i, Ok((read.filled().len(), from))));
+                }
+                std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready((i, Err(e))),
+                std::task::Poll::Pending => {}
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }

@@ -39,6 +39,9 @@ pub enum ClientError {
     /// The handle carries a WebRTC connection already (one per handle, as in janus.js).
     #[error("this handle has a WebRTC connection already")]
     PeerExists,
+    /// A connection was asked to bind no local address at all (an empty list).
+    #[error("no local address to bind")]
+    NoLocalAddress,
     /// A socket, a thread or a task could not be set up.
     #[error("I/O: {0}")]
     Io(String),

@@ -70,7 +70,8 @@
 //! and hangup events), `media` (writing frames and simulcast layers, received frames, mute,
 //! bitrate), `data` (data channels), `dtmf` (tones out and in) and `level` (audio levels
 //! out and in; the [`AudioLevel`] type is in `level.rs`). [`Input`], [`Output`] and
-//! [`Transmit`] are in `io`, the application's [`Event`]s in `event`. `handle` holds
+//! [`Transmit`] are in `io`, the application's [`Event`]s in `event`; [`local`] says which
+//! local addresses carry host candidates and which socket sends a [`Transmit`]. `handle` holds
 //! [`HandleConnection`]: a connection tied to its plugin handle the way janus.js ties them
 //! (trickle both ways, Janus's events in one ordered [`HandleEvent`] stream, answers that
 //! come in plugin events, a new connection after a hangup), which both adapters drive.
@@ -116,6 +117,7 @@ pub mod handle;
 mod ice_servers;
 mod io;
 mod level;
+pub mod local;
 pub mod outbox;
 mod peer;
 mod sdp;
@@ -132,6 +134,7 @@ pub use ice_servers::{
 };
 pub use io::{Input, Output, Transmit};
 pub use level::AudioLevel;
+pub use local::{LocalAddrFilter, socket_for};
 pub use peer::PeerConnection;
 pub use sdp::normalize_sdp;
 pub use track::{Track, TrackAction, TrackInfo, TrackKind};

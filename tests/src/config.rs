@@ -115,6 +115,7 @@ pub struct JanusBuilder {
     pub(crate) admin_secret: Option<String>,
     pub(crate) stored_tokens: bool,
     pub(crate) slowlink_threshold: u32,
+    pub(crate) every_media_address: bool,
 }
 
 impl Default for JanusBuilder {
@@ -141,6 +142,7 @@ impl Default for JanusBuilder {
             admin_secret: None,
             slowlink_threshold: 0,
             stored_tokens: false,
+            every_media_address: false,
         }
     }
 }
@@ -274,6 +276,17 @@ impl JanusBuilder {
         self
     }
 
+    /// Janus gathers host candidates on every media address of the namespace, not only
+    /// [`MEDIA_IP`](crate::MEDIA_IP): `ice_enforce_list` names 127.0.0.2, 127.0.0.4
+    /// ([`MEDIA_IP_2`](crate::MEDIA_IP_2)) and fd00:6a61:6e75::2
+    /// ([`MEDIA_IP6`](crate::MEDIA_IP6)), and `ipv6 = true` (`media` section) lets it use the
+    /// IPv6 one. Never the TURN server's 127.0.0.3. Launching needs a namespace that has them
+    /// ([`require_media_addresses`](crate::require_media_addresses)).
+    pub fn every_media_address(mut self, enabled: bool) -> Self {
+        self.every_media_address = enabled;
+        self
+    }
+
     /// Starts Janus with these options, inside the test namespace; see [`Janus::launch`].
     pub fn launch(self) -> Result<Janus> {
         Janus::launch_with(self)
@@ -325,6 +338,8 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
         ),
         ("DEBUG_LEVEL", options.debug_level.to_string()),
         ("MEDIA_IP", crate::netns::MEDIA_IP.to_string()),
+        ("ICE_ENFORCE_LIST", ice_enforce_list(options)),
+        ("IPV6", options.every_media_address.to_string()),
         ("SERVER_NAME", quoted(&options.server_name)),
         ("SESSION_TIMEOUT", options.session_timeout.to_string()),
         (
@@ -409,6 +424,16 @@ pub(crate) fn write_configs(options: &JanusBuilder, placement: &Placement<'_>) -
             .map_err(|e| HarnessError::io(format!("writing {}", path.display()), e))?;
     }
     Ok(())
+}
+
+/// The addresses Janus gathers on (`ice_enforce_list`), comma-separated.
+pub(crate) fn ice_enforce_list(options: &JanusBuilder) -> String {
+    use crate::netns::{MEDIA_IP, MEDIA_IP_2, MEDIA_IP6};
+    if options.every_media_address {
+        format!("{MEDIA_IP},{MEDIA_IP_2},{MEDIA_IP6}")
+    } else {
+        MEDIA_IP.to_string()
+    }
 }
 
 /// Replaces every `{{NAME}}` of `template`; a placeholder left over is an error.
@@ -518,6 +543,39 @@ mod tests {
         assert!(core.contains("api_secret = \"s\\\"x\""), "{core}");
         assert!(core.contains("ice_enforce_list = \"127.0.0.2\""), "{core}");
         assert!(core.contains("libjanus_lua.so"), "{core}");
+        assert!(core.contains("ipv6 = false"), "{core}");
+    }
+
+    #[test]
+    fn every_media_address_enforces_all_three_and_enables_ipv6() {
+        let options = JanusBuilder::new().every_media_address(true);
+        assert_eq!(
+            ice_enforce_list(&options),
+            "127.0.0.2,127.0.0.4,fd00:6a61:6e75::2"
+        );
+        let dir = std::env::temp_dir().join(format!("janus-tests-render6-{}", std::process::id()));
+        let placement = Placement {
+            configs_folder: &dir,
+            data_dir: &dir,
+            lib_dir: Path::new("/nonexistent"),
+            http_port: 1,
+            ws_port: 2,
+            https_port: 3,
+            wss_port: 4,
+            admin_ports: (5, 6),
+            rtp_ports: (20000, 20099),
+            cert_paths: None,
+        };
+        let written = write_configs(&options, &placement);
+        let core = fs::read_to_string(dir.join("janus.jcfg")).unwrap_or_default();
+        let _ = fs::remove_dir_all(&dir);
+        written.expect("templates render");
+        assert!(
+            core.contains("ice_enforce_list = \"127.0.0.2,127.0.0.4,fd00:6a61:6e75::2\""),
+            "{core}"
+        );
+        assert!(core.contains("ipv6 = true"), "{core}");
+        assert!(!core.contains("ice_ignore_list ="), "{core}");
     }
 
     #[test]

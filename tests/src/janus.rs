@@ -77,6 +77,9 @@ impl Janus {
 
     pub(crate) fn launch_with(options: JanusBuilder) -> Result<Self> {
         require_namespace()?;
+        if options.every_media_address {
+            crate::netns::require_media_addresses()?;
+        }
         let binary = match &options.binary {
             Some(path) => given_binary(path, "JanusBuilder::binary")?,
             None => janus_binary()?,

@@ -3,8 +3,9 @@
 //! Every [`Janus`] runs from the config templates in `tests/config/`, on free ports of
 //! 127.0.0.1, inside the project's private network namespace: Janus never offers a loopback
 //! ICE candidate, so the namespace holds a veth `v0` carrying [`MEDIA_IP`] (127.0.0.2), the
-//! only address Janus gathers candidates on and the one clients must bind their media sockets
-//! to. Nothing in that namespace routes anywhere else. Run tests with `cargo xtask test`, or
+//! only address Janus gathers candidates on (unless [`JanusBuilder::every_media_address`] adds
+//! [`MEDIA_IP_2`] and [`MEDIA_IP6`], also on `v0`) and the one clients must bind their media
+//! sockets to. Nothing in that namespace routes anywhere else. Run tests with `cargo xtask test`, or
 //! any command with `cargo xtask netns -- <cmd>`; outside the namespace [`Janus::launch`] fails
 //! with a message that says so ([`require_namespace`]), so no test ever skips silently.
 //!
@@ -54,7 +55,10 @@ pub use config::{JanusBuilder, JsonStyle};
 pub use error::{HarnessError, Result};
 pub use http::{HttpClient, HttpResponse, WebSocket};
 pub use janus::{Frozen, Janus, JanusVersion, janus_binary, skip};
-pub use netns::{MEDIA_INTERFACE, MEDIA_IP, TURN_IP, require_namespace};
+pub use netns::{
+    MEDIA_INTERFACE, MEDIA_IP, MEDIA_IP_2, MEDIA_IP6, NAMESPACE_ADDRS, TURN_IP,
+    require_media_addresses, require_namespace,
+};
 pub use proxy::TcpProxy;
 pub use token::{TOKEN_REALM, signed_token};
 

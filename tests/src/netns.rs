@@ -2,10 +2,12 @@
 //!
 //! Janus never offers a loopback ICE candidate, so WebRTC tests run Janus and the client inside a
 //! private network namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 (and
-//! 127.0.0.3, the TURN server's own address; Janus gathers on 127.0.0.2 only). Nothing in that
-//! namespace routes anywhere else, so no test traffic can leave the machine.
+//! 127.0.0.3, the TURN server's own address; Janus gathers on 127.0.0.2 only unless a test asks
+//! for more), 127.0.0.4 and the ULA fd00:6a61:6e75::2 (a second IPv4 and an IPv6 media address,
+//! for peers and a Janus on several addresses). Nothing in that namespace routes anywhere else,
+//! so no test traffic can leave the machine.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 
 use crate::error::{HarnessError, Result};
@@ -19,6 +21,24 @@ pub const MEDIA_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 /// because Janus (libnice) sends only through the interface of its own address: to 127.0.0.3
 /// on another interface, `sendmsg` fails with EINVAL.
 pub const TURN_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+
+/// A second media address on [`MEDIA_INTERFACE`]: a Janus started with
+/// [`JanusBuilder::every_media_address`](crate::JanusBuilder::every_media_address) gathers on
+/// it too, and peers bound on several addresses use it.
+pub const MEDIA_IP_2: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 4);
+
+/// The namespace's IPv6 media address (a unique local address, `fd00::/8`), on
+/// [`MEDIA_INTERFACE`], with only its `local` route.
+pub const MEDIA_IP6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0x6a61, 0x6e75, 0, 0, 0, 0, 2);
+
+/// The addresses of [`MEDIA_INTERFACE`]: [`MEDIA_IP`], [`TURN_IP`], [`MEDIA_IP_2`] and
+/// [`MEDIA_IP6`], nothing else.
+pub const NAMESPACE_ADDRS: [IpAddr; 4] = [
+    IpAddr::V4(MEDIA_IP),
+    IpAddr::V4(TURN_IP),
+    IpAddr::V4(MEDIA_IP_2),
+    IpAddr::V6(MEDIA_IP6),
+];
 
 /// The veth interface that carries [`MEDIA_IP`] (Janus's `ice_enforce_list`).
 pub const MEDIA_INTERFACE: &str = "v0";
@@ -36,11 +56,10 @@ pub struct InterfaceAddr {
 
 impl InterfaceAddr {
     /// Whether this address is one the test namespace may hold: a loopback address on
-    /// `lo`, or [`MEDIA_IP`] or [`TURN_IP`] on [`MEDIA_INTERFACE`].
+    /// `lo`, or one of [`NAMESPACE_ADDRS`] on [`MEDIA_INTERFACE`].
     pub fn is_allowed_in_namespace(&self) -> bool {
         (self.interface == "lo" && self.addr.is_loopback())
-            || (self.interface == MEDIA_INTERFACE
-                && (self.addr == IpAddr::V4(MEDIA_IP) || self.addr == IpAddr::V4(TURN_IP)))
+            || (self.interface == MEDIA_INTERFACE && NAMESPACE_ADDRS.contains(&self.addr))
     }
 }
 
@@ -88,7 +107,8 @@ pub fn check_namespace(ip_addr_output: &str) -> Result<(), String> {
         .collect();
     if !foreign.is_empty() {
         return Err(format!(
-            "addresses other than loopback, {MEDIA_IP} and {TURN_IP} are configured: {}",
+            "addresses other than loopback, {MEDIA_IP}, {TURN_IP}, {MEDIA_IP_2} and {MEDIA_IP6} \
+             are configured: {}",
             foreign.join(", ")
         ));
     }
@@ -104,6 +124,25 @@ pub fn current_addrs() -> Result<Vec<InterfaceAddr>> {
 /// tests never run (or silently skip) outside it. The error names the command to use.
 pub fn require_namespace() -> Result<()> {
     check_namespace(&ip_addr_output()?).map_err(|reason| HarnessError::NotInNamespace { reason })
+}
+
+/// Fails unless this process runs inside the test namespace and [`MEDIA_IP_2`] and
+/// [`MEDIA_IP6`] are on [`MEDIA_INTERFACE`] (a namespace made by an older `cargo xtask netns`
+/// lacks them).
+pub fn require_media_addresses() -> Result<()> {
+    require_namespace()?;
+    let addrs = current_addrs()?;
+    for want in [IpAddr::V4(MEDIA_IP_2), IpAddr::V6(MEDIA_IP6)] {
+        if !addrs
+            .iter()
+            .any(|a| a.interface == MEDIA_INTERFACE && a.addr == want)
+        {
+            return Err(HarnessError::NotInNamespace {
+                reason: format!("no {want} on {MEDIA_INTERFACE}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Fails unless this process runs inside the test namespace and [`TURN_IP`] is on
@@ -157,6 +196,8 @@ mod tests {
 1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever
 3: v0    inet 127.0.0.2/32 scope host v0\\       valid_lft forever preferred_lft forever
 3: v0    inet 127.0.0.3/32 scope host v0\\       valid_lft forever preferred_lft forever
+3: v0    inet 127.0.0.4/32 scope host v0\\       valid_lft forever preferred_lft forever
+3: v0    inet6 fd00:6a61:6e75::2/128 scope global nodad \\       valid_lft forever preferred_lft forever
 ";
 
     const HOST: &str = "\
@@ -197,6 +238,9 @@ mod tests {
             "3: v0    inet 127.0.0.9/32 scope host v0\\ valid_lft forever",
             "4: v1    inet 127.0.0.3/32 scope host v1\\ valid_lft forever",
             "5: t0    inet 127.0.0.3/32 scope host t0\\ valid_lft forever",
+            "3: v0    inet6 fd00:6a61:6e75::3/128 scope global\\ valid_lft forever",
+            "4: v1    inet 127.0.0.4/32 scope host v1\\ valid_lft forever",
+            "3: v0    inet6 fe80::1/64 scope link\\ valid_lft forever",
         ] {
             let both = format!("{IN_NAMESPACE}{line}\n");
             assert!(check_namespace(&both).is_err(), "{line}");
@@ -211,7 +255,9 @@ mod tests {
     #[test]
     fn parser_reads_names_families_and_prefixes() {
         let addrs = parse_ip_addr(&format!("{IN_NAMESPACE}4: v1@v0    link/ether\n"));
-        assert_eq!(addrs.len(), 4);
+        assert_eq!(addrs.len(), 6);
+        assert_eq!(addrs[5].addr, IpAddr::V6(MEDIA_IP6));
+        assert_eq!(addrs[5].prefix, 128);
         assert_eq!(
             (addrs[2].interface.as_str(), addrs[3].interface.as_str()),
             ("v0", "v0")

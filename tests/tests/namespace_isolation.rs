@@ -1,13 +1,16 @@
-//! The test namespace holds loopback, 127.0.0.2 and 127.0.0.3 (the TURN server's) on `v0`,
-//! nothing else, routes nowhere else, and carries UDP on 127.0.0.2 (what WebRTC
-//! media between Janus and a client needs) and between 127.0.0.2 and 127.0.0.3 (relayed media).
+//! The test namespace holds loopback, 127.0.0.2, 127.0.0.3 (the TURN server's), 127.0.0.4 and
+//! fd00:6a61:6e75::2 on `v0`, nothing else, routes nowhere else, and carries UDP on 127.0.0.2
+//! (what WebRTC media between Janus and a client needs), between 127.0.0.2 and 127.0.0.3
+//! (relayed media), and on the other two media addresses.
 
 use std::net::{IpAddr, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
 
 use janus_tests::netns::current_addrs;
-use janus_tests::{MEDIA_INTERFACE, MEDIA_IP, TURN_IP, require_namespace};
+use janus_tests::{
+    MEDIA_INTERFACE, MEDIA_IP, MEDIA_IP_2, MEDIA_IP6, NAMESPACE_ADDRS, TURN_IP, require_namespace,
+};
 
 #[test]
 fn we_run_inside_the_test_namespace() {
@@ -22,18 +25,14 @@ fn only_loopback_addresses_and_the_media_address_are_configured() {
         .filter(|a| !a.is_allowed_in_namespace())
         .collect();
     assert!(foreign.is_empty(), "foreign addresses: {foreign:?}");
-    assert!(
-        addrs
-            .iter()
-            .any(|a| a.interface == MEDIA_INTERFACE && a.addr == IpAddr::V4(MEDIA_IP)),
-        "{MEDIA_IP} on {MEDIA_INTERFACE} missing: {addrs:?}"
-    );
-    assert!(
-        addrs
-            .iter()
-            .any(|a| a.interface == MEDIA_INTERFACE && a.addr == IpAddr::V4(TURN_IP)),
-        "{TURN_IP} on {MEDIA_INTERFACE} missing: {addrs:?}"
-    );
+    for want in NAMESPACE_ADDRS {
+        assert!(
+            addrs
+                .iter()
+                .any(|a| a.interface == MEDIA_INTERFACE && a.addr == want),
+            "{want} on {MEDIA_INTERFACE} missing: {addrs:?}"
+        );
+    }
     assert!(
         addrs
             .iter()
@@ -77,6 +76,26 @@ fn there_is_no_route_out_of_the_namespace() {
         assert!(
             ["lo", "v0", "v1"].contains(&device),
             "a route through a device that is not ours: {route}"
+        );
+    }
+}
+
+#[test]
+fn udp_datagrams_arrive_on_the_second_and_the_ipv6_media_address() {
+    for ip in [IpAddr::V4(MEDIA_IP_2), IpAddr::V6(MEDIA_IP6)] {
+        let a = UdpSocket::bind((ip, 0)).expect("bind a");
+        let b = UdpSocket::bind((ip, 0)).expect("bind b");
+        b.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("read timeout");
+        a.send_to(b"ping", b.local_addr().expect("b's address"))
+            .expect("send");
+        let mut buf = [0u8; 16];
+        let (n, from) = b
+            .recv_from(&mut buf)
+            .unwrap_or_else(|e| panic!("no datagram on {ip}: {e}"));
+        assert_eq!(
+            (&buf[..n], from),
+            (&b"ping"[..], a.local_addr().expect("a"))
         );
     }
 }

@@ -5,8 +5,10 @@
 //!   events and the dependencies' `log` records, tungstenite's frame dumps and the HTTP
 //!   clients' request lines included), in the `Debug` output of any public value met on the
 //!   way, or in any error's `Display` (connect and HTTP failures included);
-//! - every socket this process opens connects to loopback (Janus on 127.0.0.1, media on the
-//!   namespace's 127.0.0.2).
+//! - every socket this process opens is bound to and connects to loopback or an address of
+//!   the project's own namespace (Janus on 127.0.0.1, media on the namespace's 127.0.0.2; the
+//!   namespace's other media addresses, 127.0.0.4 and fd00:6a61:6e75::2, and the TURN
+//!   server's 127.0.0.3 are allowed by name, nothing else).
 //!
 //! Each test is its own process under nextest, so each installs the global subscriber once.
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -556,11 +558,45 @@ fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
-/// A socket is fine when it is bound to loopback and talks to loopback or to no one yet
-/// (an unconnected UDP socket lists `0.0.0.0:0` as its peer).
+/// Loopback, or one of the addresses of the project's namespace (`v0`'s, listed by name).
+fn is_ours(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    };
+    is_loopback(ip) || janus_tests::NAMESPACE_ADDRS.contains(&ip)
+}
+
+/// A socket is fine when it is bound to loopback (or an address of the namespace) and talks
+/// to one of those or to no one yet (an unconnected UDP socket lists `0.0.0.0:0` as its peer).
 fn stays_on_loopback(s: &Sock) -> bool {
     let unconnected = s.remote.ip().is_unspecified() && s.remote.port() == 0;
-    is_loopback(s.local.ip()) && (unconnected || is_loopback(s.remote.ip()))
+    is_ours(s.local.ip()) && (unconnected || is_ours(s.remote.ip()))
+}
+
+#[test]
+fn only_loopback_and_the_namespace_addresses_count_as_staying_home() {
+    let sock = |local: &str, remote: &str| Sock {
+        proto: "udp",
+        local: local.parse().unwrap(),
+        remote: remote.parse().unwrap(),
+    };
+    for fine in [
+        sock("127.0.0.2:5000", "0.0.0.0:0"),
+        sock("127.0.0.4:5000", "127.0.0.2:20000"),
+        sock("[fd00:6a61:6e75::2]:5000", "[::]:0"),
+        sock("[::ffff:127.0.0.1]:5000", "[::1]:8188"),
+    ] {
+        assert!(stays_on_loopback(&fine), "{fine:?}");
+    }
+    for outside in [
+        sock("10.1.2.3:5000", "0.0.0.0:0"),
+        sock("127.0.0.2:5000", "10.1.2.3:20000"),
+        sock("[fd00:6a61:6e75::3]:5000", "[::]:0"),
+        sock("[fd00:6a61:6e75::2]:5000", "[fe80::1]:20000"),
+    ] {
+        assert!(!stays_on_loopback(&outside), "{outside:?}");
+    }
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! - `cargo xtask test`: everything CI runs (fmt, clippy, docs, dependency fence, packaging,
 //!   all tests inside the test namespace, fuzz corpus runs).
 //! - `cargo xtask netns -- <cmd> [args..]`: run any command inside a fresh private network
-//!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2 and 127.0.0.3 (see
-//!   README.md).
+//!   namespace that holds loopback plus a veth `v0` carrying 127.0.0.2, 127.0.0.3, 127.0.0.4
+//!   and fd00:6a61:6e75::2 (see README.md).
 //! - `cargo xtask install`: install the Janus server (Debian package), iproute2, ffmpeg,
 //!   janus-tools, sip-tester (sipp) and coturn if missing.
 //! - `cargo xtask bench [-- signalling|scale|webrtc|pcs|failover ..]`: run the anchors of `../shared/anchors`
@@ -29,6 +29,13 @@ const MEDIA_ADDR: &str = "127.0.0.2/32";
 /// sends only through the interface of its address, so Janus reaches nothing else (Janus
 /// gathers on 127.0.0.2 alone: `ice_enforce_list` names the address).
 const TURN_ADDR: &str = "127.0.0.3/32";
+/// A second media address on `v0`, for peers and a Janus that gather on several addresses
+/// (issue #18); must match `janus_tests::MEDIA_IP_2`.
+const MEDIA_ADDR_2: &str = "127.0.0.4/32";
+/// The namespace's IPv6 media address, a ULA on `v0` (`nodad`: usable at once, no duplicate
+/// address detection to wait for; `noprefixroute`: only its `local` route, so the namespace
+/// still routes nowhere); must match `janus_tests::MEDIA_IP6`.
+const MEDIA_ADDR6: &str = "fd00:6a61:6e75::2/128";
 
 /// A failed task: the message is printed, the exit code propagated.
 struct Failure {
@@ -53,7 +60,7 @@ usage: cargo xtask <task>
 tasks:
   demo                      install what is missing, build and run the demo in the test namespace
   test                      everything CI runs: install, fmt, clippy, build, all tests in the namespace
-  netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2, .3)
+  netns -- <cmd> [args..]   run a command inside a private network namespace (lo + veth v0 = 127.0.0.2, .3, .4, fd00:6a61:6e75::2)
   install                   install janus, iproute2, ffmpeg, janus-tools, sipp, coturn (apt) when missing
   bench [-- PART..]         anchors + our benchmarks in the namespace, one table in target/bench/
                             (PART: signalling, scale, webrtc, pcs, failover; default all)
@@ -150,12 +157,13 @@ fn test() -> Result {
 }
 
 /// The integration-test binaries of `janus-tests` that also run against the Janus built from
-/// source: signalling, auth, lifecycle, TLS, the EchoTest (and through coturn), VideoRoom (end-to-end encryption
+/// source: signalling, auth, lifecycle, TLS, the EchoTest (and through coturn, and on several
+/// local addresses, IPv4 and IPv6), VideoRoom (end-to-end encryption
 /// too), VideoCall and TextRoom WebRTC tests, the VideoRoom, AudioBridge, Streaming, TextRoom, Record&Play, NoSIP and
 /// VoiceMail workflows (VoiceMail's tests skip themselves, saying so: 1.4.1 has no VoiceMail),
 /// janusctl's commands, the Admin API, the faults and the secrets and sockets hygiene tests.
 /// (nextest's `binary(..)` filter: a bare name filter would match test names.)
-const TESTS_ON_NEW_JANUS: [&str; 28] = [
+const TESTS_ON_NEW_JANUS: [&str; 29] = [
     "faults",
     "sip",
     "secrets_hygiene",
@@ -170,6 +178,7 @@ const TESTS_ON_NEW_JANUS: [&str; 28] = [
     "rtc_videoroom",
     "rtc_e2ee",
     "rtc_turn",
+    "rtc_interfaces",
     "rtc_videocall",
     "rtc_textroom",
     "videoroom",
@@ -1026,15 +1035,26 @@ fn netns_inner(command: &[OsString]) -> Result {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| Failure::new("netns: no command given"))?;
-    let setup: [&[&str]; 8] = [
+    let setup: [&[&str]; 10] = [
         &["link", "set", "lo", "up"],
         &["link", "add", "v0", "type", "veth", "peer", "name", "v1"],
-        // No IPv6 link-local addresses: the namespace holds loopback, 127.0.0.2 and 127.0.0.3,
-        // nothing else.
+        // No IPv6 link-local addresses: the namespace holds loopback, 127.0.0.2, 127.0.0.3,
+        // 127.0.0.4 and fd00:6a61:6e75::2, nothing else.
         &["link", "set", "dev", "v0", "addrgenmode", "none"],
         &["link", "set", "dev", "v1", "addrgenmode", "none"],
         &["addr", "add", MEDIA_ADDR, "dev", "v0"],
         &["addr", "add", TURN_ADDR, "dev", "v0"],
+        &["addr", "add", MEDIA_ADDR_2, "dev", "v0"],
+        &[
+            "-6",
+            "addr",
+            "add",
+            MEDIA_ADDR6,
+            "dev",
+            "v0",
+            "nodad",
+            "noprefixroute",
+        ],
         &["link", "set", "v0", "up"],
         &["link", "set", "v1", "up"],
     ];
