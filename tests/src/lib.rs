@@ -27,6 +27,7 @@
 #[cfg(doctest)]
 pub struct ReadmeExamples;
 
+pub mod bare_rtc;
 pub mod bench;
 mod config;
 pub mod coturn;
