@@ -130,7 +130,7 @@ pub use handle::{HandleConnection, HandleEvent, HandleOutput};
 pub use ice_servers::{
     IceScheme, IceServer, IceServerError, IceServerTransport, IceServerUrl, IceTransportPolicy,
 };
-pub use io::{Input, Output, Transmit};
+pub use io::{Input, Output, Pace, Transmit};
 pub use level::AudioLevel;
 pub use peer::PeerConnection;
 pub use sdp::normalize_sdp;

@@ -46,6 +46,7 @@ pub mod rtc;
 pub mod samples;
 pub mod sipp;
 pub mod squeeze;
+pub mod steps;
 pub mod streaming;
 mod tls;
 mod token;

@@ -9,6 +9,10 @@
 //! sequential data-channel round trips, the others none; each sends media for one second so
 //! that the echo is checked (a call that fails is counted and left out of the medians).
 //!
+//! One more call runs traced ([`janus_tests::steps`]): the ms after its offer of each step
+//! (answer applied, first ICE check out, its success, Janus's first check in, DTLS, SCTP,
+//! the channel open, Janus's `webrtcup`) go to `steps_ms`.
+//!
 //! The anchor of the round trips, measured in the same run: the bare str0m loop
 //! ([`janus_tests::bare_rtc`]), two str0m peers on 127.0.0.2 with no Janus, the same
 //! 1,000 sequential messages and echoes of the same sizes.
@@ -69,6 +73,17 @@ fn main() {
             pings = Some(report.pings.clone());
         }
     }
+    // One more call, traced: where its offer -> webrtcup went (tracing slows it a little;
+    // the medians above are of calls without a subscriber).
+    let steps = janus_tests::steps::capture().map(|capture| {
+        options.pings = 0;
+        capture.clear();
+        let report = rt.block_on(echotest::run(&client, &options, |_| {}));
+        let mut steps = janus_tests::steps::steps(&capture);
+        steps.insert("traced_webrtcup_ms".into(), json!(report.webrtcup_ms));
+        steps
+    });
+    println!("steps of one traced call (ms after the offer): {steps:?}");
     let mut out = json!({
         "calls": CALLS,
         "passed": up.len(),
@@ -78,6 +93,7 @@ fn main() {
         "webrtcup_median_ms": median(up.clone()),
         "webrtcup_ms": up,
         "dc_rtt": pings,
+        "steps_ms": steps,
     });
     println!(
         "medians: offer -> answer {} ms, -> ICE+DTLS {} ms, -> webrtcup {} ms; data channel {}",
