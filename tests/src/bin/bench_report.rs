@@ -330,9 +330,10 @@ fn webrtc_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         goal: Goal::AtMost(15.0),
         goal_text: "<= 15 ms".into(),
         note: format!(
-            "{tokio_only}{passed}; offer -> answer median {}, -> ICE+DTLS median {}",
+            "{tokio_only}{passed}; offer -> answer median {}, -> ICE+DTLS median {}{}",
             fmt(w.and_then(|w| w["answer_median_ms"].as_f64()), "ms"),
-            fmt(w.and_then(|w| w["connected_median_ms"].as_f64()), "ms")
+            fmt(w.and_then(|w| w["connected_median_ms"].as_f64()), "ms"),
+            w.map_or(String::new(), steps_note)
         ),
     });
     let bare = w.map(|w| &w["bare_str0m"]);
@@ -355,6 +356,32 @@ fn webrtc_rows(inp: &Inputs, rows: &mut Vec<Row>) {
             },
         });
     }
+}
+
+/// One traced call's steps, ms after its offer, for the note of the `webrtcup` row.
+fn steps_note(w: &Value) -> String {
+    let s = &w["steps_ms"];
+    let at = |k: &str| s[k].as_f64().map_or("?".into(), |v| format!("{v:.1}"));
+    if !s.is_object() {
+        return String::new();
+    }
+    format!(
+        "; one traced call, ms after the offer: answer applied {}, our first ICE check out {}, \
+         its success {}, nominated {}, Janus's first check in {}, DTLS server hello {}, DTLS \
+         done {}, connected {}, Janus's webrtcup {}, SCTP up {}, channel open {}: the wait is \
+         Janus's first check (libnice paces its checks, 20 ms a tick), not ours",
+        at("answer_applied"),
+        at("first_binding_out"),
+        at("binding_success"),
+        at("nominated"),
+        at("janus_binding_in"),
+        at("dtls_server_hello"),
+        at("dtls_done"),
+        at("connected"),
+        at("webrtcup"),
+        at("sctp_up"),
+        at("channel_open"),
+    )
 }
 
 fn failover_rows(inp: &Inputs, rows: &mut Vec<Row>) {
@@ -404,8 +431,9 @@ fn pcs_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         format!("{} of {} calls passed; ", p["passed"], p["pcs"])
     });
     let why = "janus-tokio, janusctl echotest code, Opus 20 ms frames and the VP8 sample \
-               (about 190 kbit/s) for 5 s each; the harness gives Janus 100 RTP ports, so \
-               500 calls do not fit yet (janus-blocking: not measured yet)";
+               (about 190 kbit/s) for 5 s each; Janus gets an RTP port range wide enough \
+               for the calls (`PCS=500 cargo xtask bench -- pcs` for the issue's 500; \
+               janus-blocking: not measured yet)";
     rows.push(Row {
         measure: format!(
             "{n} concurrent EchoTest PeerConnections with media: slowest offer -> webrtcup"
