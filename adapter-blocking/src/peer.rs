@@ -15,7 +15,7 @@ use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
     AudioLevel, Event, FrameTransform, HandleConnection, HandleEvent, HandleOutput, Input,
-    LocalAddrFilter, PeerConfig, PeerConnection, Track, TrackInfo, socket_for,
+    LocalAddrFilter, Pace, PeerConfig, PeerConnection, Track, TrackInfo, socket_for,
 };
 use mio::{Interest, Poll, Token};
 use serde_json::Value;
@@ -32,8 +32,6 @@ const UDP: usize = 1;
 const CALLS: usize = 64;
 /// Our candidates waiting to be trickled by hand.
 const CANDIDATES: usize = 64;
-/// str0m wants at least this long between wake-ups when its deadline is "now".
-const MIN_WAIT: Duration = Duration::from_millis(1);
 /// How often a connection whose events wait for room offers them again.
 const BLOCKED_RETRY: Duration = Duration::from_millis(5);
 
@@ -669,12 +667,17 @@ impl MediaThread {
     fn run(&mut self) {
         let mut events = mio::Events::with_capacity(16);
         let mut buf = vec![0u8; 2048];
+        let mut pace = Pace::default();
         loop {
             let Some(deadline) = self.flush() else {
                 return;
             };
             let now = Instant::now();
-            let mut wait = deadline.saturating_duration_since(now).max(MIN_WAIT);
+            let Some(mut wait) = pace.wait(deadline, now) else {
+                // Due already: at once, not a poll timeout later.
+                let _ = self.hc.handle_input(Input::Timeout(now));
+                continue;
+            };
             let blocked = self.outbox.is_blocked();
             if blocked || self.restart.is_some() {
                 // Nothing new is read until the application makes room, or a reply is

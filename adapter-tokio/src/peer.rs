@@ -13,7 +13,7 @@ use janus_proto::{Event as JanusEvent, HandleRef, Jsep, Trickle};
 use janus_rtc::outbox::{Offer, Outbox};
 use janus_rtc::{
     AudioLevel, Event, FrameTransform, HandleConnection, HandleEvent, HandleOutput, Input,
-    LocalAddrFilter, PeerConfig, PeerConnection, Track, TrackInfo, socket_for,
+    LocalAddrFilter, Pace, PeerConfig, PeerConnection, Track, TrackInfo, socket_for,
 };
 use serde_json::Value;
 use tokio::net::UdpSocket;
@@ -29,8 +29,6 @@ use crate::{Error, Events, Handle, PluginReply};
 const CALLS: usize = 64;
 /// Our candidates waiting to be trickled.
 const CANDIDATES: usize = 64;
-/// str0m wants at least this long between wake-ups when its deadline is "now".
-const MIN_WAIT: Duration = Duration::from_millis(1);
 /// How often a connection whose events wait for room offers them again.
 const BLOCKED_RETRY: Duration = Duration::from_millis(5);
 
@@ -693,12 +691,19 @@ impl MediaTask {
         let mut buf = vec![0u8; 2048];
         let sleep = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(sleep);
+        let mut pace = Pace::default();
         loop {
             let Some(deadline) = self.flush().await else {
                 break;
             };
+            let now = Instant::now();
+            let Some(wait) = pace.wait(deadline, now) else {
+                // Due already: at once, not a timer tick later.
+                let _ = self.hc.handle_input(Input::Timeout(now));
+                continue;
+            };
             let blocked = self.outbox.is_blocked();
-            let mut wake = deadline.max(Instant::now() + MIN_WAIT);
+            let mut wake = now + wait;
             if blocked {
                 // Nothing new is read until the application makes room: look again soon.
                 wake = wake.min(Instant::now() + BLOCKED_RETRY);

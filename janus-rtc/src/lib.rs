@@ -132,7 +132,7 @@ pub use handle::{HandleConnection, HandleEvent, HandleOutput};
 pub use ice_servers::{
     IceScheme, IceServer, IceServerError, IceServerTransport, IceServerUrl, IceTransportPolicy,
 };
-pub use io::{Input, Output, Transmit};
+pub use io::{Input, Output, Pace, Transmit};
 pub use level::AudioLevel;
 pub use local::{LocalAddrFilter, socket_for};
 pub use peer::PeerConnection;

@@ -116,6 +116,7 @@ pub struct JanusBuilder {
     pub(crate) stored_tokens: bool,
     pub(crate) slowlink_threshold: u32,
     pub(crate) every_media_address: bool,
+    pub(crate) rtp_ports: u16,
 }
 
 impl Default for JanusBuilder {
@@ -143,11 +144,19 @@ impl Default for JanusBuilder {
             slowlink_threshold: 0,
             stored_tokens: false,
             every_media_address: false,
+            rtp_ports: 100,
         }
     }
 }
 
 impl JanusBuilder {
+    /// Gives Janus at least `ports` RTP ports (default 100, in slots of 100, at most 12,000):
+    /// each PeerConnection with bundled media takes one, so many concurrent calls need more.
+    pub fn rtp_ports(mut self, ports: u16) -> Self {
+        self.rtp_ports = ports.max(1);
+        self
+    }
+
     /// Default options (see the type's doc).
     pub fn new() -> Self {
         Self::default()

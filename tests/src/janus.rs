@@ -86,7 +86,7 @@ impl Janus {
         };
         let lib_dir = janus_lib_dir(&binary)?;
         let dir = make_temp_dir()?;
-        let rtp = RtpRange::reserve()?;
+        let rtp = RtpRange::reserve(options.rtp_ports.div_ceil(100))?;
         let tls = if options.tls {
             let material = TlsMaterial::generate()?;
             let ca_path = dir.join("ca.pem");

@@ -28,6 +28,7 @@
 #[cfg(doctest)]
 pub struct ReadmeExamples;
 
+pub mod bare_rtc;
 pub mod bench;
 mod config;
 pub mod coturn;
@@ -46,6 +47,7 @@ pub mod rtc;
 pub mod samples;
 pub mod sipp;
 pub mod squeeze;
+pub mod steps;
 pub mod streaming;
 mod tls;
 mod token;

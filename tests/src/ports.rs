@@ -37,13 +37,14 @@ pub(crate) fn free_tcp_ports(count: usize) -> Result<Vec<u16>> {
 pub(crate) struct RtpRange {
     pub(crate) first: u16,
     pub(crate) last: u16,
-    slot_file: PathBuf,
+    slot_files: Vec<PathBuf>,
 }
 
 impl RtpRange {
-    /// Reserves a free slot: a slot file holds the owner's pid and start time, and a slot
-    /// whose owner is gone is taken over.
-    pub(crate) fn reserve() -> Result<Self> {
+    /// Reserves `slots` consecutive free slots (`RTP_SLOT_SIZE` ports each; 1 unless a
+    /// test asks for a wider range): a slot file holds the owner's pid and start time, and a
+    /// slot whose owner is gone is taken over.
+    pub(crate) fn reserve(slots: u16) -> Result<Self> {
         let dir = std::env::temp_dir().join("janus-tests-rtp-slots");
         if !dir.is_dir() {
             fs::create_dir_all(&dir)
@@ -51,47 +52,34 @@ impl RtpRange {
             // Shared by every user, like /tmp (sticky: only a slot's owner removes it).
             let _ = fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777));
         }
+        let slots = slots.clamp(1, RTP_SLOTS);
         let owner = owner_id(std::process::id());
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let start = u16::try_from((nanos ^ std::process::id()) % u32::from(RTP_SLOTS)).unwrap_or(0);
-        for offset in 0..RTP_SLOTS {
-            let slot = (start + offset) % RTP_SLOTS;
-            let slot_file = dir.join(format!("slot-{slot}"));
-            for _attempt in 0..2 {
-                match fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&slot_file)
-                {
-                    Ok(mut file) => {
-                        use std::io::Write as _;
-                        file.write_all(owner.as_bytes()).map_err(|e| {
-                            HarnessError::io(format!("writing {}", slot_file.display()), e)
-                        })?;
-                        let first = RTP_BASE + slot * RTP_SLOT_SIZE;
-                        return Ok(Self {
-                            first,
-                            last: first + RTP_SLOT_SIZE - 1,
-                            slot_file,
-                        });
-                    }
-                    Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                        if !is_stale(&slot_file) {
-                            break;
-                        }
-                        // Its owner is gone: take it over (one retry; a racing taker wins).
-                        let _ = fs::remove_file(&slot_file);
-                    }
-                    Err(e) => {
-                        return Err(HarnessError::io(
-                            format!("creating {}", slot_file.display()),
-                            e,
-                        ));
-                    }
+        // Ranges start on a multiple of their width, so that wide ones tile the slots.
+        let places = RTP_SLOTS / slots;
+        let start = u16::try_from((nanos ^ std::process::id()) % u32::from(places)).unwrap_or(0);
+        for offset in 0..places {
+            let first_slot = (start + offset) % places * slots;
+            let mut taken = Vec::new();
+            for slot in first_slot..first_slot + slots {
+                match take_slot(&dir, slot, &owner)? {
+                    Some(file) => taken.push(file),
+                    None => break,
                 }
+            }
+            if taken.len() == usize::from(slots) {
+                let first = RTP_BASE + first_slot * RTP_SLOT_SIZE;
+                return Ok(Self {
+                    first,
+                    last: first + slots * RTP_SLOT_SIZE - 1,
+                    slot_files: taken,
+                });
+            }
+            for file in taken {
+                let _ = fs::remove_file(file);
             }
         }
         Err(HarnessError::NoPortRange {
@@ -103,11 +91,46 @@ impl RtpRange {
 
 impl Drop for RtpRange {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.slot_file);
+        for file in &self.slot_files {
+            let _ = fs::remove_file(file);
+        }
     }
 }
 
 /// `"<pid> <start time in ticks since boot>"`: unique for a live process.
+/// Takes one slot file (`None`: another live process holds it).
+fn take_slot(dir: &std::path::Path, slot: u16, owner: &str) -> Result<Option<PathBuf>> {
+    let slot_file = dir.join(format!("slot-{slot}"));
+    for _attempt in 0..2 {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&slot_file)
+        {
+            Ok(mut file) => {
+                use std::io::Write as _;
+                file.write_all(owner.as_bytes())
+                    .map_err(|e| HarnessError::io(format!("writing {}", slot_file.display()), e))?;
+                return Ok(Some(slot_file));
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                if !is_stale(&slot_file) {
+                    return Ok(None);
+                }
+                // Its owner is gone: take it over (one retry; a racing taker wins).
+                let _ = fs::remove_file(&slot_file);
+            }
+            Err(e) => {
+                return Err(HarnessError::io(
+                    format!("creating {}", slot_file.display()),
+                    e,
+                ));
+            }
+        }
+    }
+    Ok(None)
+}
+
 fn owner_id(pid: u32) -> String {
     format!("{pid} {}", start_time(pid).unwrap_or_default())
 }
@@ -147,13 +170,24 @@ mod tests {
 
     #[test]
     fn two_reservations_get_disjoint_ranges_and_release_them() {
-        let a = RtpRange::reserve().expect("a free range");
-        let b = RtpRange::reserve().expect("another free range");
+        let a = RtpRange::reserve(1).expect("a free range");
+        let b = RtpRange::reserve(1).expect("another free range");
         assert!(a.last < b.first || b.last < a.first, "{a:?} overlaps {b:?}");
         assert!(a.first >= RTP_BASE && a.last < 32_768);
-        let file = a.slot_file.clone();
+        let file = a.slot_files[0].clone();
         drop(a);
         assert!(!file.exists(), "dropping a range frees its slot");
+    }
+
+    #[test]
+    fn a_wide_reservation_is_consecutive_slots() {
+        let wide = RtpRange::reserve(6).expect("six free slots");
+        assert_eq!(wide.last - wide.first + 1, 6 * RTP_SLOT_SIZE);
+        assert_eq!((wide.first - RTP_BASE) % (6 * RTP_SLOT_SIZE), 0);
+        assert_eq!(wide.slot_files.len(), 6);
+        let files = wide.slot_files.clone();
+        drop(wide);
+        assert!(files.iter().all(|f| !f.exists()), "every slot freed");
     }
 
     #[test]

@@ -9,8 +9,9 @@
 //! Figures: calls passed; the slowest and the median offer -> `webrtcup` of the calls (each
 //! from its own offer, sent once its session and handle exist); the client's CPU over the
 //! whole run (setup, 5 s of media, hangup) per call as a share of one core, from
-//! `CLOCK_PROCESS_CPUTIME_ID`; the client's peak RSS growth per call. The harness gives Janus
-//! 100 RTP ports, so the 500 calls do not fit yet.
+//! `CLOCK_PROCESS_CPUTIME_ID`; the client's peak RSS growth per call. Janus gets an RTP port
+//! range wide enough for `PCS` calls (`JanusBuilder::rtp_ports`): `PCS=500` is the issue's
+//! figure.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -30,7 +31,9 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
-    let mut janus = Janus::launch().unwrap();
+    // One RTP port per bundled PeerConnection, and room to spare.
+    let ports = u16::try_from(pcs + pcs / 5).unwrap_or(u16::MAX).max(100);
+    let mut janus = Janus::builder().rtp_ports(ports).launch().unwrap();
     pin(&janus.pid().unwrap().to_string(), "1");
     pin(&std::process::id().to_string(), "0");
     let rt = tokio::runtime::Builder::new_multi_thread()

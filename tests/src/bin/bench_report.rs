@@ -339,23 +339,58 @@ fn webrtc_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         goal: Goal::AtMost(15.0),
         goal_text: "<= 15 ms".into(),
         note: format!(
-            "{tokio_only}{passed}; offer -> answer median {}, -> ICE+DTLS median {}",
+            "{tokio_only}{passed}; offer -> answer median {}, -> ICE+DTLS median {}{}",
             fmt(w.and_then(|w| w["answer_median_ms"].as_f64()), "ms"),
-            fmt(w.and_then(|w| w["connected_median_ms"].as_f64()), "ms")
+            fmt(w.and_then(|w| w["connected_median_ms"].as_f64()), "ms"),
+            w.map_or(String::new(), steps_note)
         ),
     });
+    let bare = w.map(|w| &w["bare_str0m"]);
+    let bare_error = bare.and_then(|b| b["error"].as_str());
     for (key, label) in [("median_ms", "median"), ("p99_ms", "p99")] {
         rows.push(Row {
             measure: format!("data-channel echo RTT over 1,000 messages, {label}"),
             unit: "ms",
             ours: [None, w.and_then(|w| w["dc_rtt"][key].as_f64())],
-            anchor_name: "bare str0m loop: not measured (no such loop in the bench yet)".into(),
-            anchor: None,
-            goal: Goal::None,
-            goal_text: "no worse than a bare str0m loop".into(),
-            note: tokio_only.into(),
+            anchor_name: "bare str0m loop (two str0m peers, no Janus, same run)".into(),
+            anchor: bare.and_then(|b| b["dc_rtt"][key].as_f64()),
+            goal: Goal::RatioAtMost(1.0),
+            goal_text: "<= 1.0x (no worse than the bare loop)".into(),
+            note: match bare_error {
+                Some(e) => format!("{tokio_only}; the bare loop failed: {e}"),
+                None => format!(
+                    "{tokio_only}; ours crosses Janus (its SCTP stack and threads), the anchor \
+                     a second str0m on a thread of its own"
+                ),
+            },
         });
     }
+}
+
+/// One traced call's steps, ms after its offer, for the note of the `webrtcup` row.
+fn steps_note(w: &Value) -> String {
+    let s = &w["steps_ms"];
+    let at = |k: &str| s[k].as_f64().map_or("?".into(), |v| format!("{v:.1}"));
+    if !s.is_object() {
+        return String::new();
+    }
+    format!(
+        "; one traced call, ms after the offer: answer applied {}, our first ICE check out {}, \
+         its success {}, nominated {}, Janus's first check in {}, DTLS server hello {}, DTLS \
+         done {}, connected {}, Janus's webrtcup {}, SCTP up {}, channel open {}: the wait is \
+         Janus's first check (libnice paces its checks, 20 ms a tick), not ours",
+        at("answer_applied"),
+        at("first_binding_out"),
+        at("binding_success"),
+        at("nominated"),
+        at("janus_binding_in"),
+        at("dtls_server_hello"),
+        at("dtls_done"),
+        at("connected"),
+        at("webrtcup"),
+        at("sctp_up"),
+        at("channel_open"),
+    )
 }
 
 fn failover_rows(inp: &Inputs, rows: &mut Vec<Row>) {
@@ -405,8 +440,9 @@ fn pcs_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         format!("{} of {} calls passed; ", p["passed"], p["pcs"])
     });
     let why = "janus-tokio, janusctl echotest code, Opus 20 ms frames and the VP8 sample \
-               (about 190 kbit/s) for 5 s each; the harness gives Janus 100 RTP ports, so \
-               500 calls do not fit yet (janus-blocking: not measured yet)";
+               (about 190 kbit/s) for 5 s each; Janus gets an RTP port range wide enough \
+               for the calls (`PCS=500 cargo xtask bench -- pcs` for the issue's 500; \
+               janus-blocking: not measured yet)";
     rows.push(Row {
         measure: format!(
             "{n} concurrent EchoTest PeerConnections with media: slowest offer -> webrtcup"

@@ -8,6 +8,14 @@
 //! Each call is a fresh session and handle on one client; the first call times 1,000
 //! sequential data-channel round trips, the others none; each sends media for one second so
 //! that the echo is checked (a call that fails is counted and left out of the medians).
+//!
+//! One more call runs traced ([`janus_tests::steps`]): the ms after its offer of each step
+//! (answer applied, first ICE check out, its success, Janus's first check in, DTLS, SCTP,
+//! the channel open, Janus's `webrtcup`) go to `steps_ms`.
+//!
+//! The anchor of the round trips, measured in the same run: the bare str0m loop
+//! ([`janus_tests::bare_rtc`]), two str0m peers on 127.0.0.2 with no Janus, the same
+//! 1,000 sequential messages and echoes of the same sizes.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -65,7 +73,18 @@ fn main() {
             pings = Some(report.pings.clone());
         }
     }
-    let out = json!({
+    // One more call, traced: where its offer -> webrtcup went (tracing slows it a little;
+    // the medians above are of calls without a subscriber).
+    let steps = janus_tests::steps::capture().map(|capture| {
+        options.pings = 0;
+        capture.clear();
+        let report = rt.block_on(echotest::run(&client, &options, |_| {}));
+        let mut steps = janus_tests::steps::steps(&capture);
+        steps.insert("traced_webrtcup_ms".into(), json!(report.webrtcup_ms));
+        steps
+    });
+    println!("steps of one traced call (ms after the offer): {steps:?}");
+    let mut out = json!({
         "calls": CALLS,
         "passed": up.len(),
         "failures": failed,
@@ -74,6 +93,7 @@ fn main() {
         "webrtcup_median_ms": median(up.clone()),
         "webrtcup_ms": up,
         "dc_rtt": pings,
+        "steps_ms": steps,
     });
     println!(
         "medians: offer -> answer {} ms, -> ICE+DTLS {} ms, -> webrtcup {} ms; data channel {}",
@@ -83,6 +103,21 @@ fn main() {
         out["dc_rtt"]
     );
     janus.stop().unwrap();
+    let bare =
+        janus_tests::bare_rtc::run(janus_tests::MEDIA_IP.into(), PINGS, Duration::from_secs(10));
+    let bare = match bare {
+        Ok(run) => {
+            let q = |q| janus_tests::bare_rtc::quantile_ms(&run.rtts, q);
+            json!({
+                "connected_ms": run.connected_ms,
+                "channel_open_ms": run.channel_open_ms,
+                "dc_rtt": {"count": run.rtts.len(), "median_ms": q(0.5), "p99_ms": q(0.99), "max_ms": q(1.0)},
+            })
+        }
+        Err(e) => json!({"error": e}),
+    };
+    println!("bare str0m loop: {bare}");
+    out["bare_str0m"] = bare;
     if let Some(dir) = std::path::Path::new(&out_path).parent() {
         let _ = std::fs::create_dir_all(dir);
     }
