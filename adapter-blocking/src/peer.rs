@@ -121,19 +121,15 @@ pub(crate) fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> PeerCon
 
 /// Binds a non-blocking UDP socket on each of `ips`, any free port (each address once).
 pub(crate) fn bind(ips: &[IpAddr]) -> Result<Vec<mio::net::UdpSocket>, Error> {
+    let ips = janus_rtc::distinct(ips);
     let mut sockets = Vec::with_capacity(ips.len());
-    let mut bound: Vec<IpAddr> = Vec::with_capacity(ips.len());
-    for &ip in ips {
-        if bound.contains(&ip) {
-            continue;
-        }
+    for ip in ips {
         let socket = std::net::UdpSocket::bind((ip, 0))
             .map_err(|e| Error::Io(format!("binding UDP on {ip}: {e}")))?;
         socket
             .set_nonblocking(true)
             .map_err(|e| Error::Io(e.to_string()))?;
         sockets.push(mio::net::UdpSocket::from_std(socket));
-        bound.push(ip);
     }
     if sockets.is_empty() {
         return Err(Error::NoLocalAddress);

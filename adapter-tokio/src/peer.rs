@@ -146,17 +146,13 @@ pub(crate) async fn resolve_ice_servers(mut config: PeerConfig, ip: IpAddr) -> P
 
 /// Binds a UDP socket on each of `ips`, any free port (each address once).
 pub(crate) async fn bind(ips: &[IpAddr]) -> Result<Vec<UdpSocket>, Error> {
+    let ips = janus_rtc::distinct(ips);
     let mut sockets = Vec::with_capacity(ips.len());
-    let mut bound: Vec<IpAddr> = Vec::with_capacity(ips.len());
-    for &ip in ips {
-        if bound.contains(&ip) {
-            continue;
-        }
+    for ip in ips {
         let socket = UdpSocket::bind((ip, 0))
             .await
             .map_err(|e| Error::Io(format!("binding UDP on {ip}: {e}")))?;
         sockets.push(socket);
-        bound.push(ip);
     }
     if sockets.is_empty() {
         return Err(Error::NoLocalAddress);

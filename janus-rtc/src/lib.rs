@@ -134,7 +134,7 @@ pub use ice_servers::{
 };
 pub use io::{Input, Output, Pace, Transmit};
 pub use level::AudioLevel;
-pub use local::{LocalAddrFilter, socket_for};
+pub use local::{LocalAddrFilter, distinct, socket_for};
 pub use peer::PeerConnection;
 pub use sdp::normalize_sdp;
 pub use track::{Track, TrackAction, TrackInfo, TrackKind};

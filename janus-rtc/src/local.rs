@@ -98,16 +98,25 @@ impl LocalAddrFilter {
     /// IPv4 before IPv6, otherwise in the order given.
     #[must_use]
     pub fn select(&self, ips: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
-        let mut kept: Vec<IpAddr> = Vec::new();
-        for ip in ips {
-            if self.accepts(ip) && !kept.contains(&ip) {
-                kept.push(ip);
-            }
-        }
+        let accepted: Vec<IpAddr> = ips.into_iter().filter(|ip| self.accepts(*ip)).collect();
+        let mut kept = distinct(&accepted);
         // Stable: the given order within each family.
         kept.sort_by_key(IpAddr::is_ipv6);
         kept
     }
+}
+
+/// The addresses a connection binds, of the list an application gave: each once, in the
+/// order given (no filter: the application chose them).
+#[must_use]
+pub fn distinct(ips: &[IpAddr]) -> Vec<IpAddr> {
+    let mut kept: Vec<IpAddr> = Vec::with_capacity(ips.len());
+    for &ip in ips {
+        if !kept.contains(&ip) {
+            kept.push(ip);
+        }
+    }
+    kept
 }
 
 /// Which of the connection's sockets (their addresses, in the order given to the
