@@ -529,9 +529,9 @@ mod tests {
         assert!(err.to_string().contains("ip = {{IP}}"), "{err}");
     }
 
-    #[test]
-    fn every_template_renders_with_default_options() {
-        let dir = std::env::temp_dir().join(format!("janus-tests-render-{}", std::process::id()));
+    /// The `janus.jcfg` that `options` render, in a folder of its own (`tag`) removed after.
+    fn rendered_core(options: &JanusBuilder, tag: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("janus-tests-{tag}-{}", std::process::id()));
         let placement = Placement {
             configs_folder: &dir,
             data_dir: &dir,
@@ -544,10 +544,16 @@ mod tests {
             rtp_ports: (20000, 20099),
             cert_paths: None,
         };
-        let written = write_configs(&JanusBuilder::new().api_secret("s\"x"), &placement);
+        let written = write_configs(options, &placement);
         let core = fs::read_to_string(dir.join("janus.jcfg")).unwrap_or_default();
         let _ = fs::remove_dir_all(&dir);
         written.expect("templates render");
+        core
+    }
+
+    #[test]
+    fn every_template_renders_with_default_options() {
+        let core = rendered_core(&JanusBuilder::new().api_secret("s\"x"), "render");
         assert!(core.contains("rtp_port_range = \"20000-20099\""), "{core}");
         assert!(core.contains("api_secret = \"s\\\"x\""), "{core}");
         assert!(core.contains("ice_enforce_list = \"127.0.0.2\""), "{core}");
@@ -562,23 +568,7 @@ mod tests {
             ice_enforce_list(&options),
             "127.0.0.2,127.0.0.4,fd00:6a61:6e75::2"
         );
-        let dir = std::env::temp_dir().join(format!("janus-tests-render6-{}", std::process::id()));
-        let placement = Placement {
-            configs_folder: &dir,
-            data_dir: &dir,
-            lib_dir: Path::new("/nonexistent"),
-            http_port: 1,
-            ws_port: 2,
-            https_port: 3,
-            wss_port: 4,
-            admin_ports: (5, 6),
-            rtp_ports: (20000, 20099),
-            cert_paths: None,
-        };
-        let written = write_configs(&options, &placement);
-        let core = fs::read_to_string(dir.join("janus.jcfg")).unwrap_or_default();
-        let _ = fs::remove_dir_all(&dir);
-        written.expect("templates render");
+        let core = rendered_core(&options, "render6");
         assert!(
             core.contains("ice_enforce_list = \"127.0.0.2,127.0.0.4,fd00:6a61:6e75::2\""),
             "{core}"
