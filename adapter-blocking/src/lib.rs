@@ -16,6 +16,7 @@ mod http;
 mod http_response;
 mod peer;
 pub mod plugins;
+mod stream;
 mod tls;
 mod ws;
 

@@ -23,6 +23,7 @@ use tracing::{debug, warn};
 
 use crate::client::JanusQueue;
 use crate::driver::{Command, Op, Outcome, Wake, WakeTx};
+use crate::stream::Streams;
 use crate::{Error, Handle, PluginReply};
 
 const WAKER: Token = Token(0);
@@ -187,6 +188,7 @@ impl Connection {
             restart: None,
             outbox: Outbox::new(),
             dropped: Arc::clone(&dropped),
+            streams: Streams::new(UDP + local_addrs.len()),
         };
         let thread = std::thread::Builder::new()
             .name(format!("janus-peer {}", local_addrs[0]))
@@ -657,6 +659,8 @@ struct MediaThread {
     /// Events waiting for room in the application's queue.
     outbox: Outbox,
     dropped: Arc<AtomicU64>,
+    /// TCP streams to TURN servers, in the same poll.
+    streams: Streams,
 }
 
 impl MediaThread {
@@ -705,6 +709,8 @@ impl MediaThread {
                         }
                     }
                 }
+                self.streams
+                    .pump(self.poll.registry(), &mut self.hc, &mut buf);
             }
             if !blocked && !self.take_janus_events() {
                 // The handle is gone on the server: so is its connection.
@@ -800,6 +806,10 @@ impl MediaThread {
                     if let Err(e) = self.sockets[i].send_to(&t.contents, t.destination) {
                         debug!(error = %e, from = %t.source, to = %t.destination, "send failed");
                     }
+                }
+                HandleOutput::Stream(command) => {
+                    self.streams
+                        .command(command, self.poll.registry(), &mut self.hc);
                 }
                 HandleOutput::Trickle(candidates) => {
                     self.trickles.extend(self.outlet.trickle(candidates));

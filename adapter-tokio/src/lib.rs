@@ -36,8 +36,9 @@
 //!   reconnect or claim, how a reply completes a request: all of it is `janus-proto`'s. A
 //!   rule this crate would need, `janus-blocking` would need too: it belongs in the core.
 //! - **Block a runtime thread**, or spawn tasks other than its driver, the driver's HTTP
-//!   requests and one task per WebRTC [`Peer`] (its UDP socket, its calls and its
-//!   deadline in one `select!`; it ends when the `Peer` is dropped).
+//!   requests, one task per WebRTC [`Peer`] (its UDP socket, its calls and its
+//!   deadline in one `select!`; it ends when the `Peer` is dropped), and one per TCP stream
+//!   to a TURN server that a `Peer` asks for (ended with it).
 //! - **Outlive its users.** The driver task ends when the last `Client`, `Session` and
 //!   `Handle` are dropped (the command channel closes); its HTTP tasks are aborted and the
 //!   WebSocket closed with it. Sessions are not destroyed then: call `destroy` first (on a
@@ -57,6 +58,7 @@ mod http;
 mod peer;
 pub mod plugins;
 mod queue;
+mod stream;
 mod tls;
 mod ws;
 

@@ -17,6 +17,8 @@ use janus_rtc::{
 };
 use serde_json::Value;
 use tokio::net::UdpSocket;
+
+use crate::stream::Streams;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
@@ -197,6 +199,7 @@ impl Connection {
             outbox: Outbox::new(),
             dropped: Arc::clone(&dropped),
             restart: None,
+            streams: Streams::default(),
         };
         tokio::spawn(task.run());
         Ok(Self {
@@ -680,6 +683,8 @@ struct MediaTask {
     dropped: Arc<AtomicU64>,
     /// The reply to our automatic ICE restart, while it is out.
     restart: Option<oneshot::Receiver<Outcome>>,
+    /// TCP streams to TURN servers.
+    streams: Streams,
 }
 
 impl MediaTask {
@@ -749,6 +754,11 @@ impl MediaTask {
                         break;
                     }
                 },
+                news = self.streams.recv(), if !blocked => {
+                    if let Some(news) = news {
+                        let _ = self.hc.handle_input(Input::Stream(Instant::now(), news.event()));
+                    }
+                }
                 outcome = restart => {
                     self.restart = None;
                     let answer = outcome
@@ -795,6 +805,7 @@ impl MediaTask {
                         debug!(error = %e, from = %t.source, to = %t.destination, "send failed");
                     }
                 }
+                HandleOutput::Stream(command) => self.streams.command(command),
                 HandleOutput::Trickle(candidates) => self.outlet.trickle(candidates),
                 HandleOutput::RestartIce { body, offer } => {
                     self.restart = self.outlet.restart_ice(body, offer);

@@ -51,6 +51,9 @@ pub enum Error {
     /// words: a wrong key, a frame too short, ...).
     #[error("frame transform: {0}")]
     Transform(String),
+    /// TLS roots for `turns:` servers that are not usable certificates.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// str0m refused the operation.
     #[error("webrtc: {0}")]
     Rtc(String),

@@ -57,7 +57,9 @@ use std::time::Instant;
 
 use janus_proto::{Jsep, Trickle};
 
-use crate::{Error, Event, Input, Output, PeerConfig, PeerConnection, Track, Transmit};
+use crate::{
+    Error, Event, Input, Output, PeerConfig, PeerConnection, StreamCommand, Track, Transmit,
+};
 
 /// One event of a plugin handle that carries a WebRTC connection: what Janus said about
 /// the handle, or what the connection did, in the order it happened.
@@ -122,6 +124,8 @@ impl HandleEvent {
 pub enum HandleOutput {
     /// A datagram to send.
     Transmit(Transmit),
+    /// Something to do with a TCP stream (TURN over TCP or TLS): see [`Output::Stream`].
+    Stream(StreamCommand),
     /// Our candidates (the last batch ends with [`Trickle::Completed`]): send them to
     /// Janus in one `trickle` request on this handle.
     Trickle(Vec<Trickle>),
@@ -303,9 +307,7 @@ impl HandleConnection {
 
     /// A datagram or time passing: see [`PeerConnection::handle_input`].
     pub fn handle_input(&mut self, input: Input<'_>) -> Result<(), Error> {
-        let now = match input {
-            Input::Receive(now, ..) | Input::Timeout(now) => now,
-        };
+        let now = input.at();
         self.now = self.now.max(now);
         if self.retry_at.is_some_and(|at| at <= now) {
             self.retry_at = None;
@@ -400,6 +402,7 @@ impl HandleConnection {
                     continue;
                 }
                 Output::Transmit(t) => HandleOutput::Transmit(t),
+                Output::Stream(s) => HandleOutput::Stream(s),
                 Output::Event(e) => HandleOutput::Event(HandleEvent::Rtc(e)),
                 Output::Timeout(at) => {
                     HandleOutput::Timeout(self.retry_at.map_or(at, |retry| retry.min(at)))

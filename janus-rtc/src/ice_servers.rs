@@ -251,8 +251,8 @@ pub enum IceServerError {
     /// before they build the connection).
     #[error("host {0:?} is not an IP address (not resolved)")]
     Unresolved(String),
-    /// What this version does not do: TURN over TCP or TLS (`?transport=tcp`, `turns:`),
-    /// STUN over TLS (`stuns:`), or a server of another IP family than our sockets.
+    /// What this version does not do: STUN over TCP or TLS (`stuns:`), or a server of
+    /// another IP family than our sockets.
     #[error("not supported: {0}")]
     Unsupported(&'static str),
     /// A `turn:` URL without a username and a credential.
@@ -261,6 +261,9 @@ pub enum IceServerError {
     /// The server never answered.
     #[error("no answer from the server")]
     Timeout,
+    /// No TLS configuration for a `turns:` server could be made.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The TURN server refused the allocation: `code` is its STUN error code when it sent
     /// one (401 for wrong credentials, after the retry with them).
     #[error("allocation refused ({code:?}): {reason}")]

@@ -1,7 +1,7 @@
 //! What goes in ([`Input`]) and what comes out ([`Output`], [`Transmit`]).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use crate::Event;
@@ -20,6 +20,9 @@ pub enum Input<'a> {
     /// A datagram arrived: at, from `source`, on the adapter's socket bound to
     /// `destination`, these bytes.
     Receive(Instant, SocketAddr, SocketAddr, &'a [u8]),
+    /// Something happened on a TCP stream the connection asked for
+    /// ([`Output::Stream`]): at, what.
+    Stream(Instant, StreamEvent<'a>),
 }
 
 impl Input<'_> {
@@ -27,7 +30,7 @@ impl Input<'_> {
     #[must_use]
     pub fn at(&self) -> Instant {
         match *self {
-            Self::Timeout(t) | Self::Receive(t, ..) => t,
+            Self::Timeout(t) | Self::Receive(t, ..) | Self::Stream(t, _) => t,
         }
     }
 }
@@ -43,6 +46,7 @@ impl fmt::Debug for Input<'_> {
                 .field("destination", destination)
                 .field("len", &contents.len())
                 .finish(),
+            Self::Stream(at, event) => f.debug_tuple("Stream").field(at).field(event).finish(),
         }
     }
 }
@@ -54,6 +58,9 @@ impl fmt::Debug for Input<'_> {
 pub enum Output {
     /// A datagram to send.
     Transmit(Transmit),
+    /// Something to do with a TCP stream (TURN over TCP or TLS): open one, write on it,
+    /// close it.
+    Stream(StreamCommand),
     /// Something the application hears about.
     Event(Event),
     /// Nothing more now: call `handle_input(Input::Timeout(..))` at this instant, or earlier
@@ -81,6 +88,113 @@ impl fmt::Debug for Transmit {
             .field("destination", &self.destination)
             .field("len", &self.contents.len())
             .finish()
+    }
+}
+
+/// A TCP stream the connection asked the adapter for ([`StreamCommand::Connect`]), named
+/// by the connection, unique within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId(pub u32);
+
+/// What the connection asks of the adapter's TCP streams (TURN servers reached over TCP or
+/// TLS; the bytes, TLS records included, are the core's). `Debug` prints lengths, not bytes.
+#[derive(Clone, PartialEq, Eq)]
+#[must_use]
+pub enum StreamCommand {
+    /// Open a TCP connection from `local` (any port) to `host`:`port`, resolving `host`
+    /// when it is a name (to an address of `local`'s family), and answer
+    /// [`StreamEvent::Connected`] or [`StreamEvent::Closed`]. Giving up in time is the
+    /// connection's: it closes the stream when the connect takes too long.
+    Connect {
+        /// The stream's name.
+        stream: StreamId,
+        /// The local address to connect from.
+        local: IpAddr,
+        /// The server: an IP literal or a name.
+        host: String,
+        /// The server's port.
+        port: u16,
+    },
+    /// Write these bytes on the stream, after what was written before.
+    Write {
+        /// The stream.
+        stream: StreamId,
+        /// The bytes.
+        contents: Vec<u8>,
+    },
+    /// Close the stream once what was written is sent; nothing more is read from it.
+    Close(StreamId),
+}
+
+impl fmt::Debug for StreamCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Connect {
+                stream,
+                local,
+                host,
+                port,
+            } => f
+                .debug_struct("Connect")
+                .field("stream", stream)
+                .field("local", local)
+                .field("host", host)
+                .field("port", port)
+                .finish(),
+            Self::Write { stream, contents } => f
+                .debug_struct("Write")
+                .field("stream", stream)
+                .field("len", &contents.len())
+                .finish(),
+            Self::Close(stream) => f.debug_tuple("Close").field(stream).finish(),
+        }
+    }
+}
+
+/// What happened on one of the streams ([`Input::Stream`]). `Debug` prints lengths, not
+/// bytes.
+#[derive(Clone, Copy)]
+pub enum StreamEvent<'a> {
+    /// The stream connected: our end is `local`, the server's `remote`.
+    Connected {
+        /// The stream.
+        stream: StreamId,
+        /// Our end.
+        local: SocketAddr,
+        /// The server's end.
+        remote: SocketAddr,
+    },
+    /// Bytes read from the stream, in order (split anywhere).
+    Data {
+        /// The stream.
+        stream: StreamId,
+        /// The bytes.
+        contents: &'a [u8],
+    },
+    /// The stream did not connect, or it ended (closed by the server, or an error).
+    Closed(StreamId),
+}
+
+impl fmt::Debug for StreamEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Connected {
+                stream,
+                local,
+                remote,
+            } => f
+                .debug_struct("Connected")
+                .field("stream", stream)
+                .field("local", local)
+                .field("remote", remote)
+                .finish(),
+            Self::Data { stream, contents } => f
+                .debug_struct("Data")
+                .field("stream", stream)
+                .field("len", &contents.len())
+                .finish(),
+            Self::Closed(stream) => f.debug_tuple("Closed").field(stream).finish(),
+        }
     }
 }
 

@@ -28,6 +28,9 @@
 //!     let deadline = loop {
 //!         match pc.poll_output() {
 //!             Output::Transmit(t) => { socket.send_to(&t.contents, t.destination).unwrap(); }
+//!             // Only with TURN servers over TCP or TLS: open, write, close a TCP stream,
+//!             // and give what happens on it as `Input::Stream`.
+//!             Output::Stream(_command) => {}
 //!             Output::Event(_event) => { /* tracks, frames, data, candidates to trickle */ }
 //!             Output::Timeout(at) => break at,
 //!         }
@@ -125,14 +128,14 @@ mod track;
 pub mod transform;
 
 pub use client_error::ClientError;
-pub use config::{IceRestartPolicy, PeerConfig};
+pub use config::{IceRestartPolicy, PeerConfig, TurnTls};
 pub use error::Error;
 pub use event::{BandwidthEstimate, DataMessage, Event, IceState, MediaFrame};
 pub use handle::{HandleConnection, HandleEvent, HandleOutput};
 pub use ice_servers::{
     IceScheme, IceServer, IceServerError, IceServerTransport, IceServerUrl, IceTransportPolicy,
 };
-pub use io::{Input, Output, Pace, Transmit};
+pub use io::{Input, Output, Pace, StreamCommand, StreamEvent, StreamId, Transmit};
 pub use level::AudioLevel;
 pub use local::{LocalAddrFilter, distinct, socket_for};
 pub use peer::PeerConnection;

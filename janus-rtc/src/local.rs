@@ -230,7 +230,8 @@ mod tests {
                     janus_proto::Trickle::Candidate(c),
                 )) if c.candidate.contains("typ host") => hosts.push(c.candidate),
                 crate::Output::Timeout(_) => break,
-                crate::Output::Event(_) | crate::Output::Transmit(_) => {}
+                crate::Output::Event(_) | crate::Output::Transmit(_) | crate::Output::Stream(_) => {
+                }
             }
         }
         assert_eq!(hosts.len(), 3, "{hosts:?}");

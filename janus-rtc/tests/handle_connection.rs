@@ -84,7 +84,8 @@ impl World {
                         &t.contents,
                     ))
                     .unwrap(),
-                HandleOutput::Transmit(_) => {}
+                // No TURN server over TCP here.
+                HandleOutput::Transmit(_) | HandleOutput::Stream(_) => {}
                 HandleOutput::Trickle(batch) => self.trickled.push(batch),
                 HandleOutput::Event(e) => self.events.push(e),
                 HandleOutput::RestartIce { offer, .. } => {
@@ -105,7 +106,7 @@ impl World {
                         &t.contents,
                     ))
                     .unwrap(),
-                Output::Transmit(_) => {}
+                Output::Transmit(_) | Output::Stream(_) => {}
                 Output::Event(Event::LocalCandidate(c)) => self.janus_candidates.push(c),
                 Output::Event(e) => self.janus_events.push(e),
                 Output::Timeout(at) => break at,

@@ -42,6 +42,8 @@ fn pump(from: &mut Side, to: &mut Side, now: Instant) -> Instant {
                     .handle_input(Input::Receive(now, t.source, t.destination, &t.contents))
                     .unwrap();
             }
+            // No TURN server over TCP here.
+            Output::Stream(_) => {}
             Output::Event(Event::LocalCandidate(c)) => from.candidates.push(c),
             Output::Event(e) => from.events.push(e),
             Output::Timeout(at) => return at,

@@ -2,19 +2,21 @@
 //! `coturn`, installed by `cargo xtask install` and `.ci/run`), run by the harness inside the
 //! test namespace on its own address, [`TURN_IP`] (127.0.0.3 on the veth `v0`, beside 127.0.0.2), with one
 //! long-term credential. It answers STUN Bindings (server-reflexive candidates) and TURN
-//! Allocates over UDP, relaying from [`TURN_IP`] too; loopback peers are allowed (Janus is on
-//! 127.0.0.2), TCP, TLS and DTLS listeners are off, and nothing is read from `/etc`: an empty
-//! config file and a user database of its own, in a temporary folder with its log. Killed on
-//! drop.
+//! Allocates over UDP, TCP (the same port) and TLS (a port of its own, a certificate for
+//! [`TURN_IP`] from a private CA made for the run: [`Coturn::ca_pem`]), relaying UDP from
+//! [`TURN_IP`]; loopback peers are allowed (Janus is on 127.0.0.2), DTLS and TCP relaying are
+//! off, and nothing is read from `/etc`: an empty config file and a user database of its own,
+//! in a temporary folder with its log. Killed on drop.
 
 use std::fs;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{HarnessError, Result};
 use crate::netns::{TURN_IP, require_turn_address};
+use crate::tls::TlsMaterial;
 
 /// The realm of the long-term credential.
 pub const REALM: &str = "janus-rs.test";
@@ -25,8 +27,17 @@ pub struct Coturn {
     child: Option<Child>,
     dir: PathBuf,
     addr: SocketAddr,
+    tls_port: u16,
+    ca_pem: String,
     username: String,
     password: String,
+}
+
+/// A port the OS gives on [`TURN_IP`] (free now; coturn binds it next).
+fn free_port(bind: impl FnOnce() -> std::io::Result<SocketAddr>) -> Result<u16> {
+    bind()
+        .map(|a| a.port())
+        .map_err(|e| HarnessError::io(format!("binding {TURN_IP}:0"), e))
 }
 
 fn failed(context: String) -> HarnessError {
@@ -42,14 +53,14 @@ impl Coturn {
         let config = dir.join("turnserver.conf");
         fs::write(&config, "# every setting is on the command line\n")
             .map_err(|e| HarnessError::io(format!("writing {}", config.display()), e))?;
-        let port = {
-            let socket = UdpSocket::bind((TURN_IP, 0))
-                .map_err(|e| HarnessError::io(format!("binding {TURN_IP}:0"), e))?;
-            socket
-                .local_addr()
-                .map_err(|e| HarnessError::io("reading a bound port", e))?
-                .port()
-        };
+        let port = free_port(|| UdpSocket::bind((TURN_IP, 0)).and_then(|s| s.local_addr()))?;
+        let tls_port = free_port(|| TcpListener::bind((TURN_IP, 0)).and_then(|s| s.local_addr()))?;
+        let material = TlsMaterial::generate_for(&TURN_IP.to_string())?;
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        for (file, pem) in [(&cert, &material.cert_pem), (&key, &material.key_pem)] {
+            fs::write(file, pem)
+                .map_err(|e| HarnessError::io(format!("writing {}", file.display()), e))?;
+        }
         let path = |name: &str| dir.join(name).display().to_string();
         let ip = TURN_IP.to_string();
         let mut command = Command::new("turnserver");
@@ -57,13 +68,15 @@ impl Coturn {
             .args(["-c", &path("turnserver.conf")])
             .args(["--listening-ip", &ip, "--relay-ip", &ip])
             .args(["--listening-port", &port.to_string()])
+            .args(["--tls-listening-port", &tls_port.to_string()])
+            .args(["--cert", &path("cert.pem"), "--pkey", &path("key.pem")])
             .args(["--lt-cred-mech", "--realm", REALM])
             .args(["--user", &format!("{username}:{password}")])
             .args(["--userdb", &path("turndb")])
             .args(["--pidfile", &path("turnserver.pid")])
             .args(["--log-file", &path("turnserver.log"), "--simple-log"])
             .args(["--allow-loopback-peers", "--no-multicast-peers"])
-            .args(["--no-tcp", "--no-tls", "--no-dtls", "--no-cli"])
+            .args(["--no-dtls", "--no-cli"])
             .args(["--no-tcp-relay", "--fingerprint", "--verbose"]);
         let stdout = fs::File::create(dir.join("stdout"))
             .map_err(|e| HarnessError::io("creating coturn's stdout file", e))?;
@@ -85,6 +98,8 @@ impl Coturn {
             child: Some(child),
             dir,
             addr: SocketAddr::from((TURN_IP, port)),
+            tls_port,
+            ca_pem: material.ca_pem,
             username: username.to_owned(),
             password: password.to_owned(),
         };
@@ -92,18 +107,24 @@ impl Coturn {
         Ok(coturn)
     }
 
-    /// Waits until coturn's UDP port is bound (seen in `/proc/net/udp`).
+    /// Waits until coturn's UDP port is bound and its TCP and TLS ports listen (seen in
+    /// `/proc/net/udp` and `/proc/net/tcp`).
     fn wait_bound(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
-        // /proc/net/udp shows the address as little-endian hex, then the port.
+        // /proc/net/* show the address as little-endian hex, then the port.
         let [a, b, c, d] = TURN_IP.octets();
-        let local = format!("{d:02X}{c:02X}{b:02X}{a:02X}:{:04X}", self.addr.port());
-        loop {
-            let table = fs::read_to_string("/proc/net/udp").unwrap_or_default();
-            if table
+        let local = |port: u16| format!("{d:02X}{c:02X}{b:02X}{a:02X}:{port:04X}");
+        let has = |table: &str, port: u16| {
+            let table = fs::read_to_string(table).unwrap_or_default();
+            table
                 .lines()
                 .skip(1)
-                .any(|line| line.split_whitespace().nth(1) == Some(local.as_str()))
+                .any(|line| line.split_whitespace().nth(1) == Some(local(port).as_str()))
+        };
+        loop {
+            if has("/proc/net/udp", self.addr.port())
+                && has("/proc/net/tcp", self.addr.port())
+                && has("/proc/net/tcp", self.tls_port)
             {
                 return Ok(());
             }
@@ -131,6 +152,21 @@ impl Coturn {
     /// Its `turn:` URL (UDP).
     pub fn turn_url(&self) -> String {
         format!("turn:{}?transport=udp", self.addr)
+    }
+
+    /// Its `turn:` URL over TCP.
+    pub fn turn_tcp_url(&self) -> String {
+        format!("turn:{}?transport=tcp", self.addr)
+    }
+
+    /// Its `turns:` URL (TLS, a certificate for [`TURN_IP`]).
+    pub fn turns_url(&self) -> String {
+        format!("turns:{TURN_IP}:{}", self.tls_port)
+    }
+
+    /// The CA that issued its TLS certificate, PEM.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
     }
 
     /// The username it knows.

@@ -26,6 +26,11 @@ impl std::fmt::Debug for TlsMaterial {
 impl TlsMaterial {
     /// Generates a CA and a server certificate with `subjectAltName = IP:127.0.0.1`.
     pub(crate) fn generate() -> Result<Self> {
+        Self::generate_for("127.0.0.1")
+    }
+
+    /// Generates a CA and a server certificate for `host` (an IP address or a name).
+    pub(crate) fn generate_for(host: &str) -> Result<Self> {
         let ca_key = KeyPair::generate()?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params
@@ -41,7 +46,7 @@ impl TlsMaterial {
         let issuer = Issuer::new(ca_params, ca_key);
 
         let server_key = KeyPair::generate()?;
-        let mut server_params = CertificateParams::new(vec!["127.0.0.1".to_owned()])?;
+        let mut server_params = CertificateParams::new(vec![host.to_owned()])?;
         server_params
             .distinguished_name
             .push(DnType::CommonName, "janus-tests server");

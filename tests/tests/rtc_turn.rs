@@ -4,7 +4,9 @@
 //! resolve host names): server-reflexive
 //! and relayed candidates gathered and trickled to Janus; with the transport policy `relay`,
 //! audio, video and data through coturn only, the selected pair on Janus's side (Admin API
-//! `handle_info`) a relayed one; wrong credentials as a typed error within a bounded time.
+//! `handle_info`) a relayed one, with coturn reached over UDP, TCP and TLS (its log says
+//! which); wrong credentials and an untrusted certificate as typed errors within a bounded
+//! time.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::future::Future;
@@ -17,7 +19,7 @@ use janus_tests::rtc::{ECHOTEST, TICK, WAIT, audio_frame, pick, sent_frame, vide
 use janus_tests::{Janus, MEDIA_IP, TURN_IP};
 use janus_tokio::rtc::{
     Error as RtcError, Event as RtcEvent, HandleEvent, IceServer, IceServerError,
-    IceTransportPolicy, PeerConfig, Track, TrackKind,
+    IceTransportPolicy, PeerConfig, Track, TrackKind, TurnTls,
 };
 use janus_tokio::{Client, Handle, Session};
 use serde_json::json;
@@ -120,6 +122,15 @@ fn ice_servers(coturn: &Coturn, password: &str) -> Vec<IceServer> {
     ]
 }
 
+/// coturn over UDP, TCP and TLS, with this password.
+fn every_url(coturn: &Coturn, password: &str) -> Vec<IceServer> {
+    let mut servers = ice_servers(coturn, password);
+    servers[1]
+        .urls
+        .extend([coturn.turn_tcp_url(), coturn.turns_url()]);
+    servers
+}
+
 /// The `ip port typ kind` of a `candidate:` line.
 fn address_and_kind(line: &str) -> Option<(String, String)> {
     let fields: Vec<&str> = line.split_whitespace().collect();
@@ -204,19 +215,59 @@ async fn srflx_and_relay_candidates_from_coturn_are_gathered_and_trickled_to_jan
     .await;
 }
 
+/// Policy relay with coturn's one URL `url`, trusting coturn's CA for `turns:`.
+fn relay_only(coturn: &Coturn, url: String) -> PeerConfig {
+    PeerConfig {
+        ice_servers: vec![IceServer::turn(url, coturn.username(), coturn.password())],
+        ice_transport_policy: IceTransportPolicy::Relay,
+        turn_tls: Some(TurnTls::with_roots_pem(coturn.ca_pem().as_bytes()).unwrap()),
+        ..PeerConfig::default()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_policy_relay_media_and_data_flow_through_coturn_on_a_relayed_pair() {
+    let log = relay_media_and_data(Coturn::turn_url).await;
+    assert_eq!(reached_over(&log), ["UDP"], "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_policy_relay_over_tcp_to_coturn_media_and_data_flow_on_a_relayed_pair() {
+    let log = relay_media_and_data(Coturn::turn_tcp_url).await;
+    assert_eq!(reached_over(&log), ["TCP"], "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_policy_relay_over_tls_to_coturn_media_and_data_flow_on_a_relayed_pair() {
+    let log = relay_media_and_data(Coturn::turns_url).await;
+    assert_eq!(reached_over(&log), ["TLS"], "{log}");
+}
+
+/// How each TURN session in coturn's log reached it: its `new` line names the TLS method
+/// of a TLS session; a TCP one follows a `tcp or tls connected` line.
+fn reached_over(log: &str) -> Vec<&'static str> {
+    let mut stream = false;
+    let mut over = Vec::new();
+    for line in log.lines() {
+        if line.contains("tcp or tls connected to:") {
+            stream = true;
+        } else if line.contains(": new, realm=") {
+            over.push(match (line.contains("method=TLS"), stream) {
+                (true, _) => "TLS",
+                (false, true) => "TCP",
+                (false, false) => "UDP",
+            });
+            stream = false;
+        }
+    }
+    over
+}
+
+/// A relay-only EchoTest call through coturn's `url` with audio, video and data, checked
+/// frame by frame and on Janus's side; coturn's log afterwards.
+async fn relay_media_and_data(url: fn(&Coturn) -> String) -> String {
     within(async {
-        let c = call(|coturn| PeerConfig {
-            ice_servers: vec![IceServer::turn(
-                coturn.turn_url(),
-                coturn.username(),
-                coturn.password(),
-            )],
-            ice_transport_policy: IceTransportPolicy::Relay,
-            ..PeerConfig::default()
-        })
-        .await;
+        let c = call(|coturn| relay_only(coturn, url(coturn))).await;
         let body = json!({"audio": true, "video": true, "data": true});
         c.handle
             .offer(body, &[Track::audio(), Track::video(), Track::data("echo")])
@@ -301,25 +352,93 @@ async fn with_policy_relay_media_and_data_flow_through_coturn_on_a_relayed_pair(
         eprintln!(
             "selected pair: {pair}; echoed through coturn: {echoed_audio} audio, {echoed_video} video frames"
         );
+        c.coturn.log()
     })
-    .await;
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_turn_credentials_are_a_401_allocation_error_and_a_relay_only_connection_fails() {
+    let refused = refused_allocation(Coturn::turn_url, |c| {
+        relay_only_with(c, c.turn_url(), "not-the-password")
+    })
+    .await;
+    assert!(
+        matches!(
+            refused,
+            IceServerError::Allocation {
+                code: Some(401),
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_turn_credentials_over_tcp_and_tls_are_typed_allocation_errors_in_bounded_time() {
+    let over_tcp = refused_allocation(Coturn::turn_tcp_url, |c| {
+        relay_only_with(c, c.turn_tcp_url(), "not-the-password")
+    })
+    .await;
+    assert!(
+        matches!(
+            over_tcp,
+            IceServerError::Allocation {
+                code: Some(401),
+                ..
+            }
+        ),
+        "{over_tcp:?}"
+    );
+    let over_tls = refused_allocation(Coturn::turns_url, |c| {
+        relay_only_with(c, c.turns_url(), "not-the-password")
+    })
+    .await;
+    assert!(
+        matches!(
+            over_tls,
+            IceServerError::Allocation {
+                code: Some(401),
+                ..
+            }
+        ),
+        "{over_tls:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turns_server_whose_certificate_is_not_trusted_is_a_typed_tls_error() {
+    let refused = refused_allocation(Coturn::turns_url, |c| PeerConfig {
+        // The web PKI's roots: coturn's private CA is not among them.
+        turn_tls: None,
+        ..relay_only(c, c.turns_url())
+    })
+    .await;
+    assert!(
+        matches!(&refused, IceServerError::Allocation { code: None, reason } if reason.contains("TLS") && reason.contains("certificate")),
+        "{refused:?}"
+    );
+}
+
+/// Policy relay with `url` and this password.
+fn relay_only_with(coturn: &Coturn, url: String, password: &str) -> PeerConfig {
+    PeerConfig {
+        ice_servers: vec![IceServer::turn(url, coturn.username(), password)],
+        ..relay_only(coturn, String::new())
+    }
+}
+
+/// A relay-only connection with `config` whose allocation at `url` is refused: the error,
+/// once the connection failed (no relayed candidate) and closed, within [`WAIT`].
+async fn refused_allocation(
+    url: fn(&Coturn) -> String,
+    config: impl FnOnce(&Coturn) -> PeerConfig,
+) -> IceServerError {
     within(async {
         let started = Instant::now();
-        let c = call(|coturn| PeerConfig {
-            ice_servers: vec![IceServer::turn(
-                coturn.turn_url(),
-                coturn.username(),
-                "not-the-password",
-            )],
-            ice_transport_policy: IceTransportPolicy::Relay,
-            ..PeerConfig::default()
-        })
-        .await;
-        let url = c.coturn.turn_url();
+        let c = call(config).await;
+        let url = url(&c.coturn);
         let (mut refused, mut failed, mut closed) = (None, None, false);
         let until = Instant::now() + WAIT;
         while !(refused.is_some() && failed.is_some() && closed) {
@@ -346,30 +465,39 @@ async fn wrong_turn_credentials_are_a_401_allocation_error_and_a_relay_only_conn
             }
         }
         assert!(
-            matches!(
-                refused,
-                Some(IceServerError::Allocation {
-                    code: Some(401),
-                    ..
-                })
-            ),
-            "{refused:?}"
-        );
-        assert!(
             matches!(failed, Some(RtcError::NoRelayCandidate(_))),
             "{failed:?}"
         );
-        eprintln!("refused and failed {:?} after the start", started.elapsed());
+        eprintln!(
+            "{url}: refused ({refused:?}) and failed {:?} after the start",
+            started.elapsed()
+        );
         // The secret is in no event.
         assert!(!format!("{refused:?}{failed:?}").contains("not-the-password"));
+        refused.unwrap()
     })
-    .await;
+    .await
 }
 
-/// The blocking adapter (it resolves host names of its own, the rest is the core's): with
-/// policy relay, audio and data through coturn, a relayed selected pair on Janus's side.
+/// The blocking adapter (it resolves host names and moves TCP streams of its own, the rest
+/// is the core's): with policy relay, audio and data through coturn, a relayed selected
+/// pair on Janus's side.
 #[test]
 fn blocking_peer_with_policy_relay_echoes_audio_and_data_through_coturn() {
+    let log = blocking_relay(Coturn::turn_url);
+    assert_eq!(reached_over(&log), ["UDP"], "{log}");
+}
+
+#[test]
+fn blocking_peer_with_policy_relay_over_tcp_and_tls_echoes_audio_and_data_through_coturn() {
+    let log = blocking_relay(Coturn::turn_tcp_url);
+    assert_eq!(reached_over(&log), ["TCP"], "{log}");
+    let log = blocking_relay(Coturn::turns_url);
+    assert_eq!(reached_over(&log), ["TLS"], "{log}");
+}
+
+/// A relay-only blocking EchoTest call through coturn's `url`; coturn's log afterwards.
+fn blocking_relay(url: fn(&Coturn) -> String) -> String {
     use janus_blocking::rtc::{Event as BEvent, HandleEvent as BHandleEvent};
     let coturn = Coturn::start(USER, PASSWORD).unwrap();
     let janus = Janus::builder().admin_api(ADMIN_SECRET).launch().unwrap();
@@ -388,15 +516,7 @@ fn blocking_peer_with_policy_relay_echoes_audio_and_data_through_coturn() {
     .unwrap();
     let session = client.create_session().unwrap();
     let mut handle = session.attach(ECHOTEST).unwrap();
-    let config = PeerConfig {
-        ice_servers: vec![IceServer::turn(
-            coturn.turn_url(),
-            coturn.username(),
-            coturn.password(),
-        )],
-        ice_transport_policy: IceTransportPolicy::Relay,
-        ..PeerConfig::default()
-    };
+    let config = relay_only(&coturn, url(&coturn));
     handle.add_peer(config, janus.media_ip().into()).unwrap();
     handle
         .offer(
@@ -441,6 +561,7 @@ fn blocking_peer_with_policy_relay_echoes_audio_and_data_through_coturn() {
         pair.contains(&format!("{TURN_IP}:")) && pair.contains("relay"),
         "selected pair {pair:?}"
     );
+    coturn.log()
 }
 
 /// Every line a user with `RUST_LOG=trace` would see (ours, str0m's, stun-proto's and
@@ -474,9 +595,8 @@ async fn the_turn_credential_appears_in_no_trace_line_and_no_debug_output() {
         let mut shown = Vec::new();
         let c = call(|coturn| {
             let config = PeerConfig {
-                ice_servers: ice_servers(coturn, PASSWORD),
-                ice_transport_policy: IceTransportPolicy::Relay,
-                ..PeerConfig::default()
+                ice_servers: every_url(coturn, PASSWORD),
+                ..relay_only(coturn, String::new())
             };
             shown.push(format!("{config:?}"));
             config
@@ -502,9 +622,8 @@ async fn the_turn_credential_appears_in_no_trace_line_and_no_debug_output() {
             .await
             .unwrap();
         let wrong = PeerConfig {
-            ice_servers: ice_servers(&c.coturn, "wrong-Xy9Qp2"),
-            ice_transport_policy: IceTransportPolicy::Relay,
-            ..PeerConfig::default()
+            ice_servers: every_url(&c.coturn, "wrong-Xy9Qp2"),
+            ..relay_only(&c.coturn, String::new())
         };
         shown.push(format!("{wrong:?}"));
         refused.add_peer(wrong, MEDIA_IP.into()).await.unwrap();

@@ -156,6 +156,7 @@ impl PeerConnection {
         let gather = Gatherer::new(
             &config.ice_servers,
             config.ice_transport_policy,
+            config.turn_tls.as_ref(),
             local_addrs,
             now,
         );
@@ -244,6 +245,22 @@ impl PeerConnection {
                         self.after_input(result);
                     }
                 }
+            }
+            Input::Stream(now, event) => {
+                for relayed in self.gather.handle_stream(now, event) {
+                    // From the peer to our relayed address, as str0m sees it.
+                    match Receive::new(Protocol::Udp, relayed.peer, relayed.relayed, &relayed.data)
+                    {
+                        Ok(receive) => {
+                            let result = self.rtc.handle_input(str0m::Input::Receive(now, receive));
+                            if let Err(e) = result {
+                                tracing::debug!(error = %e, "relayed datagram refused");
+                            }
+                        }
+                        Err(e) => tracing::debug!(error = %e, "relayed datagram not WebRTC"),
+                    }
+                }
+                self.drain();
             }
             Input::Timeout(now) => {
                 self.gather.handle_timeout(now);
@@ -347,6 +364,7 @@ impl PeerConnection {
         while let Some(g) = self.gather.poll() {
             match g {
                 Gathered::Transmit(t) => self.queue.push_back(Output::Transmit(t)),
+                Gathered::Stream(s) => self.queue.push_back(Output::Stream(s)),
                 Gathered::Candidate(c) => self.fresh.push(c),
                 Gathered::Error { url, error } => {
                     if !self.closed {
