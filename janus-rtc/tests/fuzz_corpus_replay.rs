@@ -1,6 +1,6 @@
-//! The committed `rtc_inputs` fuzz corpus (`../fuzz/corpus/rtc_inputs/`), replayed through
-//! the entry point the fuzz target calls (`janus_sim::fuzz::rtc_inputs`), so that every
-//! `cargo test` (stable, no libFuzzer) checks it.
+//! The committed `rtc_inputs` and `turn_stream` fuzz corpora (`../fuzz/corpus/<target>/`),
+//! replayed through the entry points the fuzz targets call (`janus_sim::fuzz`), so that
+//! every `cargo test` (stable, no libFuzzer) checks them.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use janus_sim::fuzz::corpus;
@@ -11,5 +11,13 @@ fn rtc_inputs_corpus_never_panics_and_every_drain_ends() {
     for (path, bytes) in corpus("rtc_inputs") {
         eprintln!("{}", path.display());
         janus_sim::fuzz::rtc_inputs(epoch(), &bytes);
+    }
+}
+
+#[test]
+fn turn_stream_corpus_never_panics_and_every_drain_ends() {
+    for (path, bytes) in corpus("turn_stream") {
+        eprintln!("{}", path.display());
+        janus_sim::fuzz::turn_stream(epoch(), &bytes);
     }
 }

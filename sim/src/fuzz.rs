@@ -17,7 +17,10 @@
 //! - [`rtc_inputs`]: arbitrary bytes into a [`PeerConnection`] as an offer and an answer
 //!   from the other side, as a trickled candidate, and as received datagrams (after a real
 //!   offer, so that ICE, DTLS and SRTP parsers are reached): a typed error or nothing, never
-//!   a panic, and the output always ends with a deadline.
+//!   a panic, and the output always ends with a deadline;
+//! - [`turn_stream`]: arbitrary bytes as what TURN servers answer over TCP and over TLS
+//!   (the streams of a relay-only connection): never a panic, every drain ends, and a stream
+//!   is closed at most once.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -559,6 +562,96 @@ pub fn rtc_inputs(now: Instant, data: &[u8]) {
             assert!(n < MAX_RTC_OUTPUTS, "output never ends");
         }
     }
+}
+
+// ------------------------------------------------------------------ turn_stream
+
+/// How `turns:` servers are trusted in [`turn_stream`]: made once (its roots take a while).
+fn web_pki() -> janus_rtc::TurnTls {
+    static TLS: std::sync::OnceLock<Option<janus_rtc::TurnTls>> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| janus_rtc::TurnTls::web_pki().ok())
+        .clone()
+        .expect("the web PKI's roots make a TLS configuration")
+}
+
+/// Drains `pc` (bounded), recording the streams it closes; panics on a second close.
+fn drain_streams(pc: &mut PeerConnection, closed: &mut Vec<janus_rtc::StreamId>) {
+    for _ in 0..MAX_RTC_OUTPUTS {
+        match pc.poll_output() {
+            janus_rtc::Output::Timeout(_) => return,
+            janus_rtc::Output::Stream(janus_rtc::StreamCommand::Close(id)) => {
+                assert!(!closed.contains(&id), "{id:?} closed twice");
+                closed.push(id);
+            }
+            _ => {}
+        }
+    }
+    panic!("output never ends");
+}
+
+/// A relay-only connection with one TURN server over TCP (stream 0) and one over TLS
+/// (stream 1), both connected; then the bytes as chunks: a byte whose low bit picks the
+/// stream and whose other bits say 0: data (a length byte and that many bytes follow),
+/// 1: the stream closes, 2: time passes (the next byte, in 100 ms).
+pub fn turn_stream(now: Instant, data: &[u8]) {
+    use janus_rtc::{Input as RtcInput, StreamEvent, StreamId};
+    let local = SocketAddr::from(([10, 0, 0, 1], 1000));
+    let config = PeerConfig {
+        ice_servers: vec![
+            janus_rtc::IceServer::turn("turn:10.0.0.3:3478?transport=tcp", "u", "c"),
+            janus_rtc::IceServer::turn("turns:10.0.0.3:5349", "u", "c"),
+        ],
+        ice_transport_policy: janus_rtc::IceTransportPolicy::Relay,
+        turn_tls: Some(web_pki()),
+        ..PeerConfig::default()
+    };
+    let mut pc = PeerConnection::new(config, now, &[local]);
+    let _ = pc.create_offer(&[Track::audio(), Track::data("f")], false);
+    let mut closed = Vec::new();
+    drain_streams(&mut pc, &mut closed);
+    let mut at = now;
+    for (i, port) in [(0, 3478), (1, 5349)] {
+        let event = StreamEvent::Connected {
+            stream: StreamId(i),
+            local: SocketAddr::from(([10, 0, 0, 1], 40000 + port)),
+            remote: SocketAddr::from(([10, 0, 0, 3], port)),
+        };
+        let _ = pc.handle_input(RtcInput::Stream(at, event));
+        drain_streams(&mut pc, &mut closed);
+    }
+    let mut rest = data;
+    while let Some((&op, tail)) = rest.split_first() {
+        let stream = StreamId(u32::from(op & 1));
+        rest = tail;
+        match (op >> 1) % 3 {
+            0 => {
+                let Some((&len, tail)) = rest.split_first() else {
+                    break;
+                };
+                let len = usize::from(len).min(tail.len());
+                let event = StreamEvent::Data {
+                    stream,
+                    contents: &tail[..len],
+                };
+                let _ = pc.handle_input(RtcInput::Stream(at, event));
+                rest = &tail[len..];
+            }
+            1 => {
+                let _ = pc.handle_input(RtcInput::Stream(at, StreamEvent::Closed(stream)));
+            }
+            _ => {
+                let Some((&n, tail)) = rest.split_first() else {
+                    break;
+                };
+                at += Duration::from_millis(100 * u64::from(n));
+                let _ = pc.handle_input(RtcInput::Timeout(at));
+                rest = tail;
+            }
+        }
+        drain_streams(&mut pc, &mut closed);
+    }
+    pc.close();
+    drain_streams(&mut pc, &mut closed);
 }
 
 // ------------------------------------------------------------------ the committed corpora

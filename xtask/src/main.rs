@@ -325,12 +325,13 @@ fn extra_test_steps() -> Result {
     // fuzz_corpus_replay.rs); this adds ~10 s of fresh inputs per target.
     // Network: installing cargo-fuzz and fetching the fuzz crate's dependencies only; the
     // build and the runs are offline. New corpus entries go to fuzz/target, not the tree.
-    const TARGETS: [&str; 5] = [
+    const TARGETS: [&str; 6] = [
         "incoming_json",
         "client_inputs",
         "plugin_events",
         "rtc_inputs",
         "http_response",
+        "turn_stream",
     ];
     const SECONDS: &str = "-max_total_time=10";
     const RUNS: &str = "-runs=5000000";
