@@ -35,6 +35,22 @@ pub fn status_kib(pid: &str, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Process `pid`'s CPU time (user + system) in seconds, from `/proc/<pid>/stat` (10 ms
+/// ticks: measure over seconds); 0 when it cannot be read.
+pub fn proc_cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces: count the fields after its ')'. utime and stime are
+    // fields 14 and 15 of the line, 12 and 13 after the name; USER_HZ is 100 on Linux.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: f64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0
+}
+
 /// The `p` quantile (0 to 1) of sorted figures, nearest rank; 0 for none.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

@@ -9,7 +9,8 @@
 //! Figures: calls passed; the slowest and the median offer -> `webrtcup` of the calls (each
 //! from its own offer, sent once its session and handle exist); the client's CPU over the
 //! whole run (setup, 5 s of media, hangup) per call as a share of one core, from
-//! `CLOCK_PROCESS_CPUTIME_ID`; the client's peak RSS growth per call. Janus gets an RTP port
+//! `CLOCK_PROCESS_CPUTIME_ID`, and in all; Janus's share of its core over the run (from
+//! `/proc`: near 100 % says the server is the limit); the client's peak RSS growth per call. Janus gets an RTP port
 //! range wide enough for `PCS` calls (`JanusBuilder::rtp_ports`): `PCS=500` is the issue's
 //! figure.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use janus_proto::ClientConfig;
 use janus_tests::Janus;
-use janus_tests::bench::{pin, self_cpu_us, status_kib};
+use janus_tests::bench::{pin, proc_cpu_s, self_cpu_us, status_kib};
 use janusctl::echotest;
 use serde_json::json;
 
@@ -34,7 +35,8 @@ fn main() {
     // One RTP port per bundled PeerConnection, and room to spare.
     let ports = u16::try_from(pcs + pcs / 5).unwrap_or(u16::MAX).max(100);
     let mut janus = Janus::builder().rtp_ports(ports).launch().unwrap();
-    pin(&janus.pid().unwrap().to_string(), "1");
+    let janus_pid = janus.pid().unwrap();
+    pin(&janus_pid.to_string(), "1");
     pin(&std::process::id().to_string(), "0");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -51,7 +53,7 @@ fn main() {
     options.wait = Duration::from_secs(20);
     let options = Arc::new(options);
     let rss0 = status_kib("self", "VmRSS:");
-    let (c0, t0) = (self_cpu_us() / 1e6, Instant::now());
+    let (c0, t0, j0) = (self_cpu_us() / 1e6, Instant::now(), proc_cpu_s(janus_pid));
     let reports = rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..pcs {
@@ -61,6 +63,8 @@ fn main() {
         tasks.join_all().await
     });
     let (cpu, wall) = (self_cpu_us() / 1e6 - c0, t0.elapsed().as_secs_f64());
+    // Janus's share of its one core over the run: near 100 % means the server is the limit.
+    let janus_core_pct = (proc_cpu_s(janus_pid) - j0) / wall * 100.0;
     let peak = status_kib("self", "VmHWM:");
     let passed = reports.iter().filter(|r| r.passed()).count();
     let mut up: Vec<f64> = reports.iter().filter_map(|r| r.webrtcup_ms).collect();
@@ -86,15 +90,19 @@ fn main() {
         "media_s": options.duration.as_secs_f64(),
         "client_cpu_s": cpu,
         "client_core_share_per_pc_pct": cpu / wall / pcs as f64 * 100.0,
+        "client_core_pct": cpu / wall * 100.0,
+        "janus_core_pct": janus_core_pct,
         "rss_peak_growth_kib_per_pc": (peak - rss0) / pcs as f64,
         "frames_sent_echoed": frames,
     });
     println!(
         "{passed}/{pcs} calls passed; offer -> webrtcup median {} ms, slowest {} ms; client CPU \
-         {:.3} % of a core per call; peak RSS +{:.0} KiB per call; frames sent/echoed {frames:?}",
+         {:.3} % of a core per call ({:.0} % in all), Janus {janus_core_pct:.0} % of its core; \
+         peak RSS +{:.0} KiB per call; frames sent/echoed {frames:?}",
         out["webrtcup_median_ms"],
         out["webrtcup_max_ms"],
         out["client_core_share_per_pc_pct"].as_f64().unwrap_or(0.0),
+        out["client_core_pct"].as_f64().unwrap_or(0.0),
         out["rss_peak_growth_kib_per_pc"].as_f64().unwrap_or(0.0),
     );
     for f in &failures {

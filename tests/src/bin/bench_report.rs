@@ -468,7 +468,12 @@ fn pcs_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         anchor: None,
         goal: Goal::None,
         goal_text: "reported".into(),
-        note: "setup, 5 s of media and hangup together".into(),
+        note: format!(
+            "setup, 5 s of media and hangup together; the client {} of its core, Janus {} of \
+             its own (near 100 %: that side is the limit)",
+            fmt(get("client_core_pct"), "%"),
+            fmt(get("janus_core_pct"), "%")
+        ),
     });
     rows.push(Row {
         measure: format!("{n} concurrent PeerConnections: client peak RSS growth per PC"),
