@@ -51,6 +51,50 @@ pub fn proc_cpu_s(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// Per UDP socket that process `pid` holds now (by inode): the datagrams the kernel dropped
+/// because its receive buffer was full (the `drops` column of `/proc/net/udp` and `udp6`),
+/// and the bytes waiting in that buffer (`rx_queue`): how far behind the process reads.
+/// Sample it while the sockets are open; a closed socket's figures are gone.
+pub fn udp_drops(pid: &str) -> std::collections::BTreeMap<u64, (u64, u64)> {
+    let mut ours = std::collections::BTreeSet::new();
+    if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+        for fd in fds.flatten() {
+            let target = std::fs::read_link(fd.path()).unwrap_or_default();
+            let target = target.to_string_lossy();
+            if let Some(inode) = target
+                .strip_prefix("socket:[")
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.parse::<u64>().ok())
+            {
+                ours.insert(inode);
+            }
+        }
+    }
+    let mut drops = std::collections::BTreeMap::new();
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // tx_queue:rx_queue (hex) is field 4, inode field 9, drops the last (field 12).
+            let (Some(inode), Some(n)) = (
+                fields.get(9).and_then(|v| v.parse::<u64>().ok()),
+                fields.last().and_then(|v| v.parse::<u64>().ok()),
+            ) else {
+                continue;
+            };
+            let waiting = fields
+                .get(4)
+                .and_then(|q| q.split_once(':'))
+                .and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok())
+                .unwrap_or(0);
+            if ours.contains(&inode) {
+                drops.insert(inode, (n, waiting));
+            }
+        }
+    }
+    drops
+}
+
 /// The `p` quantile (0 to 1) of sorted figures, nearest rank; 0 for none.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

@@ -10,17 +10,20 @@
 //! from its own offer, sent once its session and handle exist); the client's CPU over the
 //! whole run (setup, 5 s of media, hangup) per call as a share of one core, from
 //! `CLOCK_PROCESS_CPUTIME_ID`, and in all; Janus's share of its core over the run (from
-//! `/proc`: near 100 % says the server is the limit); the client's peak RSS growth per call. Janus gets an RTP port
+//! `/proc`); the client's peak RSS growth per call; for each side, the UDP datagrams the
+//! kernel dropped at its full receive buffers and the most bytes waiting unread in them at
+//! once (sampled every 200 ms from `/proc/net/udp`): the side that falls behind is the limit. Janus gets an RTP port
 //! range wide enough for `PCS` calls (`JanusBuilder::rtp_ports`): `PCS=500` is the issue's
 //! figure.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use janus_proto::ClientConfig;
 use janus_tests::Janus;
-use janus_tests::bench::{pin, proc_cpu_s, self_cpu_us, status_kib};
+use janus_tests::bench::{pin, proc_cpu_s, self_cpu_us, status_kib, udp_drops};
 use janusctl::echotest;
 use serde_json::json;
 
@@ -54,6 +57,38 @@ fn main() {
     let options = Arc::new(options);
     let rss0 = status_kib("self", "VmRSS:");
     let (c0, t0, j0) = (self_cpu_us() / 1e6, Instant::now(), proc_cpu_s(janus_pid));
+    // Datagrams the kernel dropped at each side's full receive buffers, sampled every 200 ms
+    // while the calls run (the highest count seen per socket).
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = Arc::clone(&sampling);
+        let janus = janus_pid.to_string();
+        std::thread::spawn(move || {
+            let (mut ours, mut theirs) = (BTreeMap::new(), BTreeMap::new());
+            // The most bytes waiting unread in all of each side's sockets at once.
+            let mut backlog = [0u64; 2];
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                for (i, (seen, pid)) in [(&mut ours, "self"), (&mut theirs, janus.as_str())]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let mut waiting = 0;
+                    for (inode, (n, w)) in udp_drops(pid) {
+                        let at = seen.entry(inode).or_insert(0u64);
+                        *at = (*at).max(n);
+                        waiting += w;
+                    }
+                    backlog[i] = backlog[i].max(waiting);
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            (
+                ours.values().sum::<u64>(),
+                theirs.values().sum::<u64>(),
+                backlog,
+            )
+        })
+    };
     let reports = rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..pcs {
@@ -63,6 +98,8 @@ fn main() {
         tasks.join_all().await
     });
     let (cpu, wall) = (self_cpu_us() / 1e6 - c0, t0.elapsed().as_secs_f64());
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let (client_drops, janus_drops, [client_backlog, janus_backlog]) = sampler.join().unwrap();
     // Janus's share of its one core over the run: near 100 % means the server is the limit.
     let janus_core_pct = (proc_cpu_s(janus_pid) - j0) / wall * 100.0;
     let peak = status_kib("self", "VmHWM:");
@@ -80,6 +117,8 @@ fn main() {
             e + u64::from(r.audio.1 + r.video.1),
         )
     });
+    // Frames our peers received but dropped because the call's loop had not read its queue.
+    let queue_dropped: u64 = reports.iter().map(|r| r.dropped_frames).sum();
     let out = json!({
         "pcs": pcs,
         "passed": passed,
@@ -92,13 +131,21 @@ fn main() {
         "client_core_share_per_pc_pct": cpu / wall / pcs as f64 * 100.0,
         "client_core_pct": cpu / wall * 100.0,
         "janus_core_pct": janus_core_pct,
+        "udp_dropped_client": client_drops,
+        "udp_dropped_janus": janus_drops,
+        "udp_backlog_peak_bytes_client": client_backlog,
+        "udp_backlog_peak_bytes_janus": janus_backlog,
+        "frames_dropped_at_full_queues": queue_dropped,
         "rss_peak_growth_kib_per_pc": (peak - rss0) / pcs as f64,
         "frames_sent_echoed": frames,
     });
     println!(
         "{passed}/{pcs} calls passed; offer -> webrtcup median {} ms, slowest {} ms; client CPU \
          {:.3} % of a core per call ({:.0} % in all), Janus {janus_core_pct:.0} % of its core; \
-         peak RSS +{:.0} KiB per call; frames sent/echoed {frames:?}",
+         peak RSS +{:.0} KiB per call; frames sent/echoed {frames:?}; UDP datagrams dropped \
+         at full receive buffers: {client_drops} ours, {janus_drops} Janus's; frames dropped at \
+         full event queues: {queue_dropped}; most bytes waiting unread in UDP buffers: \
+         {client_backlog} ours, {janus_backlog} Janus's",
         out["webrtcup_median_ms"],
         out["webrtcup_max_ms"],
         out["client_core_share_per_pc_pct"].as_f64().unwrap_or(0.0),

@@ -470,9 +470,12 @@ fn pcs_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         goal_text: "reported".into(),
         note: format!(
             "setup, 5 s of media and hangup together; the client {} of its core, Janus {} of \
-             its own (near 100 %: that side is the limit)",
+             its own; most bytes waiting unread in UDP buffers: ours {}, Janus's {} (the side \
+             that falls behind is the limit)",
             fmt(get("client_core_pct"), "%"),
-            fmt(get("janus_core_pct"), "%")
+            fmt(get("janus_core_pct"), "%"),
+            fmt(get("udp_backlog_peak_bytes_client"), "B"),
+            fmt(get("udp_backlog_peak_bytes_janus"), "B")
         ),
     });
     rows.push(Row {
