@@ -353,8 +353,7 @@ impl Gatherer {
     }
 
     fn sans(&self, at: Instant) -> SansInstant {
-        let nanos = at.saturating_duration_since(self.origin).as_nanos();
-        SansInstant::from_nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
+        sans_at(self.origin, at)
     }
 
     fn std(&self, at: SansInstant) -> Instant {
@@ -570,14 +569,9 @@ impl Gatherer {
                 if a.last_error.is_none() {
                     a.last_error = Some((None, "the stream to the server closed".into()));
                 }
-                // Closed by the adapter already: no Close goes back.
+                // Closed by the adapter already: marked so, no Close goes back.
                 a.closed = true;
-                a.next = None;
-                a.held.clear();
-                if !a.settled {
-                    a.settled = true;
-                    self.out.push_back(allocation_failed(a));
-                }
+                give_up(a, &mut self.out);
             }
         }
         let from = self
@@ -761,6 +755,7 @@ impl Allocation {
     }
 }
 
+/// `at` on the sans-IO crates' clock, which starts at `origin`.
 fn sans_at(origin: Instant, at: Instant) -> SansInstant {
     let nanos = at.saturating_duration_since(origin).as_nanos();
     SansInstant::from_nanos(i64::try_from(nanos).unwrap_or(i64::MAX))
