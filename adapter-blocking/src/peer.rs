@@ -1,8 +1,9 @@
 //! WebRTC for a handle: a `janus-rtc` connection on one UDP socket per local address,
-//! driven by a thread of its own (one `mio` poll for the sockets, a waker for calls and for
-//! the handle's Janus events, and the connection's deadline). Every WebRTC decision, and the glue with the
-//! handle, is `janus-rtc`'s ([`HandleConnection`]); this moves datagrams, calls, events and
-//! trickle requests.
+//! driven by a thread of its own (one `mio` poll for the sockets and the TCP streams to TURN
+//! servers (`crate::stream`), a waker for calls and for the handle's Janus events, and the
+//! connection's deadline). Every WebRTC decision, and the glue with the handle, is
+//! `janus-rtc`'s ([`HandleConnection`]); this moves datagrams, stream bytes, calls, events
+//! and trickle requests.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,8 +1,9 @@
 //! WebRTC for a handle: a `janus-rtc` connection on one tokio UDP socket per local
 //! address, driven by a task of its own that waits in one `select!` on the sockets, the calls, the handle's Janus
-//! events (when the handle owns it) and the connection's deadline. Every WebRTC decision,
-//! and the glue with the handle, is `janus-rtc`'s ([`HandleConnection`]); this moves
-//! datagrams, calls, events and trickle requests.
+//! events (when the handle owns it), the news of its TCP streams to TURN servers
+//! (`crate::stream`) and the connection's deadline. Every WebRTC decision, and the glue with
+//! the handle, is `janus-rtc`'s ([`HandleConnection`]); this moves datagrams, stream bytes,
+//! calls, events and trickle requests.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
