@@ -92,7 +92,8 @@ pub struct Rtts {
 }
 
 impl Rtts {
-    fn of(mut rtts: Vec<Duration>) -> Self {
+    /// The percentiles of these round trips (nearest rank).
+    pub fn of(mut rtts: Vec<Duration>) -> Self {
         rtts.sort();
         let at = |q: f64| {
             let i = ((rtts.len() as f64 * q).ceil() as usize).saturating_sub(1);

@@ -30,6 +30,7 @@ pub struct ReadmeExamples;
 
 pub mod bare_rtc;
 pub mod bench;
+pub mod blocking_echotest;
 mod config;
 pub mod coturn;
 mod error;

@@ -564,19 +564,29 @@ fn bench(parts: &[OsString]) -> Result {
             ]),
         );
     }
-    if wanted("webrtc") {
-        part(
-            "ours: bench_webrtc (offer -> webrtcup x 20, data-channel RTT x 1,000)",
-            &[out.join("webrtc.json")],
-            argv(&[&bin("bench_webrtc"), &path_of(out.join("webrtc.json"))]),
-        );
-    }
-    if wanted("pcs") {
-        part(
-            "ours: bench_pcs (50 EchoTest PeerConnections with media at once, pinned)",
-            &[out.join("pcs.json")],
-            argv(&[&bin("bench_pcs"), &path_of(out.join("pcs.json"))]),
-        );
+    // The WebRTC parts run once per adapter: `ADAPTER=blocking` writes `<part>-blocking.json`.
+    let webrtc_parts = [
+        ("webrtc", "offer -> webrtcup x 20, data-channel RTT x 1,000"),
+        (
+            "pcs",
+            "50 EchoTest PeerConnections with media at once, pinned",
+        ),
+    ];
+    for (name, what) in webrtc_parts.into_iter().filter(|(name, _)| wanted(name)) {
+        for (adapter, suffix) in [("tokio", ""), ("blocking", "-blocking")] {
+            let file = out.join(format!("{name}{suffix}.json"));
+            let file_arg = path_of(file.clone());
+            part(
+                &format!("ours: bench_{name} (janus-{adapter}: {what})"),
+                std::slice::from_ref(&file),
+                argv(&[
+                    "env",
+                    &format!("ADAPTER={adapter}"),
+                    &bin(&format!("bench_{name}")),
+                    &file_arg,
+                ]),
+            );
+        }
     }
     if wanted("failover") {
         part(

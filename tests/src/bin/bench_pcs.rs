@@ -1,7 +1,8 @@
 //! Concurrent PeerConnections: `PCS` EchoTest calls (default 50) started at once on one
 //! janus-tokio client, each with audio, video and a data channel sending the built-in Opus
 //! (20 ms frames) and VP8 samples for 5 s (janusctl's `echotest` code, every echoed frame
-//! checked), the client pinned to CPU 0 and Janus to CPU 1.
+//! checked), the client pinned to CPU 0 and Janus to CPU 1. `ADAPTER=blocking` runs the same
+//! calls on one janus-blocking client, a thread per call ([`janus_tests::blocking_echotest`]).
 //!
 //! `cargo xtask netns -- cargo run --release -p janus-tests --bin bench_pcs [OUT.json]`
 //! (`cargo xtask bench -- pcs` runs it and puts it in the table).
@@ -49,7 +50,14 @@ fn main() {
     let config = ClientConfig::new([janus.ws_url()])
         .unwrap()
         .request_timeout(Duration::from_secs(20));
-    let client = Arc::new(rt.block_on(janus_tokio::Client::connect(config)).unwrap());
+    let blocking = std::env::var("ADAPTER").is_ok_and(|a| a == "blocking");
+    let client = if blocking {
+        Client::Blocking(janus_blocking::Client::connect(config).unwrap())
+    } else {
+        Client::Tokio(Arc::new(
+            rt.block_on(janus_tokio::Client::connect(config)).unwrap(),
+        ))
+    };
     let mut options = echotest::Options::new(janus.media_ip().into()).unwrap();
     options.pings = 0;
     options.duration = Duration::from_secs(5);
@@ -89,14 +97,22 @@ fn main() {
             )
         })
     };
-    let reports = rt.block_on(async {
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..pcs {
-            let (client, options) = (Arc::clone(&client), Arc::clone(&options));
-            tasks.spawn(async move { echotest::run(&client, &options, |_| {}).await });
-        }
-        tasks.join_all().await
-    });
+    let reports = match &client {
+        Client::Tokio(client) => rt.block_on(async {
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..pcs {
+                let (client, options) = (Arc::clone(client), Arc::clone(&options));
+                tasks.spawn(async move { echotest::run(&client, &options, |_| {}).await });
+            }
+            tasks.join_all().await
+        }),
+        Client::Blocking(client) => std::thread::scope(|s| {
+            let calls: Vec<_> = (0..pcs)
+                .map(|_| s.spawn(|| janus_tests::blocking_echotest::run(client, &options)))
+                .collect();
+            calls.into_iter().map(|c| c.join().unwrap()).collect()
+        }),
+    };
     let (cpu, wall) = (self_cpu_us() / 1e6 - c0, t0.elapsed().as_secs_f64());
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let (client_drops, janus_drops, [client_backlog, janus_backlog]) = sampler.join().unwrap();
@@ -120,6 +136,7 @@ fn main() {
     // Frames our peers received but dropped because the call's loop had not read its queue.
     let queue_dropped: u64 = reports.iter().map(|r| r.dropped_frames).sum();
     let out = json!({
+        "adapter": if blocking { "janus-blocking" } else { "janus-tokio" },
         "pcs": pcs,
         "passed": passed,
         "failures": failures,
@@ -162,4 +179,10 @@ fn main() {
     }
     std::fs::write(&out_path, serde_json::to_string_pretty(&out).unwrap()).unwrap();
     println!("figures written to {out_path}");
+}
+
+/// The client under test, in either adapter.
+enum Client {
+    Tokio(Arc<janus_tokio::Client>),
+    Blocking(janus_blocking::Client),
 }

@@ -142,9 +142,11 @@ struct Inputs {
     ours: Option<Value>,
     scale: Option<Value>,
     scale_blocking: Option<Value>,
-    webrtc: Option<Value>,
+    /// Per adapter, as `ADAPTERS`: janus-blocking's, janus-tokio's.
+    webrtc: [Option<Value>; 2],
     failover: Option<Value>,
-    pcs: Option<Value>,
+    /// Per adapter, as `ADAPTERS`.
+    pcs: [Option<Value>; 2],
     sources: Vec<(PathBuf, bool)>,
 }
 
@@ -181,9 +183,9 @@ fn load(dir: &Path) -> Inputs {
         ours: ours("signalling.json"),
         scale: ours("scale.json"),
         scale_blocking: ours("scale-blocking.json"),
-        webrtc: ours("webrtc.json"),
+        webrtc: [ours("webrtc-blocking.json"), ours("webrtc.json")],
         failover: ours("failover.json"),
-        pcs: ours("pcs.json"),
+        pcs: [ours("pcs-blocking.json"), ours("pcs.json")],
         sources,
     }
 }
@@ -324,44 +326,55 @@ fn scale_rows(inp: &Inputs, rows: &mut Vec<Row>) {
 }
 
 fn webrtc_rows(inp: &Inputs, rows: &mut Vec<Row>) {
-    let w = inp.webrtc.as_ref();
-    let tokio_only =
-        "janusctl echotest code: janus-tokio over WS (janus-blocking: not measured yet)";
-    let passed = w.map_or(String::new(), |w| {
-        format!("; {} of {} calls passed", w["passed"], w["calls"])
-    });
+    let [b, t] = [inp.webrtc[0].as_ref(), inp.webrtc[1].as_ref()];
+    let of = |key: &str| [b, t].map(|w| w.and_then(|w| w.pointer(key)?.as_f64()));
+    let passed = |w: Option<&Value>| {
+        w.map_or("not run".into(), |w| {
+            format!("{} of {} calls passed", w["passed"], w["calls"])
+        })
+    };
+    let calls = format!(
+        "janusctl echotest code over WS (janus-blocking: its twin, `blocking_echotest`); \
+         janus-blocking {}, janus-tokio {}",
+        passed(b),
+        passed(t)
+    );
+    let [answer, connected] = ["/answer_median_ms", "/connected_median_ms"].map(&of);
     rows.push(Row {
         measure: "offer -> Janus webrtcup, EchoTest audio+video+data, median of 20".into(),
         unit: "ms",
-        ours: [None, w.and_then(|w| w["webrtcup_median_ms"].as_f64())],
+        ours: of("/webrtcup_median_ms"),
         anchor_name: "demo before this bench: 31-40 ms (issue #16, not re-measured)".into(),
         anchor: None,
         goal: Goal::AtMost(15.0),
         goal_text: "<= 15 ms".into(),
         note: format!(
-            "{tokio_only}{passed}; offer -> answer median {}, -> ICE+DTLS median {}{}",
-            fmt(w.and_then(|w| w["answer_median_ms"].as_f64()), "ms"),
-            fmt(w.and_then(|w| w["connected_median_ms"].as_f64()), "ms"),
-            w.map_or(String::new(), steps_note)
+            "{calls}; offer -> answer median {} / {}, -> ICE+DTLS median {} / {} \
+             (blocking / tokio){}",
+            fmt(answer[0], "ms"),
+            fmt(answer[1], "ms"),
+            fmt(connected[0], "ms"),
+            fmt(connected[1], "ms"),
+            t.map_or(String::new(), steps_note)
         ),
     });
-    let bare = w.map(|w| &w["bare_str0m"]);
+    // The anchor: the bare loop of the tokio run (both runs measure one; the first found).
+    let bare = t.or(b).map(|w| &w["bare_str0m"]);
     let bare_error = bare.and_then(|b| b["error"].as_str());
     for (key, label) in [("median_ms", "median"), ("p99_ms", "p99")] {
         rows.push(Row {
             measure: format!("data-channel echo RTT over 1,000 messages, {label}"),
             unit: "ms",
-            ours: [None, w.and_then(|w| w["dc_rtt"][key].as_f64())],
+            ours: of(&format!("/dc_rtt/{key}")),
             anchor_name: "bare str0m loop (two str0m peers, no Janus, same run)".into(),
             anchor: bare.and_then(|b| b["dc_rtt"][key].as_f64()),
             goal: Goal::RatioAtMost(1.0),
             goal_text: "<= 1.0x (no worse than the bare loop)".into(),
             note: match bare_error {
-                Some(e) => format!("{tokio_only}; the bare loop failed: {e}"),
-                None => format!(
-                    "{tokio_only}; ours crosses Janus (its SCTP stack and threads), the anchor \
-                     a second str0m on a thread of its own"
-                ),
+                Some(e) => format!("the bare loop failed: {e}"),
+                None => "ours crosses Janus (its SCTP stack and threads), the anchor \
+                         a second str0m on a thread of its own"
+                    .into(),
             },
         });
     }
@@ -433,22 +446,29 @@ fn failover_rows(inp: &Inputs, rows: &mut Vec<Row>) {
 }
 
 fn pcs_rows(inp: &Inputs, rows: &mut Vec<Row>) {
-    let p = inp.pcs.as_ref();
-    let get = |key: &str| p.and_then(|p| p[key].as_f64());
-    let n = p.map_or("?".into(), |p| p["pcs"].to_string());
-    let passed = p.map_or(String::new(), |p| {
-        format!("{} of {} calls passed; ", p["passed"], p["pcs"])
-    });
-    let why = "janus-tokio, janusctl echotest code, Opus 20 ms frames and the VP8 sample \
-               (about 190 kbit/s) for 5 s each; Janus gets an RTP port range wide enough \
-               for the calls (`PCS=500 cargo xtask bench -- pcs` for the issue's 500; \
-               janus-blocking: not measured yet)";
+    let [b, t] = [inp.pcs[0].as_ref(), inp.pcs[1].as_ref()];
+    let of = |key: &str| [b, t].map(|p| p.and_then(|p| p[key].as_f64()));
+    let n = t.or(b).map_or("?".into(), |p| p["pcs"].to_string());
+    let passed = |p: Option<&Value>| {
+        p.map_or("not run".into(), |p| {
+            format!(
+                "{} of {} passed, median offer -> webrtcup {}",
+                p["passed"],
+                p["pcs"],
+                fmt(p["webrtcup_median_ms"].as_f64(), "ms")
+            )
+        })
+    };
+    let why = "janusctl echotest code (janus-blocking: its twin, a thread per call), Opus \
+               20 ms frames and the VP8 sample (about 190 kbit/s) for 5 s each; Janus gets an \
+               RTP port range wide enough for the calls (`PCS=500 cargo xtask bench -- pcs` \
+               for the issue's 500)";
     rows.push(Row {
         measure: format!(
             "{n} concurrent EchoTest PeerConnections with media: slowest offer -> webrtcup"
         ),
         unit: "ms",
-        ours: [None, get("webrtcup_max_ms")],
+        ours: of("webrtcup_max_ms"),
         anchor_name:
             "100 small-frame PCs through janus-tokio up in 0.6 s (issue #16, not re-measured)"
                 .into(),
@@ -456,32 +476,41 @@ fn pcs_rows(inp: &Inputs, rows: &mut Vec<Row>) {
         goal: Goal::None,
         goal_text: "500 up within 3 s".into(),
         note: format!(
-            "{passed}median offer -> webrtcup {}; {why}",
-            fmt(get("webrtcup_median_ms"), "ms")
+            "janus-blocking: {}; janus-tokio: {}; {why}",
+            passed(b),
+            passed(t)
         ),
     });
+    let side = |p: Option<&Value>| {
+        let get = |key: &str| p.and_then(|p| p[key].as_f64());
+        format!(
+            "the client {} of its core, Janus {} of its own, most bytes waiting unread in UDP \
+             buffers: ours {}, Janus's {}",
+            fmt(get("client_core_pct"), "%"),
+            fmt(get("janus_core_pct"), "%"),
+            fmt(get("udp_backlog_peak_bytes_client"), "B"),
+            fmt(get("udp_backlog_peak_bytes_janus"), "B")
+        )
+    };
     rows.push(Row {
         measure: format!("{n} concurrent PeerConnections: client CPU per PC (whole run, one core)"),
         unit: "% core",
-        ours: [None, get("client_core_share_per_pc_pct")],
+        ours: of("client_core_share_per_pc_pct"),
         anchor_name: "Chromium 6.5-7 % of a core per PC (issue #16, not re-measured)".into(),
         anchor: None,
         goal: Goal::None,
         goal_text: "reported".into(),
         note: format!(
-            "setup, 5 s of media and hangup together; the client {} of its core, Janus {} of \
-             its own; most bytes waiting unread in UDP buffers: ours {}, Janus's {} (the side \
-             that falls behind is the limit)",
-            fmt(get("client_core_pct"), "%"),
-            fmt(get("janus_core_pct"), "%"),
-            fmt(get("udp_backlog_peak_bytes_client"), "B"),
-            fmt(get("udp_backlog_peak_bytes_janus"), "B")
+            "setup, 5 s of media and hangup together; janus-blocking: {}; janus-tokio: {} (the \
+             side that falls behind is the limit)",
+            side(b),
+            side(t)
         ),
     });
     rows.push(Row {
         measure: format!("{n} concurrent PeerConnections: client peak RSS growth per PC"),
         unit: "KiB",
-        ours: [None, get("rss_peak_growth_kib_per_pc")],
+        ours: of("rss_peak_growth_kib_per_pc"),
         anchor_name: "-".into(),
         anchor: None,
         goal: Goal::None,

@@ -1,6 +1,7 @@
 //! WebRTC benchmark: offer -> Janus `webrtcup` over 20 EchoTest calls (audio, video and a data
 //! channel), and the data-channel echo round trip over 1,000 messages, with janusctl's
-//! `echotest` code (the demo's), janus-tokio over WebSocket against a private Janus.
+//! `echotest` code (the demo's), janus-tokio over WebSocket against a private Janus;
+//! `ADAPTER=blocking` runs the same calls on janus-blocking ([`janus_tests::blocking_echotest`]).
 //!
 //! `cargo xtask netns -- cargo run --release -p janus-tests --bin bench_webrtc [OUT.json]`
 //! (`cargo xtask bench -- webrtc` runs it and puts it in the table).
@@ -45,14 +46,15 @@ fn main() {
     let config = ClientConfig::new([janus.ws_url()])
         .unwrap()
         .request_timeout(Duration::from_secs(10));
-    let client = rt.block_on(janus_tokio::Client::connect(config)).unwrap();
+    let blocking = std::env::var("ADAPTER").is_ok_and(|a| a == "blocking");
+    let client = Client::connect(&rt, config, blocking);
     let mut options = echotest::Options::new(janus.media_ip().into()).unwrap();
     options.duration = Duration::from_secs(1);
     let (mut answer, mut connected, mut up) = (Vec::new(), Vec::new(), Vec::new());
     let (mut failed, mut pings) = (Vec::new(), None);
     for call in 0..CALLS {
         options.pings = if call == 0 { PINGS } else { 0 };
-        let report = rt.block_on(echotest::run(&client, &options, |_| {}));
+        let report = client.run(&rt, &options);
         let f = |v: Option<f64>| v.map_or("-".into(), |ms| format!("{ms:.2}"));
         println!(
             "  call {:>2}: offer -> answer {} ms, -> ICE+DTLS {} ms, -> webrtcup {} ms{}",
@@ -78,13 +80,14 @@ fn main() {
     let steps = janus_tests::steps::capture().map(|capture| {
         options.pings = 0;
         capture.clear();
-        let report = rt.block_on(echotest::run(&client, &options, |_| {}));
+        let report = client.run(&rt, &options);
         let mut steps = janus_tests::steps::steps(&capture);
         steps.insert("traced_webrtcup_ms".into(), json!(report.webrtcup_ms));
         steps
     });
     println!("steps of one traced call (ms after the offer): {steps:?}");
     let mut out = json!({
+        "adapter": if blocking { "janus-blocking" } else { "janus-tokio" },
         "calls": CALLS,
         "passed": up.len(),
         "failures": failed,
@@ -102,6 +105,7 @@ fn main() {
         out["webrtcup_median_ms"],
         out["dc_rtt"]
     );
+    drop(client);
     janus.stop().unwrap();
     let bare =
         janus_tests::bare_rtc::run(janus_tests::MEDIA_IP.into(), PINGS, Duration::from_secs(10));
@@ -123,4 +127,27 @@ fn main() {
     }
     std::fs::write(&out_path, serde_json::to_string_pretty(&out).unwrap()).unwrap();
     println!("figures written to {out_path}");
+}
+
+/// The client under test, in either adapter.
+enum Client {
+    Tokio(janus_tokio::Client),
+    Blocking(janus_blocking::Client),
+}
+
+impl Client {
+    fn connect(rt: &tokio::runtime::Runtime, config: ClientConfig, blocking: bool) -> Self {
+        if blocking {
+            Self::Blocking(janus_blocking::Client::connect(config).unwrap())
+        } else {
+            Self::Tokio(rt.block_on(janus_tokio::Client::connect(config)).unwrap())
+        }
+    }
+
+    fn run(&self, rt: &tokio::runtime::Runtime, options: &echotest::Options) -> echotest::Report {
+        match self {
+            Self::Tokio(c) => rt.block_on(echotest::run(c, options, |_| {})),
+            Self::Blocking(c) => janus_tests::blocking_echotest::run(c, options),
+        }
+    }
 }
