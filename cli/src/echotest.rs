@@ -146,6 +146,34 @@ pub struct Report {
 }
 
 impl Report {
+    /// Totals the media of [`seconds`](Self::seconds) and adds the failures of the media
+    /// part: an echoed frame that is not one we sent, under 90 % of either kind echoed, or
+    /// fewer per-second pings answered than seconds (`pongs` came back in time; the last
+    /// second's may still be on its way when the media stops). The one definition of a
+    /// passing call, for whatever drives the call.
+    pub fn judge_media(&mut self, pongs: u32) {
+        let total = |f: fn(&Second) -> u32| self.seconds.iter().map(f).sum::<u32>();
+        self.audio = (total(|s| s.audio_sent), total(|s| s.audio_echoed));
+        self.video = (total(|s| s.video_sent), total(|s| s.video_echoed));
+        if !self.identical {
+            self.failures
+                .push("an echoed frame is not one we sent".into());
+        }
+        for (kind, (sent, echoed)) in [("audio", self.audio), ("video", self.video)] {
+            if sent == 0 || echoed * 10 < sent * 9 {
+                self.failures.push(format!(
+                    "{kind}: {echoed} of {sent} frames echoed (90 % expected)"
+                ));
+            }
+        }
+        let pinged = self.seconds.len() as u32;
+        if pongs + 1 < pinged {
+            self.failures.push(format!(
+                "data: {pongs} of {pinged} per-second pings came back within the second"
+            ));
+        }
+    }
+
     /// Whether the EchoTest worked: connected, echoed (at least 90 % of the frames, all
     /// identical), data round trips, a clean hangup.
     pub fn passed(&self) -> bool {
@@ -421,29 +449,8 @@ impl Call {
             report.seconds.push(line);
         }
         report.media_seconds = start.elapsed().as_secs_f64();
-        let total = |f: fn(&Second) -> u32| report.seconds.iter().map(f).sum::<u32>();
-        report.audio = (total(|s| s.audio_sent), total(|s| s.audio_echoed));
-        report.video = (total(|s| s.video_sent), total(|s| s.video_echoed));
         report.dropped_frames = peer.dropped_frames();
-        if !report.identical {
-            report
-                .failures
-                .push("an echoed frame is not one we sent".into());
-        }
-        for (kind, (sent, echoed)) in [("audio", report.audio), ("video", report.video)] {
-            if sent == 0 || echoed * 10 < sent * 9 {
-                report.failures.push(format!(
-                    "{kind}: {echoed} of {sent} frames echoed (90 % expected)"
-                ));
-            }
-        }
-        // The last second's ping may still be on its way when the media stops.
-        let pinged = report.seconds.len() as u32;
-        if pongs + 1 < pinged {
-            report.failures.push(format!(
-                "data: {pongs} of {pinged} per-second pings came back within the second"
-            ));
-        }
+        report.judge_media(pongs);
         Ok(())
     }
 
@@ -591,6 +598,39 @@ mod tests {
         let text = summary(&report);
         assert!(!report.passed());
         assert!(text.contains("FAIL:\n  - video: 3 of 150"), "{text}");
+    }
+
+    #[test]
+    fn media_judged_fails_under_90_percent_echoed_and_on_missing_pings() {
+        let second = |video_echoed| Second {
+            audio_sent: 50,
+            audio_echoed: 50,
+            video_sent: 25,
+            video_echoed,
+            ..Second::default()
+        };
+        let mut good = Report {
+            identical: true,
+            seconds: vec![second(25), second(23)],
+            ..Report::default()
+        };
+        good.judge_media(1);
+        assert_eq!((good.audio, good.video), ((100, 100), (50, 48)));
+        assert!(good.passed(), "{:?}", good.failures);
+
+        let mut bad = Report {
+            identical: true,
+            seconds: vec![second(25), second(10), second(25)],
+            ..Report::default()
+        };
+        bad.judge_media(0);
+        assert_eq!(
+            bad.failures,
+            [
+                "video: 60 of 75 frames echoed (90 % expected)",
+                "data: 0 of 3 per-second pings came back within the second"
+            ]
+        );
     }
 
     #[test]

@@ -218,28 +218,8 @@ impl Call {
             report.seconds.push(line);
         }
         report.media_seconds = start.elapsed().as_secs_f64();
-        let total = |f: fn(&Second) -> u32| report.seconds.iter().map(f).sum::<u32>();
-        report.audio = (total(|s| s.audio_sent), total(|s| s.audio_echoed));
-        report.video = (total(|s| s.video_sent), total(|s| s.video_echoed));
         report.dropped_frames = peer.dropped_frames();
-        if !report.identical {
-            report
-                .failures
-                .push("an echoed frame is not one we sent".into());
-        }
-        for (kind, (sent, echoed)) in [("audio", report.audio), ("video", report.video)] {
-            if sent == 0 || echoed * 10 < sent * 9 {
-                report.failures.push(format!(
-                    "{kind}: {echoed} of {sent} frames echoed (90 % expected)"
-                ));
-            }
-        }
-        let pinged = report.seconds.len() as u32;
-        if pongs + 1 < pinged {
-            report.failures.push(format!(
-                "data: {pongs} of {pinged} per-second pings came back within the second"
-            ));
-        }
+        report.judge_media(pongs);
         Ok(())
     }
 
